@@ -1,0 +1,195 @@
+/**
+ * A GPT-style decoder: token + learned position embeddings, pre-norm blocks (LayerNorm → causal
+ * multi-head self-attention → residual, LayerNorm → GELU MLP → residual), a final LayerNorm and an
+ * LM head tied to the token embedding. Pure tfjs-core math: no DOM, no worker APIs.
+ *
+ * Q, K and V come from one fused projection split with tf.split on the last axis; a 5-D slice
+ * gave silently wrong gradients on tfjs-webgpu (design §6).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig } from './config';
+import { type LoraAdapters, loraDelta } from './lora';
+import type { Weights } from './params';
+
+export interface Transformer {
+  config: ModelConfig;
+  weights: Weights;
+  lora: LoraAdapters | null;
+}
+
+/** Keys and values of every layer for the positions seen so far: incremental decoding. */
+export type KVCache = {
+  keys: tf.Tensor4D[]; // per layer [B, H, S, hd]
+  values: tf.Tensor4D[]; // per layer [B, H, S, hd]
+  length: number; // S
+};
+
+export interface ForwardOptions {
+  /** Also return the residual stream after each block (for the logit lens). */
+  returnHidden?: boolean;
+  /** Past keys/values; the result then carries the cache extended by these positions. */
+  cache?: KVCache;
+  /** Seed for LoRA dropout; dropout is off when undefined (evaluation). */
+  dropoutSeed?: number;
+}
+
+export interface ForwardResult {
+  logits: tf.Tensor3D; // [B, T, V]
+  hidden?: tf.Tensor3D[]; // per block [B, T, C]
+  cache?: KVCache;
+}
+
+export function emptyCache(): KVCache {
+  return { keys: [], values: [], length: 0 };
+}
+
+export function disposeCache(cache: KVCache | undefined): void {
+  if (!cache) return;
+  for (const t of cache.keys) t.dispose();
+  for (const t of cache.values) t.dispose();
+}
+
+export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
+}
+
+/** GELU, tanh approximation (as GPT-2). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/** Additive causal mask for T new positions after `past` cached ones: 0 where allowed, −1e9 not. */
+function causalMask(T: number, past: number): tf.Tensor2D {
+  const S = past + T;
+  const m = new Float32Array(T * S);
+  for (let i = 0; i < T; i++) for (let j = past + i + 1; j < S; j++) m[i * S + j] = -1e9;
+  return tf.tensor2d(m, [T, S]);
+}
+
+/** y + LoRA delta, when there is one. */
+function withDelta(y: tf.Tensor2D, delta: tf.Tensor2D | null): tf.Tensor2D {
+  return delta ? tf.add(y, delta) : y;
+}
+
+function linear(x: tf.Tensor2D, w: tf.Tensor, delta: tf.Tensor2D | null): tf.Tensor2D {
+  return withDelta(tf.matMul(x, w as tf.Tensor2D), delta);
+}
+
+/**
+ * Runs the model on token ids [B, T] placed after `cache.length` cached positions.
+ * Call inside tf.tidy (or dispose the result) as usual.
+ */
+export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptions = {}): ForwardResult {
+  const { config: cfg, weights: w, lora } = model;
+  const [B, T] = ids.shape;
+  const C = cfg.dModel;
+  const H = cfg.nHead;
+  const hd = C / H;
+  const past = opts.cache?.length ?? 0;
+  if (T < 1) throw new Error('forward: empty sequence');
+  if (past + T > cfg.contextLength) {
+    throw new Error(`forward: ${past + T} positions exceed the context length ${cfg.contextLength}`);
+  }
+  const seed = opts.dropoutSeed;
+  const layerSeed = (i: number) => (seed === undefined ? undefined : seed * 7919 + 1000 * i);
+
+  const tok = tf.gather(w['wte.weight']!, ids); // [B, T, C]
+  const pos = tf.slice(w['wpe.weight']!, [past, 0], [T, C]); // [T, C]
+  let x = tf.add(tok, pos) as tf.Tensor3D; // [B, T, C]
+  const mask = causalMask(T, past); // [T, S]
+  const scale = 1 / Math.sqrt(hd);
+  const hidden: tf.Tensor3D[] = [];
+  const newCache: KVCache | undefined = opts.cache ? { keys: [], values: [], length: past + T } : undefined;
+  const toHeads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, hd]
+
+  for (let i = 0; i < cfg.nLayer; i++) {
+    const p = `h.${i}`;
+    const s = layerSeed(i);
+    // Attention.
+    const h = tf.reshape(layerNorm(x, w[`${p}.ln1.weight`]!, w[`${p}.ln1.bias`]!, cfg.layerNormEps), [B * T, C]) as tf.Tensor2D; // [BT, C]
+    const qkv = tf.matMul(h, w[`${p}.attn.qkv.weight`] as tf.Tensor2D); // [BT, 3C]
+    const [q0, k0, v0] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 × [BT, C]
+    const q = toHeads(withDelta(q0, loraDelta(lora, i, 'q', h, s))); // [B, H, T, hd]
+    let k = toHeads(withDelta(k0, loraDelta(lora, i, 'k', h, s))); // [B, H, T, hd]
+    let v = toHeads(withDelta(v0, loraDelta(lora, i, 'v', h, s))); // [B, H, T, hd]
+    if (opts.cache && past > 0) {
+      k = tf.concat([opts.cache.keys[i]!, k], 2); // [B, H, S, hd]
+      v = tf.concat([opts.cache.values[i]!, v], 2); // [B, H, S, hd]
+    }
+    if (newCache) {
+      newCache.keys.push(k);
+      newCache.values.push(v);
+    }
+    const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask)); // [B, H, T, S]
+    const y = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [BT, C]
+    const o = linear(y, w[`${p}.attn.o.weight`]!, loraDelta(lora, i, 'o', y, s)); // [BT, C]
+    x = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
+    // MLP.
+    const h2 = tf.reshape(layerNorm(x, w[`${p}.ln2.weight`]!, w[`${p}.ln2.bias`]!, cfg.layerNormEps), [B * T, C]) as tf.Tensor2D; // [BT, C]
+    const f = gelu(linear(h2, w[`${p}.mlp.fc1.weight`]!, loraDelta(lora, i, 'fc1', h2, s))) as tf.Tensor2D; // [BT, F]
+    const m = linear(f, w[`${p}.mlp.fc2.weight`]!, loraDelta(lora, i, 'fc2', f, s)); // [BT, C]
+    x = tf.add(x, tf.reshape(m, [B, T, C])); // [B, T, C]
+    if (opts.returnHidden) hidden.push(x);
+  }
+
+  const logits = lmHead(model, x);
+  return { logits, hidden: opts.returnHidden ? hidden : undefined, cache: newCache };
+}
+
+/** Final LayerNorm and the tied LM head: residual stream [B, T, C] → logits [B, T, V]. */
+export function lmHead(model: Transformer, x: tf.Tensor3D): tf.Tensor3D {
+  const { config: cfg, weights: w } = model;
+  const [B, T, C] = x.shape;
+  const n = tf.reshape(layerNorm(x, w['lnf.weight']!, w['lnf.bias']!, cfg.layerNormEps), [B * T, C]) as tf.Tensor2D; // [BT, C]
+  return tf.reshape(tf.matMul(n, w['wte.weight'] as tf.Tensor2D, false, true), [B, T, cfg.vocabSize]); // [B, T, V]
+}
+
+/**
+ * Logit lens: each block's residual stream read out through the model's own final norm and LM
+ * head, giving a next-token distribution (as logits) per layer. The last entry equals the model's
+ * output logits.
+ */
+export function logitLens(model: Transformer, hidden: tf.Tensor3D[]): tf.Tensor3D[] {
+  return hidden.map((x) => lmHead(model, x)); // L × [B, T, V]
+}
+
+/** Throws if any id is outside [0, vocabSize): webgpu's gather returns 0 there instead of failing. */
+export function checkTokenIds(ids: ArrayLike<number>, vocabSize: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    const t = ids[i]!;
+    if (!Number.isInteger(t) || t < 0 || t >= vocabSize) {
+      throw new Error(`token id ${t} at index ${i} is outside the vocabulary [0, ${vocabSize})`);
+    }
+  }
+}
+
+/** Every tensor of a model, base weights and LoRA tensors, by checkpoint name. */
+export function allParams(model: Transformer): Weights {
+  return { ...model.weights, ...(model.lora?.tensors ?? {}) };
+}
+
+/** The same model with some tensors replaced by name (for functional gradients: tf.grads). */
+export function withParams(model: Transformer, replace: Weights): Transformer {
+  const weights = { ...model.weights };
+  const lora = model.lora ? { ...model.lora, tensors: { ...model.lora.tensors } } : null;
+  for (const [name, t] of Object.entries(replace)) {
+    if (name in weights) weights[name] = t;
+    else if (lora && name in lora.tensors) lora.tensors[name] = t;
+    else throw new Error(`withParams: the model has no tensor ${name}`);
+  }
+  return { config: model.config, weights, lora };
+}
+
+/** Value and gradient of a scalar loss with respect to the named tensors of a model. */
+export function valueAndGrads(
+  model: Transformer,
+  names: string[],
+  loss: (m: Transformer) => tf.Scalar,
+): { value: tf.Scalar; grads: Weights } {
+  const params = allParams(model);
+  const f = (...xs: tf.Tensor[]) => loss(withParams(model, Object.fromEntries(names.map((n, i) => [n, xs[i]!])))) ;
+  const { value, grads } = tf.valueAndGrads(f)(names.map((n) => params[n]!));
+  return { value, grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])) };
+}
