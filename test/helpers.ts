@@ -1,40 +1,17 @@
 /** Shared fixtures for the unit tests: tiny models and a finite-difference gradient checker. */
 import * as tf from '@tensorflow/tfjs-core';
+import { randomModel } from '../src/engine/selfcheck';
 import { type LoraConfig, type ModelConfig, modelConfig } from '../src/model/config';
-import { initLora } from '../src/model/lora';
-import { type Weights, initWeights } from '../src/model/params';
+import { type Weights, randomizeWeights as randomize } from '../src/model/params';
 import { Rng } from '../src/model/rng';
-import type { Transformer } from '../src/model/transformer';
+
+export { randomModel, randomize };
 
 export function tinyConfig(over: Partial<ModelConfig> = {}): ModelConfig {
   return modelConfig({ vocabSize: 11, nLayer: 2, nHead: 2, dModel: 8, dFF: 16, nPositions: 12, contextLength: 12, ...over });
 }
 
 export const ALL_TARGETS: LoraConfig = { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'fc1', 'fc2'], dropout: 0 };
-
-/** Replaces every tensor with N(mean, std²) values (LN gains around 1) so all paths carry signal. */
-export function randomize(w: Weights, seed: number, std = 0.3): Weights {
-  const out: Weights = {};
-  for (const [name, t] of Object.entries(w)) {
-    const rng = Rng.derive(seed, name);
-    const isGain = /ln\w*\.weight$/.test(name);
-    const vals = rng.normalArray(t.size, isGain ? 0.1 : std).map((x) => (isGain ? 1 + x : x));
-    out[name] = tf.tensor(vals, t.shape);
-    t.dispose();
-  }
-  return out;
-}
-
-/** A tiny model with random (not small) weights and, optionally, random LoRA adapters (B ≠ 0). */
-export function randomModel(cfg: ModelConfig, seed: number, lora?: LoraConfig): Transformer {
-  const weights = randomize(initWeights(cfg, seed), seed + 1);
-  let adapters = null;
-  if (lora) {
-    adapters = initLora(cfg, lora, seed + 2);
-    adapters.tensors = randomize(adapters.tensors, seed + 3);
-  }
-  return { config: cfg, weights, lora: adapters };
-}
 
 export function randomIds(rng: Rng, B: number, T: number, V: number): tf.Tensor2D {
   return tf.tensor2d(Array.from({ length: B * T }, () => rng.int(V)), [B, T], 'int32');

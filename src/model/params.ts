@@ -101,3 +101,19 @@ export function countParams(items: ParamSpec[] | Weights): number {
 export function disposeWeights(w: Weights): void {
   for (const t of Object.values(w)) t.dispose();
 }
+
+/**
+ * Replaces every tensor by N(0, std²) values (LayerNorm gains by 1 + N(0, 0.1²)), disposing the
+ * old ones. For gradient and parity checks, where the tiny init scale would hide whole paths.
+ */
+export function randomizeWeights(w: Weights, seed: number, std = 0.3): Weights {
+  const out: Weights = {};
+  for (const [name, t] of Object.entries(w)) {
+    const rng = Rng.derive(seed, name);
+    const isGain = /ln\w*\.weight$/.test(name);
+    const vals = rng.normalArray(t.size, isGain ? 0.1 : std).map((x) => (isGain ? 1 + x : x));
+    out[name] = tf.tensor(vals, t.shape);
+    t.dispose();
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+/**
+ * Backend selection in the browser (runs inside the engine worker): ask for a WebGPU adapter
+ * first, then try webgpu → webgl → cpu, checking that each choice really took (tfjs registers
+ * webgpu whenever navigator.gpu exists, even with no adapter, and setBackend then resolves false).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
+import { type AdapterInfo, BACKEND_ORDER, type BackendInfo, type BackendName, type BackendTry } from './backend-info';
+
+/** Software rasterisers/emulators: timings on them say nothing about real GPUs. */
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i;
+
+async function webgpuAdapter(): Promise<{ adapter: AdapterInfo | null; reason?: string }> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) return { adapter: null, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
+  let a: GPUAdapter | null = null;
+  try {
+    a = await gpu.requestAdapter();
+  } catch (e) {
+    return { adapter: null, reason: `requestAdapter() failed: ${(e as Error).message}` };
+  }
+  if (!a) return { adapter: null, reason: 'no WebGPU adapter (requestAdapter() returned null; in Chromium, WebGPU may need --enable-unsafe-webgpu)' };
+  const info = (a as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  const isFallback = Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? (a as { isFallbackAdapter?: boolean }).isFallbackAdapter);
+  const adapter: AdapterInfo = {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+    isFallbackAdapter: isFallback,
+  };
+  return { adapter };
+}
+
+function webglRenderer(): AdapterInfo | null {
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+  if (!gl) return null;
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  const vendor = String(gl.getParameter(ext ? ext.UNMASKED_VENDOR_WEBGL : gl.VENDOR) ?? '');
+  const renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+  return { vendor, architecture: '', device: renderer, description: renderer, isFallbackAdapter: SOFTWARE.test(renderer) };
+}
+
+/** Runs a small op and reads it back: a backend that "took" but cannot compute fails here. */
+async function smokeTest(): Promise<void> {
+  const y = tf.tidy(() => tf.sum(tf.mul(tf.tensor1d([1, 2, 3]), 2)));
+  const v = (await y.data())[0];
+  y.dispose();
+  if (v !== 12) throw new Error(`smoke test computed ${v}, expected 12`);
+}
+
+async function tryBackend(name: BackendName): Promise<{ ok: boolean; adapter: AdapterInfo | null; error?: string }> {
+  let adapter: AdapterInfo | null = null;
+  if (name === 'webgpu') {
+    const probe = await webgpuAdapter();
+    if (!probe.adapter) return { ok: false, adapter: null, error: probe.reason };
+    adapter = probe.adapter;
+  }
+  if (!tf.findBackendFactory(name)) return { ok: false, adapter, error: `tfjs has no ${name} backend registered here` };
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    return { ok: false, adapter, error: `setBackend('${name}') threw: ${(e as Error).message}` };
+  }
+  if (!ok || tf.getBackend() !== name) return { ok: false, adapter, error: `setBackend('${name}') did not take` };
+  try {
+    await smokeTest();
+  } catch (e) {
+    return { ok: false, adapter, error: `${name} failed its smoke test: ${(e as Error).message}` };
+  }
+  if (name === 'webgl') adapter = webglRenderer();
+  return { ok: true, adapter };
+}
+
+/** Picks the first backend that works, starting with `preferred` when given. */
+export async function selectBackend(preferred?: BackendName): Promise<BackendInfo> {
+  const order = preferred ? [preferred, ...BACKEND_ORDER.filter((b) => b !== preferred)] : [...BACKEND_ORDER];
+  const tried: BackendTry[] = [];
+  for (const name of order) {
+    const r = await tryBackend(name);
+    tried.push({ name, ok: r.ok, error: r.error });
+    if (!r.ok) continue;
+    const software = name === 'cpu' || Boolean(r.adapter && (r.adapter.isFallbackAdapter || SOFTWARE.test(`${r.adapter.architecture} ${r.adapter.description} ${r.adapter.device}`)));
+    const firstChoice = order[0]!;
+    return {
+      name,
+      requested: preferred ?? null,
+      adapter: r.adapter,
+      software,
+      fallback: name !== firstChoice,
+      fallbackReason: name !== firstChoice ? tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.error}`).join('; ') : null,
+      tried,
+    };
+  }
+  throw new Error(`no tfjs backend works here: ${tried.map((t) => `${t.name}: ${t.error}`).join('; ')}`);
+}

@@ -1,0 +1,108 @@
+/**
+ * Backend self-check: one training step of a tiny model (loss and the gradient of every
+ * parameter) computed on the active backend and on `cpu`, compared tensor by tensor.
+ * tfjs-webgpu has produced silently wrong gradients before (design §6); this catches that class.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type LoraConfig, type ModelConfig, modelConfig } from '../model/config';
+import { initLora } from '../model/lora';
+import { crossEntropy, distillLoss } from '../model/losses';
+import { initWeights, randomizeWeights } from '../model/params';
+import { Rng } from '../model/rng';
+import { type Transformer, allParams, forward, logitLens, valueAndGrads } from '../model/transformer';
+
+/** A model with random (not small) weights and, optionally, random adapters (B ≠ 0), so every path carries signal. */
+export function randomModel(cfg: ModelConfig, seed: number, lora?: LoraConfig): Transformer {
+  const weights = randomizeWeights(initWeights(cfg, seed), seed + 1);
+  const adapters = lora ? initLora(cfg, lora, seed + 2) : null;
+  if (adapters) adapters.tensors = randomizeWeights(adapters.tensors, seed + 3);
+  return { config: cfg, weights, lora: adapters };
+}
+
+export const SELF_CHECK_CONFIG = modelConfig({ vocabSize: 16, nLayer: 2, nHead: 2, dModel: 16, dFF: 32, nPositions: 16, contextLength: 16 });
+const SELF_CHECK_LORA: LoraConfig = { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'fc1', 'fc2'], dropout: 0 };
+
+export interface StepResult {
+  loss: number;
+  grads: Record<string, Float32Array>;
+}
+
+/**
+ * Loss and gradients of one step on the current backend: cross-entropy on random targets plus a
+ * forward-KL logit-lens term on every layer, w.r.t. every base and LoRA tensor.
+ */
+export async function trainingStepGradients(seed = 1): Promise<StepResult> {
+  const cfg = SELF_CHECK_CONFIG;
+  const model = randomModel(cfg, seed, SELF_CHECK_LORA);
+  const rng = new Rng(seed + 10);
+  const B = 2;
+  const T = 8;
+  const ids = tf.tensor2d(Array.from({ length: B * T }, () => rng.int(cfg.vocabSize)), [B, T], 'int32');
+  const targets = tf.tensor2d(Array.from({ length: B * T }, () => rng.int(cfg.vocabSize)), [B, T], 'int32');
+  const teacher = tf.tensor3d(rng.normalArray(B * T * cfg.vocabSize, 2), [B, T, cfg.vocabSize]);
+  const names = Object.keys(allParams(model));
+  const { value, grads } = valueAndGrads(model, names, (m) => {
+    const r = forward(m, ids, { returnHidden: true });
+    const lens = logitLens(m, r.hidden!);
+    return lens.reduce((acc, l) => tf.add(acc, tf.mul(distillLoss(teacher, l, { kind: 'fkl' }), 0.5)), crossEntropy(r.logits, targets));
+  });
+  const out: StepResult = { loss: (await value.data())[0]!, grads: {} };
+  for (const n of names) out.grads[n] = (await grads[n]!.data()) as Float32Array;
+  tf.dispose([value, ids, targets, teacher, ...Object.values(grads), ...Object.values(allParams(model))]);
+  return out;
+}
+
+export interface ParityReport {
+  backend: string;
+  reference: string;
+  tensors: number;
+  lossActive: number;
+  lossReference: number;
+  lossRelErr: number;
+  /** Largest over tensors of max|g_active − g_ref| / max|g_ref|. */
+  maxGradRelErr: number;
+  worstTensor: string;
+  ok: boolean;
+  tolerance: number;
+}
+
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / Math.max(scale, 1e-12);
+}
+
+/** Compares a step on `backend` with the same step on `reference`; leaves `backend` active. */
+export async function gradientParity(backend: string, reference = 'cpu', tolerance = 1e-3): Promise<ParityReport> {
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} is not available`);
+  const active = await trainingStepGradients();
+  if (!(await tf.setBackend(reference))) throw new Error(`reference backend ${reference} is not available`);
+  const ref = await trainingStepGradients();
+  await tf.setBackend(backend);
+  let maxGradRelErr = 0;
+  let worstTensor = '';
+  for (const [name, g] of Object.entries(ref.grads)) {
+    const e = relErr(active.grads[name]!, g);
+    if (!(e <= maxGradRelErr)) {
+      maxGradRelErr = e;
+      worstTensor = name;
+    }
+  }
+  const lossRelErr = Math.abs(active.loss - ref.loss) / Math.abs(ref.loss);
+  return {
+    backend,
+    reference,
+    tensors: Object.keys(ref.grads).length,
+    lossActive: active.loss,
+    lossReference: ref.loss,
+    lossRelErr,
+    maxGradRelErr,
+    worstTensor,
+    ok: lossRelErr < tolerance && maxGradRelErr < tolerance,
+    tolerance,
+  };
+}
