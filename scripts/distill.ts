@@ -1,0 +1,135 @@
+/**
+ * npm run distill -- --preset P --method M --steps N [--backend cpu] [--json FILE] [--<knob> value ...]
+ *
+ * Runs one method of the paper table in Node on the same engine code the browser worker runs,
+ * with a progress line, a final summary table and an optional JSON record of every step.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { initNodeBackend } from '../src/engine/node';
+import { KNOBS, KnobError, type DistillConfig, describeValid, parseKnob } from '../src/distill/config';
+import { PRESET_NAMES } from '../src/data/presets';
+import { type RunResult, resolveConfig, runDistill, type TeacherProvider } from '../src/distill/run';
+import { teacherKey, trainTeacher } from '../src/distill/teacher';
+import { loadCheckpoint, saveCheckpoint } from '../src/model/checkpoint';
+
+const BACKENDS = ['cpu'] as const;
+
+function usage(): string {
+  const lines = KNOBS.map((k) => `  --${k.key.padEnd(18)} ${k.help} (${describeValid(k, PRESET_NAMES)})`);
+  return [
+    'usage: npm run distill -- --preset P --method M --steps N [--backend cpu] [--json FILE] [--<knob> value ...]',
+    '',
+    'options:',
+    `  --backend            tfjs backend in Node (one of ${BACKENDS.join(', ')})`,
+    '  --json               write {config, teacher, evals, steps, final} to this file',
+    '  --quiet              no progress line',
+    ...lines,
+  ].join('\n');
+}
+
+export function parseArgs(argv: string[]): { overrides: Partial<DistillConfig>; backend: string; json?: string; quiet: boolean } {
+  const overrides: Record<string, unknown> = {};
+  let backend = 'cpu';
+  let json: string | undefined;
+  let quiet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') {
+      console.log(usage());
+      process.exit(0);
+    }
+    if (!a.startsWith('--')) throw new KnobError(`unexpected argument ${JSON.stringify(a)}; flags look like --steps 200`);
+    const [flag, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (flag === 'quiet') {
+      quiet = true;
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new KnobError(`--${flag} needs a value`);
+    if (flag === 'backend') {
+      if (!(BACKENDS as readonly string[]).includes(value)) throw new KnobError(`backend: ${JSON.stringify(value)} is not valid; expected one of ${BACKENDS.join(', ')}`);
+      backend = value;
+    } else if (flag === 'json') json = value;
+    else {
+      const k = KNOBS.find((x) => x.key === flag);
+      if (!k) throw new KnobError(`unknown flag --${flag}; valid flags: --backend, --json, --quiet, ${KNOBS.map((x) => `--${x.key}`).join(', ')}`);
+      overrides[k.key] = parseKnob(k, value, PRESET_NAMES);
+    }
+  }
+  return { overrides: overrides as Partial<DistillConfig>, backend, json, quiet };
+}
+
+/** Teachers are trained once per recipe and kept under .cache/teachers/. */
+const cachedTeacher: TeacherProvider = async (preset, base) => {
+  const file = `.cache/teachers/${teacherKey(preset)}.safetensors`;
+  if (existsSync(file)) return { model: loadCheckpoint(new Uint8Array(readFileSync(file))), origin: `ft teacher of preset ${preset.name}, cached in ${file}` };
+  process.stderr.write(`preset ${preset.name} has no shipped teacher yet: training its ft teacher (${preset.teacherRecipe.steps} steps)…\n`);
+  const t0 = Date.now();
+  const model = await trainTeacher(preset, base, (r) => {
+    if (r.step % 50 === 0) process.stderr.write(`  teacher step ${r.step}/${preset.teacherRecipe.steps} loss ${r.loss.toFixed(4)}\n`);
+  });
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, (await saveCheckpoint(model)).safetensors);
+  return { model, origin: `ft teacher of preset ${preset.name}, trained here in ${((Date.now() - t0) / 1000).toFixed(0)} s and cached in ${file}` };
+};
+
+function fmt(x: number | null | undefined, digits = 4): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
+}
+
+function summary(r: RunResult): string {
+  const f = r.final;
+  const first = r.evals[0]!;
+  const rows: [string, string][] = [
+    ['method', `${r.config.method} (preset ${r.config.preset}, ${r.steps.length} steps)`],
+    ['teacher', r.teacher],
+    ['ROUGE-L (test)', `${fmt(first.rougeL)} → ${fmt(f.rougeL)}`],
+    ['exact match', `${fmt(first.exactMatch)} → ${fmt(f.exactMatch)}`],
+    ['perplexity', `${fmt(first.perplexity, 3)} → ${fmt(f.perplexity, 3)}`],
+    ['by length', f.byLength.map((b) => `${b.length}${b.beyondTraining ? '*' : ''}: ${fmt(b.rougeL, 3)}`).join('  ') + '   (* beyond training)'],
+    ['trainable params', `${f.trainableParams} of ${f.totalParams}`],
+    ['peak step bytes', `${f.peakBytes}${f.peakGpuBytes ? ` (GPU ${f.peakGpuBytes})` : ''}`],
+    ['ms / token', fmt(f.msPerToken, 3)],
+    ['τ0', fmt(r.tau0)],
+    ['final loss', fmt(r.steps.at(-1)?.loss)],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+async function main(): Promise<void> {
+  let args: ReturnType<typeof parseArgs>;
+  let cfg: DistillConfig;
+  try {
+    args = parseArgs(process.argv.slice(2));
+    cfg = resolveConfig(args.overrides);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${usage()}`);
+    process.exit(2);
+  }
+  await initNodeBackend(args.backend as 'cpu');
+  const t0 = Date.now();
+  const bar = (rec: { step: number; loss: number; tau: number | null; interventionRate: number; msPerStep: number }) => {
+    if (args.quiet) return;
+    const n = rec.step + 1;
+    const width = 24;
+    const done = Math.round((n / cfg.steps) * width);
+    process.stderr.write(
+      `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${n}/${cfg.steps}  loss ${rec.loss.toFixed(4)}  τ ${fmt(rec.tau)}  intervened ${(100 * rec.interventionRate).toFixed(1)}%  ${rec.msPerStep.toFixed(0)} ms/step   `,
+    );
+  };
+  const result = await runDistill(cfg, cachedTeacher, { onStep: bar });
+  if (!args.quiet) process.stderr.write('\n');
+  console.log(`\nsummary (${((Date.now() - t0) / 1000).toFixed(1)} s, backend ${args.backend})\n${summary(result)}`);
+  if (args.json) {
+    mkdirSync(dirname(args.json) || '.', { recursive: true });
+    writeFileSync(args.json, JSON.stringify({ config: result.config, teacher: result.teacher, layerMap: result.layerMap, tau0: result.tau0, evals: result.evals, steps: result.steps, final: result.final }, null, 1));
+    console.log(`wrote ${args.json}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+/**
+ * Character-level tokenizer over a fixed alphabet. Id 0 is the replacement token: any character
+ * outside the alphabet encodes to it (never a crash) and decodes to U+FFFD.
+ */
+export const REPLACEMENT = '\uFFFD';
+
+export class CharTokenizer {
+  readonly alphabet: string[];
+  private readonly index: Map<string, number>;
+
+  constructor(alphabet: string | string[]) {
+    const chars = [...alphabet];
+    if (new Set(chars).size !== chars.length) throw new Error('tokenizer: the alphabet repeats a character');
+    if (chars.includes(REPLACEMENT)) throw new Error('tokenizer: the alphabet must not contain U+FFFD (it is the replacement token)');
+    this.alphabet = [REPLACEMENT, ...chars];
+    this.index = new Map(this.alphabet.map((c, i) => [c, i]));
+  }
+
+  get vocabSize(): number {
+    return this.alphabet.length;
+  }
+
+  encode(text: string): number[] {
+    return [...text].map((c) => this.index.get(c) ?? 0);
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    let s = '';
+    for (let i = 0; i < ids.length; i++) s += this.alphabet[ids[i]!] ?? REPLACEMENT;
+    return s;
+  }
+
+  id(char: string): number {
+    const i = this.index.get(char);
+    if (i === undefined) throw new Error(`tokenizer: ${JSON.stringify(char)} is not in the alphabet`);
+    return i;
+  }
+
+  toJSON(): { alphabet: string } {
+    return { alphabet: this.alphabet.slice(1).join('') };
+  }
+}

@@ -1,0 +1,54 @@
+/** Building the models of a run: the base checkpoint, the half-depth student, copies. */
+import * as tf from '@tensorflow/tfjs-core';
+import { type ModelConfig, modelConfig } from '../model/config';
+import { type Weights, initWeights } from '../model/params';
+import type { Transformer } from '../model/transformer';
+import { type Preset, presetContext } from '../data/presets';
+import { taskTokenizer } from '../data/tasks';
+
+export function presetModelConfig(p: Preset): ModelConfig {
+  const ctx = presetContext(p);
+  return modelConfig({ vocabSize: taskTokenizer(p.task).vocabSize, ...p.arch, nPositions: ctx, contextLength: ctx });
+}
+
+/** The preset's base checkpoint (a seeded initialisation until shipped checkpoints exist). */
+export function baseModel(p: Preset): Transformer {
+  const cfg = presetModelConfig(p);
+  return { config: cfg, weights: initWeights(cfg, p.baseSeed), lora: null };
+}
+
+export function cloneWeights(w: Weights): Weights {
+  return Object.fromEntries(Object.entries(w).map(([n, t]) => [n, tf.clone(t)]));
+}
+
+/** A copy of the base weights (no adapters). */
+export function cloneModel(m: Transformer): Transformer {
+  return { config: m.config, weights: cloneWeights(m.weights), lora: null };
+}
+
+/** Which base layers the student keeps: every other one, from the first (DistilBERT): 0, 2, 4, … */
+export function studentLayers(teacherLayers: number): number[] {
+  return Array.from({ length: Math.ceil(teacherLayers / 2) }, (_, i) => 2 * i);
+}
+
+/** The student: same width and tokenizer, every other block of the base, embeddings and final norm copied. */
+export function studentFromBase(base: Transformer): Transformer {
+  const keep = studentLayers(base.config.nLayer);
+  const cfg: ModelConfig = { ...base.config, nLayer: keep.length };
+  const weights: Weights = {};
+  for (const [name, t] of Object.entries(base.weights)) {
+    const m = /^h\.(\d+)\.(.*)$/.exec(name);
+    if (!m) weights[name] = tf.clone(t);
+    else {
+      const j = keep.indexOf(Number(m[1]));
+      if (j >= 0) weights[`h.${j}.${m[2]}`] = tf.clone(t);
+    }
+  }
+  return { config: cfg, weights, lora: null };
+}
+
+export function disposeModel(m: Transformer | null | undefined): void {
+  if (!m) return;
+  tf.dispose(Object.values(m.weights));
+  if (m.lora) tf.dispose(Object.values(m.lora.tensors));
+}

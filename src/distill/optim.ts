@@ -1,0 +1,102 @@
+/**
+ * AdamW (decoupled weight decay, Loshchilov & Hutter) with global-norm gradient clipping and a
+ * linear warm-up + cosine learning-rate schedule. Works on plain tensors by name: frozen weights
+ * never get optimiser state. A non-finite loss or gradient leaves every parameter and the state
+ * unchanged (the check runs on the device, so no extra readback is needed).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Weights } from '../model/params';
+
+export interface AdamWOptions {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Clip the global gradient norm to this (0 = no clipping). */
+  gradClip: number;
+}
+
+export const ADAMW_DEFAULTS: AdamWOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, gradClip: 1 };
+
+/** Linear warm-up to `lr`, then cosine decay to minLrFrac·lr at the last step. */
+export function lrAt(step: number, o: { lr: number; warmupSteps: number; steps: number; minLrFrac: number }): number {
+  if (o.warmupSteps > 0 && step < o.warmupSteps) return (o.lr * (step + 1)) / o.warmupSteps;
+  const span = Math.max(1, o.steps - o.warmupSteps - 1);
+  const progress = Math.min(1, Math.max(0, (step - o.warmupSteps) / span));
+  const min = o.minLrFrac * o.lr;
+  return min + 0.5 * (o.lr - min) * (1 + Math.cos(Math.PI * progress));
+}
+
+export interface AdamWResult {
+  params: Weights;
+  gradNorm: tf.Scalar;
+  /** 1 when the loss and the gradient were finite and the update was applied, else 0. */
+  applied: tf.Scalar;
+}
+
+export class AdamW {
+  private m: Weights = {};
+  private v: Weights = {};
+  private t = 0;
+
+  constructor(
+    readonly names: string[],
+    readonly o: AdamWOptions,
+  ) {}
+
+  /** Bytes held by the optimiser state. */
+  stateBytes(): number {
+    return [...Object.values(this.m), ...Object.values(this.v)].reduce((a, t) => a + t.size * 4, 0);
+  }
+
+  /**
+   * One update. Returns the new parameters (the caller swaps them in and disposes the old ones);
+   * the moments are replaced internally unless `commit` is false (a dry run for profiling).
+   */
+  step(params: Weights, grads: Weights, loss: tf.Scalar, lr: number, commit = true): AdamWResult {
+    const t = this.t + 1;
+    const { beta1, beta2, eps, weightDecay, gradClip } = this.o;
+    const bc1 = 1 - beta1 ** t;
+    const bc2 = 1 - beta2 ** t;
+    const out = tf.tidy(() => {
+      const sq = this.names.map((n) => tf.sum(tf.square(grads[n]!)));
+      const gradNorm = tf.sqrt(tf.addN(sq)) as tf.Scalar;
+      const ok = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(gradNorm));
+      const scale = gradClip > 0 ? tf.minimum(1, tf.div(gradClip, tf.add(gradNorm, 1e-6))) : tf.scalar(1);
+      const next: Weights = {};
+      const m: Weights = {};
+      const v: Weights = {};
+      for (const n of this.names) {
+        const p = params[n]!;
+        const g = tf.mul(grads[n]!, scale);
+        const m0 = this.m[n] ?? tf.zerosLike(p);
+        const v0 = this.v[n] ?? tf.zerosLike(p);
+        const m1 = tf.add(tf.mul(m0, beta1), tf.mul(g, 1 - beta1));
+        const v1 = tf.add(tf.mul(v0, beta2), tf.mul(tf.square(g), 1 - beta2));
+        let upd = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), eps));
+        if (weightDecay > 0 && p.rank >= 2) upd = tf.add(upd, tf.mul(p, weightDecay)); // no decay on gains/biases
+        const p1 = tf.sub(p, tf.mul(upd, lr));
+        const keep = tf.broadcastTo(ok, p.shape);
+        next[n] = tf.where(keep, p1, p);
+        m[n] = tf.where(keep, m1, m0);
+        v[n] = tf.where(keep, v1, v0);
+      }
+      return { next, m, v, gradNorm, applied: tf.cast(ok, 'float32') as tf.Scalar };
+    });
+    if (commit) {
+      tf.dispose([...Object.values(this.m), ...Object.values(this.v)]);
+      this.m = Object.fromEntries(Object.entries(out.m).map(([n, x]) => [n, tf.keep(x)]));
+      this.v = Object.fromEntries(Object.entries(out.v).map(([n, x]) => [n, tf.keep(x)]));
+      this.t = t;
+    } else {
+      tf.dispose([...Object.values(out.m), ...Object.values(out.v)]);
+    }
+    return { params: out.next, gradNorm: out.gradNorm, applied: out.applied };
+  }
+
+  dispose(): void {
+    tf.dispose([...Object.values(this.m), ...Object.values(this.v)]);
+    this.m = {};
+    this.v = {};
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Selective teacher intervention on tokens (design §1.3): the student samples a response with its
+ * KV cache while the teacher scores the same prefix with its own; where the trigger fires the
+ * teacher's token replaces the student's and both continue from the corrected prefix.
+ *
+ * Student and teacher draw with the same Gumbel noise, so where their distributions agree they
+ * pick the same token, and τ = ∞ reproduces the student's own sample (τ = 0 the teacher's) for the
+ * same seed. Everything stays on the device: the caller reads the result back once, if at all.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type DivergenceOptions, divergence } from '../model/losses';
+import { Rng } from '../model/rng';
+import { type SamplingOptions, lastLogits, sampleTokens, samplingNoise } from '../model/sampling';
+import { type KVCache, type Transformer, disposeCache, emptyCache, forward } from '../model/transformer';
+import type { Trigger } from './config';
+
+export interface RolloutOptions {
+  /** Response tokens to generate. */
+  length: number;
+  trigger: Trigger;
+  /** threshold trigger: intervene where D_t ≥ tau. */
+  tau: number;
+  /** topk trigger: intervene where the student's token is outside the teacher's top-K. */
+  topK: number;
+  divergence: DivergenceOptions;
+  sampling: SamplingOptions;
+  seed: number;
+}
+
+export interface Rollout {
+  tokens: tf.Tensor2D; // int32 [B, N]: the response after intervention
+  studentTokens: tf.Tensor2D; // int32 [B, N]: what the student proposed at each position
+  intervened: tf.Tensor2D; // float32 [B, N]: 1 where the teacher's token was taken
+  divergence: tf.Tensor2D; // float32 [B, N]: D(p_T ‖ p_S) at each position, before the choice
+}
+
+export function disposeRollout(r: Rollout): void {
+  tf.dispose([r.tokens, r.studentTokens, r.intervened, r.divergence]);
+}
+
+/** True where `token` [B] is among the K largest of `logits` [B, V] (ties at the K-th count as in). */
+function inTopK(logits: tf.Tensor2D, token: tf.Tensor1D, K: number): tf.Tensor1D {
+  const V = logits.shape[1];
+  if (K >= V) return tf.onesLike(token).asType('bool') as tf.Tensor1D;
+  const kth = tf.min(tf.topk(logits, K).values, -1); // [B]
+  const picked = tf.sum(tf.mul(logits, tf.oneHot(token, V)), -1); // [B]
+  return tf.greaterEqual(picked, kth) as tf.Tensor1D;
+}
+
+export function stiRollout(student: Transformer, teacher: Transformer, prompt: tf.Tensor2D, o: RolloutOptions): Rollout {
+  const [B] = prompt.shape;
+  const V = student.config.vocabSize;
+  if (teacher.config.vocabSize !== V) throw new Error('rollout: teacher and student vocabularies differ');
+  const noise = samplingNoise(new Rng(o.seed), o.length, B, V); // [N, B, V]
+  let sCache: KVCache = emptyCache();
+  let tCache: KVCache = emptyCache();
+  let input = prompt;
+  const cols: { tok: tf.Tensor1D; prop: tf.Tensor1D; mask: tf.Tensor1D; d: tf.Tensor1D }[] = [];
+  try {
+    for (let i = 0; i < o.length; i++) {
+      const r = tf.tidy(() => {
+        const rs = forward(student, input, { cache: sCache });
+        const rt = forward(teacher, input, { cache: tCache });
+        const ls = lastLogits(rs.logits); // [B, V]
+        const lt = lastLogits(rt.logits); // [B, V]
+        const d = tf.relu(divergence(lt, ls, o.divergence)) as tf.Tensor1D; // [B]
+        const u = tf.reshape(tf.slice(noise, [i, 0, 0], [1, B, V]), [B, V]) as tf.Tensor2D;
+        const prop = sampleTokens(ls, o.sampling, u); // [B]
+        let fire: tf.Tensor1D;
+        if (o.trigger === 'threshold') fire = tf.greaterEqual(d, o.tau) as tf.Tensor1D;
+        else if (o.trigger === 'topk') fire = tf.logicalNot(inTopK(lt, prop, o.topK)) as tf.Tensor1D;
+        else fire = tf.zerosLike(prop).asType('bool') as tf.Tensor1D;
+        const tok = o.trigger === 'none' ? prop : (tf.where(fire, sampleTokens(lt, o.sampling, u), prop) as tf.Tensor1D);
+        return { tok, prop, mask: tf.cast(fire, 'float32') as tf.Tensor1D, d, sCache: rs.cache!, tCache: rt.cache! };
+      });
+      disposeCache(sCache);
+      disposeCache(tCache);
+      sCache = r.sCache;
+      tCache = r.tCache;
+      cols.push({ tok: r.tok, prop: r.prop, mask: r.mask, d: r.d });
+      if (input !== prompt) input.dispose();
+      input = tf.reshape(r.tok, [B, 1]) as tf.Tensor2D;
+    }
+    return {
+      tokens: tf.stack(cols.map((c) => c.tok), 1) as tf.Tensor2D,
+      studentTokens: tf.stack(cols.map((c) => c.prop), 1) as tf.Tensor2D,
+      intervened: tf.stack(cols.map((c) => c.mask), 1) as tf.Tensor2D,
+      divergence: tf.stack(cols.map((c) => c.d), 1) as tf.Tensor2D,
+    };
+  } finally {
+    if (input !== prompt) input.dispose();
+    disposeCache(sCache);
+    disposeCache(tCache);
+    for (const c of cols) tf.dispose([c.tok, c.prop, c.mask, c.d]);
+    noise.dispose();
+  }
+}
