@@ -4,14 +4,13 @@
  * Runs one method of the paper table in Node on the same engine code the browser worker runs,
  * with a progress line, a final summary table and an optional JSON record of every step.
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { initNodeBackend } from '../src/engine/node';
 import { KNOBS, KnobError, type DistillConfig, describeValid, parseKnob } from '../src/distill/config';
 import { PRESET_NAMES } from '../src/data/presets';
-import { type RunResult, resolveConfig, runDistill, type TeacherProvider } from '../src/distill/run';
-import { teacherKey, trainTeacher } from '../src/distill/teacher';
-import { loadCheckpoint, saveCheckpoint } from '../src/model/checkpoint';
+import { type RunResult, resolveConfig, runDistill } from '../src/distill/run';
+import { cachedModels } from './lib/models';
 
 const BACKENDS = ['cpu'] as const;
 
@@ -60,20 +59,6 @@ export function parseArgs(argv: string[]): { overrides: Partial<DistillConfig>; 
   return { overrides: overrides as Partial<DistillConfig>, backend, json, quiet };
 }
 
-/** Teachers are trained once per recipe and kept under .cache/teachers/. */
-const cachedTeacher: TeacherProvider = async (preset, base) => {
-  const file = `.cache/teachers/${teacherKey(preset)}.safetensors`;
-  if (existsSync(file)) return { model: loadCheckpoint(new Uint8Array(readFileSync(file))), origin: `ft teacher of preset ${preset.name}, cached in ${file}` };
-  process.stderr.write(`preset ${preset.name} has no shipped teacher yet: training its ft teacher (${preset.teacherRecipe.steps} steps)…\n`);
-  const t0 = Date.now();
-  const model = await trainTeacher(preset, base, (r) => {
-    if (r.step % 50 === 0) process.stderr.write(`  teacher step ${r.step}/${preset.teacherRecipe.steps} loss ${r.loss.toFixed(4)}\n`);
-  });
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, (await saveCheckpoint(model)).safetensors);
-  return { model, origin: `ft teacher of preset ${preset.name}, trained here in ${((Date.now() - t0) / 1000).toFixed(0)} s and cached in ${file}` };
-};
-
 function fmt(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
 }
@@ -83,6 +68,7 @@ function summary(r: RunResult): string {
   const first = r.evals[0]!;
   const rows: [string, string][] = [
     ['method', `${r.config.method} (preset ${r.config.preset}, ${r.steps.length} steps)`],
+    ['base', r.base],
     ['teacher', r.teacher],
     ['ROUGE-L (test)', `${fmt(first.rougeL)} → ${fmt(f.rougeL)}`],
     ['exact match', `${fmt(first.exactMatch)} → ${fmt(f.exactMatch)}`],
@@ -119,12 +105,12 @@ async function main(): Promise<void> {
       `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${n}/${cfg.steps}  loss ${rec.loss.toFixed(4)}  τ ${fmt(rec.tau)}  intervened ${(100 * rec.interventionRate).toFixed(1)}%  ${rec.msPerStep.toFixed(0)} ms/step   `,
     );
   };
-  const result = await runDistill(cfg, cachedTeacher, { onStep: bar });
+  const result = await runDistill(cfg, cachedModels, { onStep: bar });
   if (!args.quiet) process.stderr.write('\n');
   console.log(`\nsummary (${((Date.now() - t0) / 1000).toFixed(1)} s, backend ${args.backend})\n${summary(result)}`);
   if (args.json) {
     mkdirSync(dirname(args.json) || '.', { recursive: true });
-    writeFileSync(args.json, JSON.stringify({ config: result.config, teacher: result.teacher, layerMap: result.layerMap, tau0: result.tau0, evals: result.evals, steps: result.steps, final: result.final }, null, 1));
+    writeFileSync(args.json, JSON.stringify({ config: result.config, base: result.base, teacher: result.teacher, layerMap: result.layerMap, tau0: result.tau0, evals: result.evals, steps: result.steps, final: result.final }, null, 1));
     console.log(`wrote ${args.json}`);
   }
 }

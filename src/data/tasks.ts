@@ -57,6 +57,8 @@ export const TASKS: Record<string, TaskDef> = {
 
 export interface TaskConfig {
   task: keyof typeof TASKS;
+  /** Other tasks (same alphabet) drawn in turn with `task`, one task per batch: for pretraining mixes. */
+  mix?: (keyof typeof TASKS)[];
   /** Input lengths seen in training (inclusive range). */
   trainLengths: [number, number];
   /** Input lengths of the test set: up to and beyond the training range. */
@@ -66,6 +68,9 @@ export interface TaskConfig {
 }
 
 export function taskTokenizer(cfg: TaskConfig): CharTokenizer {
+  for (const t of cfg.mix ?? []) {
+    if (TASKS[t]!.symbols !== TASKS[cfg.task]!.symbols) throw new Error(`task mix: ${t} and ${cfg.task} use different alphabets`);
+  }
   return new CharTokenizer(TASKS[cfg.task]!.symbols + SEP + EOS);
 }
 
@@ -79,7 +84,8 @@ export function maxSequenceLength(cfg: TaskConfig): number {
 export function trainBatch(cfg: TaskConfig, rng: Rng, B: number): Example[] {
   const [lo, hi] = cfg.trainLengths;
   const n = lo + rng.int(hi - lo + 1);
-  const def = TASKS[cfg.task]!;
+  const names = cfg.mix?.length ? [cfg.task, ...cfg.mix] : [cfg.task];
+  const def = TASKS[names.length > 1 ? names[rng.int(names.length)]! : cfg.task]!;
   return Array.from({ length: B }, () => def.make(rng, n, def.symbols));
 }
 

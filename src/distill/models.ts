@@ -11,8 +11,8 @@ export function presetModelConfig(p: Preset): ModelConfig {
   return modelConfig({ vocabSize: taskTokenizer(p.task).vocabSize, ...p.arch, nPositions: ctx, contextLength: ctx });
 }
 
-/** The preset's base checkpoint (a seeded initialisation until shipped checkpoints exist). */
-export function baseModel(p: Preset): Transformer {
+/** The seeded initialisation the preset's base checkpoint is pretrained from. */
+export function initialModel(p: Preset): Transformer {
   const cfg = presetModelConfig(p);
   return { config: cfg, weights: initWeights(cfg, p.baseSeed), lora: null };
 }

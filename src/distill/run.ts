@@ -7,22 +7,31 @@ import type { Transformer } from '../model/transformer';
 import { type Preset, PRESET_NAMES, getPreset } from '../data/presets';
 import { BASE_DEFAULTS, type DistillConfig, validateConfig } from './config';
 import { METHOD_SPECS } from './methods';
-import { baseModel, disposeModel } from './models';
+import { disposeModel } from './models';
 import { type EvalRecord, type FinalRecord, type StepRecord, Trainer } from './trainer';
 
-/** Base defaults, then the method's, then the preset's, then the caller's overrides. */
+/** Base defaults, then the method's, then the preset's (general, then per method), then the caller's overrides. */
 export function resolveConfig(overrides: Partial<DistillConfig>): DistillConfig {
   const preset = getPreset(overrides.preset ?? BASE_DEFAULTS.preset);
   const method = overrides.method ?? BASE_DEFAULTS.method;
   const spec = METHOD_SPECS[method];
   if (!spec) throw new Error(`unknown method ${JSON.stringify(method)}`);
-  const cfg: DistillConfig = { ...BASE_DEFAULTS, ...spec.defaults, ...preset.defaults, ...overrides, preset: preset.name, method };
+  const cfg: DistillConfig = {
+    ...BASE_DEFAULTS,
+    ...spec.defaults,
+    ...preset.defaults,
+    ...preset.methodDefaults?.[method],
+    ...overrides,
+    preset: preset.name,
+    method,
+  };
   validateConfig(cfg, PRESET_NAMES);
   return cfg;
 }
 
 export interface RunResult {
   config: DistillConfig;
+  base: string;
   teacher: string;
   layerMap: number[];
   tau0: number | null;
@@ -38,16 +47,32 @@ export interface RunHooks {
   shouldStop?(): boolean;
 }
 
-/** Supplies the frozen teacher of a preset (the ft model) and says where it came from. */
-export type TeacherProvider = (preset: Preset, base: Transformer) => Promise<{ model: Transformer; origin: string }>;
+export interface ProvidedModel {
+  model: Transformer;
+  /** Where it came from, for the output (e.g. "cached in .cache/…", "trained here in 40 s"). */
+  origin: string;
+}
 
-export async function runDistill(cfg: DistillConfig, getTeacher: TeacherProvider, hooks: RunHooks = {}): Promise<RunResult> {
-  const preset = getPreset(cfg.preset);
-  const base = baseModel(preset);
+/** Supplies a preset's pretrained base and its frozen teacher (the ft model); the run owns what it gets. */
+export interface ModelProvider {
+  base(preset: Preset): Promise<ProvidedModel>;
+  teacher(preset: Preset, base: Transformer): Promise<ProvidedModel>;
+}
+
+export async function runDistill(cfg: DistillConfig, models: ModelProvider, hooks: RunHooks = {}, preset: Preset = getPreset(cfg.preset)): Promise<RunResult> {
+  const base = await models.base(preset);
   const needsTeacher = METHOD_SPECS[cfg.method].signal !== 'ce';
-  const teacher = needsTeacher ? await getTeacher(preset, base) : null;
-  const trainer = await Trainer.create(cfg, preset, base, teacher?.model ?? null);
-  disposeModel(base);
+  let teacher: ProvidedModel | null = null;
+  let trainer: Trainer;
+  try {
+    teacher = needsTeacher ? await models.teacher(preset, base.model) : null;
+    trainer = await Trainer.create(cfg, preset, base.model, teacher?.model ?? null);
+  } catch (e) {
+    disposeModel(teacher?.model);
+    throw e;
+  } finally {
+    disposeModel(base.model);
+  }
   try {
     const evals: EvalRecord[] = [];
     const steps: StepRecord[] = [];
@@ -70,6 +95,7 @@ export async function runDistill(cfg: DistillConfig, getTeacher: TeacherProvider
     const final = await trainer.finalMetrics(last);
     return {
       config: cfg,
+      base: base.origin,
       teacher: teacher ? teacher.origin : 'none (this method trains on gold data only)',
       layerMap: trainer.layerMap(),
       tau0: trainer.schedule?.tau0 ?? null,

@@ -321,7 +321,7 @@ export class Trainer {
         }
         for (const p of parts) tf.keep(p.t);
       });
-      const packed = tf.concat(parts.map((p) => tf.reshape(p.t, [-1])));
+      const packed = tf.tidy(() => tf.concat(parts.map((p) => tf.reshape(p.t, [-1]))));
       const flat = (await packed.data()) as Float32Array;
       packed.dispose();
       const read: Record<string, number[]> = {};
@@ -424,7 +424,7 @@ export class Trainer {
         const nllAll = tokenNll(logits, tf.slice(seq, [0, 1], [B, T]));
         return tf.sum(tf.slice(nllAll, [0, P - 1], [B, R]));
       });
-      const packed = tf.concat([tf.reshape(tf.cast(out, 'float32'), [-1]), tf.reshape(nllT, [1])]);
+      const packed = tf.tidy(() => tf.concat([tf.reshape(tf.cast(out, 'float32'), [-1]), tf.reshape(nllT, [1])]));
       const v = await packed.data();
       tf.dispose([out, nllT, packed, batch.prompt, batch.response]);
       nll += v[B * R]!;

@@ -1,0 +1,36 @@
+/**
+ * Golden trajectory (llm.c style): sti-lora on the micro task at fixed seeds; the first 10 losses
+ * must match the stored values within 1e-4 on the cpu backend. If the math changes on purpose,
+ * regenerate with GOLDEN_PRINT=1 and say why in the commit.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, test } from 'vitest';
+import { Trainer } from '../../src/distill/trainer';
+import { MICRO, microBase, microConfig, microTeacher } from './fixtures';
+
+// Generated on the cpu backend, tfjs 4.22.0.
+const GOLDEN: number[] = [
+  1.299274206161499, 1.452388048171997, 1.0715243816375732, 0.8788994550704956, 0.8413577675819397, 0.7225285172462463,
+  0.5528183579444885, 0.5823140740394592, 0.5705352425575256, 0.6293961405754089,
+];
+
+test('sti-lora: the first 10 losses match the stored trajectory', async () => {
+  const teacher = microTeacher();
+  const base = microBase();
+  const trainer = await Trainer.create(microConfig({ method: 'sti-lora', steps: 10, loraDropout: 0.1 }), MICRO, base, teacher);
+  const losses: number[] = [];
+  const rates: number[] = [];
+  for (let s = 0; s < 10; s++) {
+    const r = await trainer.trainStep();
+    losses.push(r.loss);
+    rates.push(r.interventionRate);
+  }
+  if (process.env.GOLDEN_PRINT) console.log(JSON.stringify(losses));
+  console.log(`sti-lora golden: losses ${losses.map((x) => x.toFixed(5)).join(' ')}; intervention ${rates.map((x) => x.toFixed(2)).join(' ')}`);
+  expect(losses).toHaveLength(GOLDEN.length);
+  losses.forEach((x, i) => expect(Math.abs(x - GOLDEN[i]!), `step ${i}: ${x} vs ${GOLDEN[i]}`).toBeLessThan(1e-4));
+  // The trajectory exercises the intervention: some but not all tokens replaced.
+  expect(rates.some((r) => r > 0 && r < 1)).toBe(true);
+  trainer.dispose();
+  tf.dispose([...Object.values(teacher.weights), ...Object.values(base.weights)]);
+});

@@ -1,0 +1,100 @@
+/** Whole runs: determinism, no tensor leak, NaN handling, config resolution and CLI flags. */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, test } from 'vitest';
+import { KNOBS, KnobError, parseKnob, validateConfig } from '../../src/distill/config';
+import { resolveConfig, runDistill } from '../../src/distill/run';
+import { NonFiniteError, type StepRecord, Trainer } from '../../src/distill/trainer';
+import { PRESET_NAMES } from '../../src/data/presets';
+import { parseArgs } from '../../scripts/distill';
+import { MICRO, microBase, microConfig, microModels, microTeacher } from './fixtures';
+
+/** A step record without the fields that measure wall time or the machine. */
+function logical(r: StepRecord) {
+  const { msPerStep: _a, tokensPerSec: _b, memory: _c, ...rest } = r;
+  return rest;
+}
+
+test('the same config and seeds give identical JSON steps (timings aside)', async () => {
+  const cfg = microConfig({ method: 'sti-lora', steps: 6, evalEvery: 3, heatmapEvery: 2, rankEvery: 2 });
+  const before = tf.memory().numTensors;
+  const a = await runDistill(cfg, microModels, {}, MICRO);
+  expect(tf.memory().numTensors, 'a whole run frees every tensor it made').toBe(before);
+  const b = await runDistill(cfg, microModels, {}, MICRO);
+  expect(JSON.stringify(b.steps.map(logical))).toBe(JSON.stringify(a.steps.map(logical)));
+  expect(JSON.stringify(b.evals)).toBe(JSON.stringify(a.evals));
+  expect(a.steps[0]!.heatmap!.values.length).toBe(2 * 5); // L_S × response length
+  expect(Object.keys(a.steps[0]!.effectiveRank!)).toEqual(['h.0.attn.q', 'h.0.attn.v', 'h.1.attn.q', 'h.1.attn.v']);
+  expect(a.steps.every((s) => s.layerDivergence.length === 2)).toBe(true);
+  expect(a.evals.map((e) => e.step)).toEqual([0, 3, 6]);
+  const c = await runDistill({ ...cfg, seedSample: cfg.seedSample + 1 }, microModels, {}, MICRO);
+  expect(JSON.stringify(c.steps.map(logical))).not.toBe(JSON.stringify(a.steps.map(logical)));
+});
+
+test('no tensor leak over 50 sti-lora steps', async () => {
+  const teacher = microTeacher();
+  const base = microBase();
+  const trainer = await Trainer.create(microConfig({ method: 'sti-lora', steps: 50, loraDropout: 0.1 }), MICRO, base, teacher);
+  const counts: number[] = [];
+  for (let s = 0; s < 50; s++) {
+    await trainer.trainStep();
+    counts.push(tf.memory().numTensors);
+  }
+  await trainer.evaluate();
+  counts.push(tf.memory().numTensors);
+  console.log(`numTensors after steps 1, 25, 50 and an evaluation: ${counts[0]}, ${counts[24]}, ${counts[49]}, ${counts[50]}`);
+  expect(new Set(counts).size).toBe(1);
+  const before = tf.memory().numTensors;
+  trainer.dispose();
+  expect(tf.memory().numTensors).toBeLessThan(before);
+  tf.dispose([...Object.values(teacher.weights), ...Object.values(base.weights)]);
+});
+
+test('a NaN stops the run with the step named and keeps the last good weights', async () => {
+  const teacher = microTeacher();
+  const base = microBase();
+  const trainer = await Trainer.create(microConfig({ method: 'kd-lora' }), MICRO, base, teacher);
+  await trainer.trainStep();
+  await trainer.trainStep();
+  const snap = async () => Promise.all(Object.values(trainer.model.lora!.tensors).map(async (t) => Array.from(await t.data())));
+  const good = await snap();
+  // Poison the teacher: its logits become NaN, and so does the KD loss.
+  const old = teacher.weights['lnf.bias']!;
+  teacher.weights['lnf.bias'] = tf.fill(old.shape, NaN);
+  await expect(trainer.trainStep()).rejects.toThrow(NonFiniteError);
+  await expect(trainer.trainStep()).rejects.toThrow(/at step 2/);
+  expect(await snap()).toEqual(good);
+  expect(trainer.step).toBe(2);
+  trainer.dispose();
+  tf.dispose([old, ...Object.values(teacher.weights), ...Object.values(base.weights)]);
+});
+
+describe('config', () => {
+  test('layers: base defaults < method < preset < overrides', () => {
+    const gkd = resolveConfig({ method: 'gkd' });
+    expect(gkd.trigger).toBe('none');
+    expect(gkd.lambdaOnPolicy).toBe(0.5);
+    expect(gkd.topK).toBe(3); // tiny preset
+    expect(gkd.lr).toBe(1e-2); // tiny preset, LoRA methods
+    expect(resolveConfig({ method: 'kd' }).temperature).toBe(2);
+    expect(resolveConfig({ method: 'sti', steps: 7 }).steps).toBe(7);
+  });
+  test('bad values are refused with what is valid', () => {
+    const k = (key: string) => KNOBS.find((x) => x.key === key)!;
+    expect(() => parseKnob(k('steps'), '-3')).toThrow(/steps: "-3" is not valid; expected an integer in \[1, 100000\]/);
+    expect(() => parseKnob(k('lr'), 'fast')).toThrow(/a number in/);
+    expect(() => parseKnob(k('method'), 'magic')).toThrow(/one of ft, lora, kd, sti, kd-lora, sti-lora, gkd, skd/);
+    expect(() => parseKnob(k('loraTargets'), 'q,zz')).toThrow(/comma-separated list of q, k, v, o, fc1, fc2/);
+    expect(() => parseKnob(k('preset'), 'huge', PRESET_NAMES)).toThrow(/one of tiny/);
+    expect(parseKnob(k('loraTargets'), 'q,fc2')).toEqual(['q', 'fc2']);
+    expect(() => validateConfig({ ...resolveConfig({}), tauMode: 'raw', tau0: 0.1, tauMin: 1 }, PRESET_NAMES)).toThrow(KnobError);
+  });
+  test('CLI flags', () => {
+    const a = parseArgs(['--preset', 'tiny', '--method', 'sti-lora', '--steps', '200', '--json', 'out.json', '--loraTargets=q,k', '--backend', 'cpu']);
+    expect(a.overrides).toEqual({ preset: 'tiny', method: 'sti-lora', steps: 200, loraTargets: ['q', 'k'] });
+    expect(a.json).toBe('out.json');
+    expect(() => parseArgs(['--stepz', '3'])).toThrow(/unknown flag --stepz; valid flags: --backend, --json, --quiet, --preset, --method, --steps/);
+    expect(() => parseArgs(['--steps'])).toThrow(/--steps needs a value/);
+    expect(() => parseArgs(['--backend', 'tpu'])).toThrow(/backend: "tpu" is not valid; expected one of cpu/);
+    expect(() => parseArgs(['--method', 'magic'])).toThrow(/method: "magic"/);
+  });
+});
