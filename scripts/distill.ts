@@ -6,13 +6,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { initNodeBackend } from '../src/engine/node';
+import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { KNOBS, KnobError, type DistillConfig, describeValid, parseKnob } from '../src/distill/config';
 import { PRESET_NAMES } from '../src/data/presets';
 import { type RunResult, resolveConfig, runDistill } from '../src/distill/run';
 import { cachedModels } from './lib/models';
 
-const BACKENDS = ['cpu'] as const;
+const BACKENDS = NODE_BACKENDS;
 
 function usage(): string {
   const lines = KNOBS.map((k) => `  --${k.key.padEnd(18)} ${k.help} (${describeValid(k, PRESET_NAMES)})`);
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     console.error(`error: ${(e as Error).message}\n\n${usage()}`);
     process.exit(2);
   }
-  await initNodeBackend(args.backend as 'cpu');
+  await initNodeBackend(args.backend as NodeBackend);
   const t0 = Date.now();
   const bar = (rec: { step: number; loss: number; tau: number | null; interventionRate: number; msPerStep: number }) => {
     if (args.quiet) return;

@@ -5,6 +5,7 @@
  * unchanged (the check runs on the device, so no extra readback is needed).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { addAll } from '../model/ops';
 import type { Weights } from '../model/params';
 
 export interface AdamWOptions {
@@ -60,7 +61,7 @@ export class AdamW {
     const bc2 = 1 - beta2 ** t;
     const out = tf.tidy(() => {
       const sq = this.names.map((n) => tf.sum(tf.square(grads[n]!)));
-      const gradNorm = tf.sqrt(tf.addN(sq)) as tf.Scalar;
+      const gradNorm = tf.sqrt(addAll(sq)) as tf.Scalar;
       const ok = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(gradNorm));
       const scale = gradClip > 0 ? tf.minimum(1, tf.div(gradClip, tf.add(gradNorm, 1e-6))) : tf.scalar(1);
       const next: Weights = {};

@@ -41,7 +41,7 @@ export function disposeRollout(r: Rollout): void {
 /** True where `token` [B] is among the K largest of `logits` [B, V] (ties at the K-th count as in). */
 function inTopK(logits: tf.Tensor2D, token: tf.Tensor1D, K: number): tf.Tensor1D {
   const V = logits.shape[1];
-  if (K >= V) return tf.onesLike(token).asType('bool') as tf.Tensor1D;
+  if (K >= V) return tf.cast(tf.onesLike(token), 'bool') as tf.Tensor1D;
   const kth = tf.min(tf.topk(logits, K).values, -1); // [B]
   const picked = tf.sum(tf.mul(logits, tf.oneHot(token, V)), -1); // [B]
   return tf.greaterEqual(picked, kth) as tf.Tensor1D;
@@ -69,7 +69,7 @@ export function stiRollout(student: Transformer, teacher: Transformer, prompt: t
         let fire: tf.Tensor1D;
         if (o.trigger === 'threshold') fire = tf.greaterEqual(d, o.tau) as tf.Tensor1D;
         else if (o.trigger === 'topk') fire = tf.logicalNot(inTopK(lt, prop, o.topK)) as tf.Tensor1D;
-        else fire = tf.zerosLike(prop).asType('bool') as tf.Tensor1D;
+        else fire = tf.cast(tf.zerosLike(prop), 'bool') as tf.Tensor1D;
         const tok = o.trigger === 'none' ? prop : (tf.where(fire, sampleTokens(lt, o.sampling, u), prop) as tf.Tensor1D);
         return { tok, prop, mask: tf.cast(fire, 'float32') as tf.Tensor1D, d, sCache: rs.cache!, tCache: rt.cache! };
       });

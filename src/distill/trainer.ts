@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DivergenceOptions } from '../model/losses';
 import { crossEntropy, maskedMean, tokenNll } from '../model/losses';
 import { initLora, mergeLora } from '../model/lora';
+import { addAll } from '../model/ops';
 import { countParams } from '../model/params';
 import { Rng } from '../model/rng';
 import { type SamplingOptions, generate } from '../model/sampling';
@@ -87,7 +88,7 @@ export interface FinalRecord extends EvalRecord {
 
 export class NonFiniteError extends Error {
   constructor(readonly step: number, what: string) {
-    super(`${what} is not finite at step ${step}; the run stopped and the weights are those after step ${step - 1}`);
+    super(`${what} is not finite at step ${step}; the run stopped and kept the weights ${step === 0 ? 'it started with' : `of step ${step - 1}`}`);
     this.name = 'NonFiniteError';
   }
 }
@@ -251,7 +252,7 @@ export class Trainer {
         const T = P + R - 1;
         const inputs = tf.slice(seq, [0, 0], [B, T]) as tf.Tensor2D; // [B, T]
         const targets = tf.slice(seq, [0, 1], [B, T]) as tf.Tensor2D; // [B, T]
-        const valid = rollout ? this.validMask(rollout.tokens) : tf.onesLike(batch.response).asType('float32');
+        const valid = rollout ? this.validMask(rollout.tokens) : tf.cast(tf.onesLike(batch.response), 'float32');
         const mask = tf.concat([tf.zeros([B, P - 1]), valid], 1); // [B, T]: response-predicting positions
         const teacherOut = this.teacher ? forward(this.teacher, inputs, { returnHidden: true }) : null;
         const L = this.model.config.nLayer;
@@ -276,7 +277,7 @@ export class Trainer {
               lossLayer = tf.mul(tf.sum(perLayer), cfg.temperature ** 2);
             }
             if (!rollout && cfg.alphaCe > 0) lossCe = crossEntropy(out.logits, targets, mask);
-            loss = tf.addN([tf.mul(lossOut, cfg.wOut), tf.mul(lossLayer, cfg.wLayer), tf.mul(lossCe, cfg.alphaCe)]) as tf.Scalar;
+            loss = addAll([tf.mul(lossOut, cfg.wOut), tf.mul(lossLayer, cfg.wLayer), tf.mul(lossCe, cfg.alphaCe)]) as tf.Scalar;
             const denom = tf.maximum(tf.sum(mask), 1);
             aux.layerDiv = tf.keep(tf.div(tf.sum(tf.mul(D, mask), [1, 2]), denom)); // [L]
             aux.layerRate = tf.keep(tf.div(tf.sum(tf.mul(fired, mask), [1, 2]), denom)); // [L]
@@ -333,7 +334,7 @@ export class Trainer {
       if (!Number.isFinite(read.loss![0]!) || read.applied![0] !== 1) {
         tf.dispose(Object.values(newParams ?? {}));
         newParams = null;
-        throw new NonFiniteError(s, Number.isFinite(read.loss![0]!) ? 'the gradient' : `the loss (${read.loss![0]})`);
+        throw new NonFiniteError(s, Number.isFinite(read.loss![0]!) ? `the gradient (global norm ${read.gradNorm![0]}, applied ${read.applied![0]})` : `the loss (${read.loss![0]})`);
       }
       if (newParams) this.swapParams(newParams);
       const ms = performance.now() - t0;

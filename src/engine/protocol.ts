@@ -3,7 +3,7 @@
  * crosses this boundary: never tensors.
  */
 import type { BackendInfo, BackendName } from './backend-info';
-import type { ParityReport } from './selfcheck';
+import type { DistillParityReport, ParityReport } from './selfcheck';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -14,8 +14,14 @@ export type EngineRequest =
 export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
   ? BackendInfo
   : R extends { type: 'selfCheck' }
-    ? ParityReport
+    ? SelfCheckReport
     : never;
+
+/** The backend self-check: gradients of one step, and a few whole distillation steps. */
+export interface SelfCheckReport {
+  gradients: ParityReport;
+  distill: DistillParityReport;
+}
 
 /** Main thread → worker. */
 export interface RequestEnvelope {

@@ -10,6 +10,10 @@ import { crossEntropy, distillLoss } from '../model/losses';
 import { initWeights, randomizeWeights } from '../model/params';
 import { Rng } from '../model/rng';
 import { type Transformer, allParams, forward, logitLens, valueAndGrads } from '../model/transformer';
+import { type Preset, getPreset } from '../data/presets';
+import { presetModelConfig } from '../distill/models';
+import { resolveConfig } from '../distill/run';
+import { Trainer } from '../distill/trainer';
 
 /** A model with random (not small) weights and, optionally, random adapters (B ≠ 0), so every path carries signal. */
 export function randomModel(cfg: ModelConfig, seed: number, lora?: LoraConfig): Transformer {
@@ -76,12 +80,27 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return diff / Math.max(scale, 1e-12);
 }
 
+/**
+ * Runs `fn` on `backend`. On webgpu, tfjs normally runs ops whose inputs are small CPU-resident
+ * tensors on the CPU (WEBGPU_CPU_FORWARD); a self-check of tiny models would then test the CPU
+ * kernels, so that hand-off is switched off meanwhile.
+ */
+async function onBackend<T>(backend: string, fn: () => Promise<T>): Promise<T> {
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} is not available`);
+  const flag = 'WEBGPU_CPU_FORWARD';
+  const forward = backend === 'webgpu' && tf.env().getFlags()[flag] !== undefined ? tf.env().getBool(flag) : null;
+  if (forward !== null) tf.env().set(flag, false);
+  try {
+    return await fn();
+  } finally {
+    if (forward !== null) tf.env().set(flag, forward);
+  }
+}
+
 /** Compares a step on `backend` with the same step on `reference`; leaves `backend` active. */
 export async function gradientParity(backend: string, reference = 'cpu', tolerance = 1e-3): Promise<ParityReport> {
-  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} is not available`);
-  const active = await trainingStepGradients();
-  if (!(await tf.setBackend(reference))) throw new Error(`reference backend ${reference} is not available`);
-  const ref = await trainingStepGradients();
+  const active = await onBackend(backend, () => trainingStepGradients());
+  const ref = await onBackend(reference, () => trainingStepGradients());
   await tf.setBackend(backend);
   let maxGradRelErr = 0;
   let worstTensor = '';
@@ -103,6 +122,76 @@ export async function gradientParity(backend: string, reference = 'cpu', toleran
     maxGradRelErr,
     worstTensor,
     ok: lossRelErr < tolerance && maxGradRelErr < tolerance,
+    tolerance,
+  };
+}
+
+/** The tiny preset's task at one fixed length, with 4 × 16 models: the smallest real distillation run. */
+export const MICRO_PRESET: Preset = {
+  ...getPreset('tiny'),
+  task: { task: 'reverse', trainLengths: [4, 4], testLengths: [3, 4, 6], testPerLength: 4 },
+  arch: { nLayer: 4, nHead: 2, dModel: 16, dFF: 32 },
+};
+
+export interface DistillParityReport {
+  backend: string;
+  reference: string;
+  steps: number;
+  lossesActive: number[];
+  lossesReference: number[];
+  interventionActive: number[];
+  interventionReference: number[];
+  /** Largest relative difference of a step's loss. */
+  maxLossRelErr: number;
+  ok: boolean;
+  tolerance: number;
+}
+
+/** Losses and intervention rates of a few sti-lora steps (rollouts, teacher, layer term, AdamW) on the current backend. */
+async function distillSteps(steps: number): Promise<{ losses: number[]; rates: number[] }> {
+  const cfgModel = presetModelConfig(MICRO_PRESET);
+  const teacher = randomModel(cfgModel, 5);
+  const base = randomModel(cfgModel, 6);
+  const cfg = resolveConfig({ preset: 'tiny', method: 'sti-lora', batchSize: 4, steps, warmupSteps: 1, heatmapEvery: 0, rankEvery: 0, topK: 3 });
+  const trainer = await Trainer.create(cfg, MICRO_PRESET, base, teacher);
+  const losses: number[] = [];
+  const rates: number[] = [];
+  try {
+    for (let s = 0; s < steps; s++) {
+      const r = await trainer.trainStep();
+      losses.push(r.loss);
+      rates.push(r.interventionRate);
+    }
+  } finally {
+    trainer.dispose();
+    tf.dispose([...Object.values(teacher.weights), ...Object.values(base.weights)]);
+  }
+  return { losses, rates };
+}
+
+/**
+ * The whole distillation step — STI rollout with the KV cache, teacher scoring, layer-lens loss,
+ * AdamW on LoRA — for a few steps on `backend` and on `reference`, losses compared step by step.
+ * Sampling noise comes from the same seeded stream, so both sides draw the same tokens unless two
+ * logits are within float error of each other. (This check found tf.addN returning garbage on
+ * webgpu for 8+ inputs; see model/ops.ts.)
+ */
+export async function distillParity(backend: string, reference = 'cpu', steps = 3, tolerance = 1e-3): Promise<DistillParityReport> {
+  const a = await onBackend(backend, () => distillSteps(steps));
+  const b = await onBackend(reference, () => distillSteps(steps));
+  await tf.setBackend(backend);
+  const rel = a.losses.map((x, i) => Math.abs(x - b.losses[i]!) / Math.abs(b.losses[i]!));
+  const maxLossRelErr = Math.max(...rel);
+  return {
+    backend,
+    reference,
+    steps,
+    lossesActive: a.losses,
+    lossesReference: b.losses,
+    interventionActive: a.rates,
+    interventionReference: b.rates,
+    maxLossRelErr,
+    ok: maxLossRelErr < tolerance,
     tolerance,
   };
 }

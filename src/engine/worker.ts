@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend';
 import { PROTOCOL_VERSION, type EngineRequest, type RequestEnvelope, type ResponseEnvelope } from './protocol';
-import { gradientParity } from './selfcheck';
+import { distillParity, gradientParity } from './selfcheck';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -11,8 +11,10 @@ async function handle(req: EngineRequest): Promise<unknown> {
   switch (req.type) {
     case 'init':
       return selectBackend(req.backend);
-    case 'selfCheck':
-      return gradientParity(tf.getBackend(), 'cpu', req.tolerance);
+    case 'selfCheck': {
+      const active = tf.getBackend();
+      return { gradients: await gradientParity(active, 'cpu', req.tolerance), distill: await distillParity(active, 'cpu') };
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { BACKEND_ORDER, type BackendInfo, type BackendName } from '../engine/backend-info';
 import { EngineClient } from '../engine/client';
-import type { ParityReport } from '../engine/selfcheck';
+import type { SelfCheckReport } from '../engine/protocol';
 import { BackendBadge } from './BackendBadge';
 import { SelfCheck } from './SelfCheck';
 
@@ -15,7 +15,7 @@ export function App() {
   const client = useRef<EngineClient | null>(null);
   const [status, setStatus] = useState<Status>({ kind: 'starting' });
   const [preferred, setPreferred] = useState<BackendName | ''>('');
-  const [check, setCheck] = useState<{ running: boolean; report?: ParityReport; error?: string }>({ running: false });
+  const [check, setCheck] = useState<{ running: boolean; report?: SelfCheckReport; error?: string }>({ running: false });
 
   useEffect(() => {
     const c = new EngineClient();

@@ -1,17 +1,13 @@
 /** A micro preset and a random (sharp) teacher, so engine tests run in seconds on the cpu backend. */
-import { getPreset, type Preset } from '../../src/data/presets';
+import type { Preset } from '../../src/data/presets';
 import { type DistillConfig } from '../../src/distill/config';
 import { presetModelConfig } from '../../src/distill/models';
 import { type ModelProvider, resolveConfig } from '../../src/distill/run';
-import { randomModel } from '../../src/engine/selfcheck';
+import { MICRO_PRESET, randomModel } from '../../src/engine/selfcheck';
 import type { Transformer } from '../../src/model/transformer';
 
 /** tiny's task at one fixed length (no batch-to-batch length noise), 4 layers × 16. */
-export const MICRO: Preset = {
-  ...getPreset('tiny'),
-  task: { task: 'reverse', trainLengths: [4, 4], testLengths: [3, 4, 6], testPerLength: 4 },
-  arch: { nLayer: 4, nHead: 2, dModel: 16, dFF: 32 },
-};
+export const MICRO: Preset = MICRO_PRESET;
 
 export function microConfig(over: Partial<DistillConfig>): DistillConfig {
   return resolveConfig({ preset: 'tiny', batchSize: 8, steps: 30, warmupSteps: 3, evalEvery: 0, heatmapEvery: 5, rankEvery: 5, topK: 3, ...over });
