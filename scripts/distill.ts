@@ -1,63 +1,16 @@
 /**
- * npm run distill -- --preset P --method M --steps N [--backend cpu] [--json FILE] [--<knob> value ...]
+ * npm run distill -- --preset P --method M --steps N [--backend cpu|wasm] [--json FILE] [--<knob> value ...]
  *
  * Runs one method of the paper table in Node on the same engine code the browser worker runs,
  * with a progress line, a final summary table and an optional JSON record of every step.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
-import { KNOBS, KnobError, type DistillConfig, describeValid, parseKnob } from '../src/distill/config';
-import { PRESET_NAMES } from '../src/data/presets';
+import { type NodeBackend, initNodeBackend } from '../src/engine/node';
+import type { DistillConfig } from '../src/distill/config';
 import { type RunResult, resolveConfig, runDistill } from '../src/distill/run';
+import { parseArgs, usage } from './lib/cli';
 import { cachedModels } from './lib/models';
-
-const BACKENDS = NODE_BACKENDS;
-
-function usage(): string {
-  const lines = KNOBS.map((k) => `  --${k.key.padEnd(18)} ${k.help} (${describeValid(k, PRESET_NAMES)})`);
-  return [
-    'usage: npm run distill -- --preset P --method M --steps N [--backend cpu] [--json FILE] [--<knob> value ...]',
-    '',
-    'options:',
-    `  --backend            tfjs backend in Node (one of ${BACKENDS.join(', ')})`,
-    '  --json               write {config, teacher, evals, steps, final} to this file',
-    '  --quiet              no progress line',
-    ...lines,
-  ].join('\n');
-}
-
-export function parseArgs(argv: string[]): { overrides: Partial<DistillConfig>; backend: string; json?: string; quiet: boolean } {
-  const overrides: Record<string, unknown> = {};
-  let backend = 'cpu';
-  let json: string | undefined;
-  let quiet = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--help' || a === '-h') {
-      console.log(usage());
-      process.exit(0);
-    }
-    if (!a.startsWith('--')) throw new KnobError(`unexpected argument ${JSON.stringify(a)}; flags look like --steps 200`);
-    const [flag, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (flag === 'quiet') {
-      quiet = true;
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new KnobError(`--${flag} needs a value`);
-    if (flag === 'backend') {
-      if (!(BACKENDS as readonly string[]).includes(value)) throw new KnobError(`backend: ${JSON.stringify(value)} is not valid; expected one of ${BACKENDS.join(', ')}`);
-      backend = value;
-    } else if (flag === 'json') json = value;
-    else {
-      const k = KNOBS.find((x) => x.key === flag);
-      if (!k) throw new KnobError(`unknown flag --${flag}; valid flags: --backend, --json, --quiet, ${KNOBS.map((x) => `--${x.key}`).join(', ')}`);
-      overrides[k.key] = parseKnob(k, value, PRESET_NAMES);
-    }
-  }
-  return { overrides: overrides as Partial<DistillConfig>, backend, json, quiet };
-}
 
 function fmt(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);

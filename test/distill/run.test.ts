@@ -5,7 +5,7 @@ import { KNOBS, KnobError, parseKnob, validateConfig } from '../../src/distill/c
 import { resolveConfig, runDistill } from '../../src/distill/run';
 import { NonFiniteError, type StepRecord, Trainer } from '../../src/distill/trainer';
 import { PRESET_NAMES } from '../../src/data/presets';
-import { parseArgs } from '../../scripts/distill';
+import { parseArgs } from '../../scripts/lib/cli';
 import { MICRO, microBase, microConfig, microModels, microTeacher } from './fixtures';
 
 /** A step record without the fields that measure wall time or the machine. */
