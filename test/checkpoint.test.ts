@@ -110,3 +110,16 @@ describe('checkpoint', () => {
     });
   }
 });
+
+describe('the tokenizer travels with the checkpoint', () => {
+  test('alphabet saved and read back; a mismatching alphabet is refused', async () => {
+    const { readCheckpoint } = await import('../src/model/checkpoint');
+    const model = randomModel(tinyConfig(), 3); // vocab 11 = 10 characters + the replacement token
+    const saved = await saveCheckpoint(model, {}, { alphabet: 'abcdefgh=.' });
+    expect(readCheckpoint(saved.safetensors).tokenizer).toEqual({ alphabet: 'abcdefgh=.' });
+    await expect(saveCheckpoint(model, {}, { alphabet: 'abc' })).rejects.toThrow(/alphabet has 3 characters/);
+    const c = JSON.parse(saved.configJson);
+    c.tokenizer.alphabet = 'abc';
+    expect(() => loadCheckpoint(saved.safetensors, JSON.stringify(c))).toThrow(/does not match vocabSize 11/);
+  });
+});

@@ -28,6 +28,21 @@ function randomString(rng: Rng, n: number, symbols: string): string {
   return s;
 }
 
+function distinctKeys(rng: Rng, n: number): string[] {
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  const keys = new Set<string>();
+  while (keys.size < n) keys.add(letters[rng.int(26)]! + letters[rng.int(26)]!);
+  return [...keys];
+}
+
+function digits(rng: Rng, n: number): string {
+  let s = String(1 + rng.int(9)); // no leading zero
+  for (let i = 1; i < n; i++) s += String(rng.int(10));
+  return s;
+}
+
+const reversed = (s: string) => [...s].reverse().join('');
+
 export const TASKS: Record<string, TaskDef> = {
   copy: {
     name: 'copy',
@@ -53,12 +68,40 @@ export const TASKS: Record<string, TaskDef> = {
       return { prompt: s + SEP, response: [...s].sort().join('') + EOS };
     },
   },
+  /** Recall the value of a key from a list of n pairs: "ab:12;cd:34?cd=" → "34." */
+  'kv-recall': {
+    name: 'kv-recall',
+    symbols: 'abcdefghijklmnopqrstuvwxyz0123456789:;?',
+    make: (rng, n) => {
+      const keys = distinctKeys(rng, Math.min(n, 676));
+      const vals = keys.map(() => String(rng.int(10)) + String(rng.int(10)));
+      const q = rng.int(keys.length);
+      return { prompt: keys.map((k, i) => `${k}:${vals[i]}`).join(';') + `?${keys[q]}${SEP}`, response: vals[q]! + EOS };
+    },
+  },
+  /**
+   * Add two n-digit numbers, every number written least-significant digit first (so the carry
+   * flows left to right, the way the model reads), the sum always n + 1 digits:
+   * 57 + 68 = 125 is "75+86=" → "521.", and 12 + 34 = 046 is "21+43=" → "640."
+   */
+  add: {
+    name: 'add',
+    symbols: '0123456789+',
+    make: (rng, n) => {
+      const a = digits(rng, n);
+      const b = digits(rng, n);
+      const sum = (BigInt(a) + BigInt(b)).toString().padStart(n + 1, '0');
+      return { prompt: `${reversed(a)}+${reversed(b)}${SEP}`, response: reversed(sum) + EOS };
+    },
+  },
 };
 
 export interface TaskConfig {
   task: keyof typeof TASKS;
   /** Other tasks (same alphabet) drawn in turn with `task`, one task per batch: for pretraining mixes. */
   mix?: (keyof typeof TASKS)[];
+  /** The tokenizer's alphabet, when not the task's own symbols + SEP + EOS (e.g. a corpus base's). */
+  alphabet?: string;
   /** Input lengths seen in training (inclusive range). */
   trainLengths: [number, number];
   /** Input lengths of the test set: up to and beyond the training range. */
@@ -69,15 +112,25 @@ export interface TaskConfig {
 
 export function taskTokenizer(cfg: TaskConfig): CharTokenizer {
   for (const t of cfg.mix ?? []) {
-    if (TASKS[t]!.symbols !== TASKS[cfg.task]!.symbols) throw new Error(`task mix: ${t} and ${cfg.task} use different alphabets`);
+    if (!cfg.alphabet && TASKS[t]!.symbols !== TASKS[cfg.task]!.symbols) throw new Error(`task mix: ${t} and ${cfg.task} use different alphabets`);
   }
-  return new CharTokenizer(TASKS[cfg.task]!.symbols + SEP + EOS);
+  if (!cfg.alphabet) return new CharTokenizer(TASKS[cfg.task]!.symbols + SEP + EOS);
+  for (const t of [cfg.task, ...(cfg.mix ?? [])]) {
+    const missing = [...TASKS[t]!.symbols + SEP + EOS].filter((c) => !cfg.alphabet!.includes(c));
+    if (missing.length) throw new Error(`task ${t}: the alphabet lacks ${JSON.stringify(missing.join(''))}`);
+  }
+  return new CharTokenizer(cfg.alphabet);
 }
 
 /** Longest prompt + response (in tokens) the task produces: the model's context must hold it. */
 export function maxSequenceLength(cfg: TaskConfig): number {
   const longest = Math.max(cfg.trainLengths[1], ...cfg.testLengths);
-  return 2 * longest + 2;
+  let most = 0;
+  for (const t of [cfg.task, ...(cfg.mix ?? [])]) {
+    const ex = TASKS[t]!.make(new Rng(1), longest, TASKS[t]!.symbols);
+    most = Math.max(most, [...ex.prompt].length + [...ex.response].length);
+  }
+  return most;
 }
 
 /** A batch of B examples of one input length (drawn from the training range). */

@@ -196,6 +196,9 @@ export class Trainer {
   private encode(examples: Example[]): EncodedBatch {
     const P = [...examples[0]!.prompt].length;
     const R = [...examples[0]!.response].length;
+    if (examples.some((e) => [...e.prompt].length !== P || [...e.response].length !== R)) {
+      throw new Error('a batch must hold examples of one prompt length and one response length');
+    }
     const p = examples.flatMap((e) => this.tokenizer.encode(e.prompt));
     const r = examples.flatMap((e) => this.tokenizer.encode(e.response));
     return { prompt: tf.tensor2d(p, [examples.length, P], 'int32'), response: tf.tensor2d(r, [examples.length, R], 'int32'), examples };

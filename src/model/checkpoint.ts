@@ -137,11 +137,18 @@ export interface SavedCheckpoint {
   configJson: string;
 }
 
-/** Serialises a model (base weights + LoRA adapters when present). Reads tensors asynchronously. */
-export async function saveCheckpoint(model: Transformer, extraMetadata: Record<string, string> = {}): Promise<SavedCheckpoint> {
+/**
+ * Serialises a model (base weights + LoRA adapters when present), with the tokenizer's alphabet
+ * when given (id 0 is the replacement token, so vocabSize = alphabet length + 1). Reads tensors
+ * asynchronously.
+ */
+export async function saveCheckpoint(model: Transformer, extraMetadata: Record<string, string> = {}, tokenizer?: { alphabet: string }): Promise<SavedCheckpoint> {
   if (model.lora?.merged) throw new CheckpointError('save: unmerge the LoRA adapters first (merged weights would be saved twice)');
+  if (tokenizer && [...tokenizer.alphabet].length + 1 !== model.config.vocabSize) {
+    throw new CheckpointError(`save: the alphabet has ${[...tokenizer.alphabet].length} characters but the model's vocabulary is ${model.config.vocabSize} (alphabet + 1)`);
+  }
   const tensors = { ...(await readAll(model.weights)), ...(model.lora ? await readAll(model.lora.tensors) : {}) };
-  const config = { format: FORMAT, model: model.config, lora: model.lora?.config ?? null };
+  const config = { format: FORMAT, model: model.config, lora: model.lora?.config ?? null, ...(tokenizer ? { tokenizer: { alphabet: tokenizer.alphabet } } : {}) };
   const configJson = JSON.stringify(config, null, 2);
   const safetensors = encodeSafetensors(tensors, { ...extraMetadata, format: FORMAT, config: JSON.stringify(config) });
   return { safetensors, configJson };
@@ -150,6 +157,7 @@ export async function saveCheckpoint(model: Transformer, extraMetadata: Record<s
 interface StoredConfig {
   model: ModelConfig;
   lora: LoraConfig | null;
+  tokenizer?: { alphabet: string };
 }
 
 function parseConfig(text: string, where: string): StoredConfig {
@@ -167,7 +175,11 @@ function parseConfig(text: string, where: string): StoredConfig {
   } catch (e) {
     throw new CheckpointError(`${where}: ${(e as Error).message}`);
   }
-  return { model: cfg.model, lora: cfg.lora ?? null };
+  if (cfg.tokenizer) {
+    const n = typeof cfg.tokenizer.alphabet === 'string' ? [...cfg.tokenizer.alphabet].length : -1;
+    if (n + 1 !== cfg.model.vocabSize) throw new CheckpointError(`${where}: the tokenizer's alphabet (${n} characters + the replacement token) does not match vocabSize ${cfg.model.vocabSize}`);
+  }
+  return { model: cfg.model, lora: cfg.lora ?? null, ...(cfg.tokenizer ? { tokenizer: { alphabet: cfg.tokenizer.alphabet } } : {}) };
 }
 
 /**
@@ -175,6 +187,11 @@ function parseConfig(text: string, where: string): StoredConfig {
  * file's own metadata, if any), else from the file's metadata.
  */
 export function loadCheckpoint(bytes: Uint8Array, configJson?: string): Transformer {
+  return readCheckpoint(bytes, configJson).model;
+}
+
+/** loadCheckpoint, with the tokenizer alphabet (when stored) and the file's metadata. */
+export function readCheckpoint(bytes: Uint8Array, configJson?: string): { model: Transformer; tokenizer?: { alphabet: string }; metadata: Record<string, string> } {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const embedded = metadata.config ? parseConfig(metadata.config, 'the file\'s embedded config') : null;
   const given = configJson !== undefined ? parseConfig(configJson, 'the config file') : null;
@@ -189,5 +206,5 @@ export function loadCheckpoint(bytes: Uint8Array, configJson?: string): Transfor
   const toWeights = (specs: ParamSpec[]): Weights =>
     Object.fromEntries(specs.map((s) => [s.name, tf.tensor(tensors[s.name]!.data, s.shape, 'float32')]));
   const lora: LoraAdapters | null = cfg.lora ? { config: cfg.lora, tensors: toWeights(loraSpecList), merged: false } : null;
-  return { config: cfg.model, weights: toWeights(baseSpecs), lora };
+  return { model: { config: cfg.model, weights: toWeights(baseSpecs), lora }, tokenizer: cfg.tokenizer, metadata };
 }
