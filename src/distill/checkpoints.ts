@@ -6,6 +6,7 @@
  */
 import type { Transformer } from '../model/transformer';
 import type { Preset, Recipe } from '../data/presets';
+import { taskSource } from '../data/source';
 import { initialModel } from './models';
 import { resolveConfig } from './run';
 import { type StepRecord, Trainer } from './trainer';
@@ -22,7 +23,7 @@ async function trainCE(preset: Preset, start: Transformer, recipe: Recipe, onSte
     heatmapEvery: 0,
     rankEvery: 0,
   });
-  const trainer = await Trainer.create(cfg, preset, start, null);
+  const trainer = await Trainer.create(cfg, taskSource(preset.task), start, null);
   for (let s = 0; s < recipe.steps; s++) onStep?.(await trainer.trainStep());
   return trainer.release();
 }

@@ -7,6 +7,7 @@ import type { Transformer } from '../model/transformer';
 import { type Preset, PRESET_NAMES, getPreset } from '../data/presets';
 import { BASE_DEFAULTS, type DistillConfig, validateConfig } from './config';
 import { METHOD_SPECS } from './methods';
+import { taskSource } from '../data/source';
 import { disposeModel } from './models';
 import { type EvalRecord, type FinalRecord, type StepRecord, Trainer } from './trainer';
 
@@ -66,7 +67,7 @@ export async function runDistill(cfg: DistillConfig, models: ModelProvider, hook
   let trainer: Trainer;
   try {
     teacher = needsTeacher ? await models.teacher(preset, base.model) : null;
-    trainer = await Trainer.create(cfg, preset, base.model, teacher?.model ?? null);
+    trainer = await Trainer.create(cfg, taskSource(preset.task), base.model, teacher?.model ?? null);
   } catch (e) {
     disposeModel(teacher?.model);
     throw e;

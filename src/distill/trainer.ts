@@ -13,13 +13,13 @@ import { countParams } from '../model/params';
 import { Rng } from '../model/rng';
 import { type SamplingOptions, generate } from '../model/sampling';
 import { type Transformer, allParams, forward, valueAndGrads } from '../model/transformer';
-import type { Preset } from '../data/presets';
-import { EOS, type Example, taskTokenizer, testSet, trainBatch } from '../data/tasks';
+import type { Example } from '../data/tasks';
+import type { DataSource } from '../data/source';
 import type { CharTokenizer } from '../data/tokenizer';
 import type { DistillConfig } from './config';
 import { layerDivergences, layerMap } from './layers';
 import { METHOD_SPECS, type MethodSpec } from './methods';
-import { accuracyByPosition, chars, effectiveRank, rougeL, singularValuesFromGrams } from './metrics';
+import { accuracyByPosition, chars, effectiveRank, rougeL, singularValuesFromGrams, words } from './metrics';
 import { cloneModel, disposeModel, studentFromBase } from './models';
 import { AdamW, lrAt } from './optim';
 import { type Rollout, disposeRollout, stiRollout } from './rollout';
@@ -113,6 +113,7 @@ export class Trainer {
   readonly tokenizer: CharTokenizer;
   readonly trainableNames: string[];
   readonly schedule: Schedule | null;
+  /** Id of the end-of-response mark, or −1 when responses have none. */
   readonly eosId: number;
   step = 0;
   private readonly dataRng: Rng;
@@ -124,16 +125,17 @@ export class Trainer {
 
   private constructor(
     readonly cfg: DistillConfig,
-    readonly preset: Preset,
     /** The model being trained (owned). */
     readonly model: Transformer,
     /** The frozen teacher (not owned), for the KD methods. */
     readonly teacher: Transformer | null,
     schedule: Schedule | null,
+    /** Where examples come from. */
+    readonly data: DataSource,
   ) {
     this.spec = METHOD_SPECS[cfg.method];
-    this.tokenizer = taskTokenizer(preset.task);
-    this.eosId = this.tokenizer.id(EOS);
+    this.tokenizer = data.tokenizer;
+    this.eosId = data.eos === null ? -1 : this.tokenizer.id(data.eos);
     this.trainableNames = this.spec.trainable === 'lora' ? Object.keys(model.lora!.tensors) : Object.keys(model.weights);
     this.schedule = schedule;
     this.dataRng = Rng.derive(cfg.seedData, 'train');
@@ -147,7 +149,7 @@ export class Trainer {
    * Builds the trained model from the base checkpoint (not consumed) and, for methods with a
    * threshold, calibrates τ0 on a warm-up rollout.
    */
-  static async create(cfg: DistillConfig, preset: Preset, base: Transformer, teacher: Transformer | null): Promise<Trainer> {
+  static async create(cfg: DistillConfig, data: DataSource, base: Transformer, teacher: Transformer | null): Promise<Trainer> {
     const spec = METHOD_SPECS[cfg.method];
     if (spec.signal !== 'ce' && !teacher) throw new Error(`method ${cfg.method} needs a teacher`);
     const model = spec.model === 'teacher' ? cloneModel(base) : studentFromBase(base);
@@ -157,7 +159,13 @@ export class Trainer {
     // τ matters to the threshold trigger of rollouts and to the layer-selective term.
     const needsTau = (spec.signal === 'onpolicy' && cfg.trigger === 'threshold') || (spec.signal !== 'ce' && cfg.wLayer > 0);
     let schedule: Schedule | null = null;
-    const trainer = new Trainer(cfg, preset, model, spec.signal === 'ce' ? null : teacher, null);
+    if (data.tokenizer.vocabSize !== model.config.vocabSize) {
+      throw new Error(`the data's tokenizer has ${data.tokenizer.vocabSize} ids but the model's vocabulary is ${model.config.vocabSize}`);
+    }
+    if (data.maxSequenceLength > model.config.contextLength + 1) {
+      throw new Error(`the data's sequences (${data.maxSequenceLength}) do not fit the model's context (${model.config.contextLength})`);
+    }
+    const trainer = new Trainer(cfg, model, spec.signal === 'ce' ? null : teacher, null, data);
     if (needsTau) {
       const warm = cfg.tauMode === 'auto' ? await trainer.warmupDivergences() : undefined;
       schedule = makeSchedule(cfg, warm);
@@ -168,7 +176,7 @@ export class Trainer {
 
   /** Output-layer divergence at every valid position of a student rollout without intervention. */
   async warmupDivergences(): Promise<Float32Array> {
-    const batch = this.encode(trainBatch(this.preset.task, Rng.derive(this.cfg.seedData, 'warmup'), this.cfg.batchSize));
+    const batch = this.encode(this.data.trainBatch(Rng.derive(this.cfg.seedData, 'warmup'), this.cfg.batchSize));
     const r = stiRollout(this.model, this.teacher!, batch.prompt, {
       length: batch.response.shape[1],
       trigger: 'none',
@@ -227,7 +235,7 @@ export class Trainer {
     const t0 = performance.now();
     const tau = this.tauAt(s);
     const onPolicy = this.spec.signal === 'onpolicy' && this.policyRng.uniform() < cfg.lambdaOnPolicy;
-    const batch = this.encode(trainBatch(this.preset.task, this.dataRng, cfg.batchSize));
+    const batch = this.encode(this.data.trainBatch(this.dataRng, cfg.batchSize));
     const [B, P] = batch.prompt.shape;
     const R = batch.response.shape[1];
     const wantHeat = cfg.heatmapEvery > 0 && s % cfg.heatmapEvery === 0;
@@ -405,8 +413,8 @@ export class Trainer {
    * accuracy by position) and teacher-forced perplexity on the gold responses.
    */
   async evaluate(maxSamples = 4): Promise<EvalRecord> {
-    const groups = testSet(this.preset.task, Rng.derive(this.cfg.seedData, 'test').nextUint32());
-    const trainMax = this.preset.task.trainLengths[1];
+    const groups = this.data.testSet(Rng.derive(this.cfg.seedData, 'test').nextUint32());
+    const unit = this.data.rougeUnit === 'words' ? words : chars;
     let nll = 0;
     let nTok = 0;
     const byLength: EvalRecord['byLength'] = [];
@@ -437,18 +445,18 @@ export class Trainer {
       let ge = 0;
       g.examples.forEach((ex, i) => {
         const raw = this.tokenizer.decode(Array.from(v.subarray(i * R, (i + 1) * R)));
-        const cut = raw.indexOf(EOS);
+        const cut = this.data.eos === null ? -1 : raw.indexOf(this.data.eos);
         const candidate = cut >= 0 ? raw.slice(0, cut) : raw;
-        const reference = ex.response.slice(0, -1);
-        const r = rougeL(chars(candidate), chars(reference));
+        const reference = this.data.eos === null ? ex.response : ex.response.slice(0, -1);
+        const r = rougeL(unit(candidate), unit(reference));
         gr += r;
         ge += candidate === reference ? 1 : 0;
         const pair = { candidate: raw, reference: ex.response };
         pairsAll.push(pair);
-        if (g.length > trainMax) pairsBeyond.push(pair);
+        if (g.beyondTraining) pairsBeyond.push(pair);
         if (samples.length < maxSamples && i === 0) samples.push({ prompt: ex.prompt, output: candidate, gold: reference });
       });
-      byLength.push({ length: g.length, rougeL: gr / B, exactMatch: ge / B, beyondTraining: g.length > trainMax });
+      byLength.push({ length: g.length, rougeL: gr / B, exactMatch: ge / B, beyondTraining: g.beyondTraining });
       rougeSum += gr;
       emSum += ge;
       count += B;
@@ -467,9 +475,8 @@ export class Trainer {
 
   /** Median ms per generated token: greedy, batch 1, KV cache, LoRA merged (no adapter latency). */
   async inferenceMsPerToken(runs = 10, warmup = 3): Promise<number> {
-    const R = this.preset.task.trainLengths[1] + 1;
-    const ex = trainBatch(this.preset.task, Rng.derive(this.cfg.seedData, 'latency'), 1);
-    const batch = this.encode(ex);
+    const batch = this.encode(this.data.trainBatch(Rng.derive(this.cfg.seedData, 'latency'), 1));
+    const R = batch.response.shape[1];
     let model = this.model;
     let merged: Record<string, tf.Tensor> | null = null;
     if (model.lora) {

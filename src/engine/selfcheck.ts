@@ -14,6 +14,7 @@ import { type Preset, getPreset } from '../data/presets';
 import { presetModelConfig } from '../distill/models';
 import { resolveConfig } from '../distill/run';
 import { Trainer } from '../distill/trainer';
+import { taskSource } from '../data/source';
 
 /** A model with random (not small) weights and, optionally, random adapters (B ≠ 0), so every path carries signal. */
 export function randomModel(cfg: ModelConfig, seed: number, lora?: LoraConfig): Transformer {
@@ -153,7 +154,7 @@ async function distillSteps(steps: number): Promise<{ losses: number[]; rates: n
   const teacher = randomModel(cfgModel, 5);
   const base = randomModel(cfgModel, 6);
   const cfg = resolveConfig({ preset: 'tiny', method: 'sti-lora', batchSize: 4, steps, warmupSteps: 1, heatmapEvery: 0, rankEvery: 0, topK: 3 });
-  const trainer = await Trainer.create(cfg, MICRO_PRESET, base, teacher);
+  const trainer = await Trainer.create(cfg, taskSource(MICRO_PRESET.task), base, teacher);
   const losses: number[] = [];
   const rates: number[] = [];
   try {

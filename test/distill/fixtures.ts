@@ -1,5 +1,6 @@
 /** A micro preset and a random (sharp) teacher, so engine tests run in seconds on the cpu backend. */
 import type { Preset } from '../../src/data/presets';
+import { taskSource } from '../../src/data/source';
 import { type DistillConfig } from '../../src/distill/config';
 import { presetModelConfig } from '../../src/distill/models';
 import { type ModelProvider, resolveConfig } from '../../src/distill/run';
@@ -8,6 +9,7 @@ import type { Transformer } from '../../src/model/transformer';
 
 /** tiny's task at one fixed length (no batch-to-batch length noise), 4 layers × 16. */
 export const MICRO: Preset = MICRO_PRESET;
+export const MICRO_DATA = taskSource(MICRO.task);
 
 export function microConfig(over: Partial<DistillConfig>): DistillConfig {
   return resolveConfig({ preset: 'tiny', batchSize: 8, steps: 30, warmupSteps: 3, evalEvery: 0, heatmapEvery: 5, rankEvery: 5, topK: 3, ...over });

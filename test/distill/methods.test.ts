@@ -12,7 +12,7 @@ import { METHODS } from '../../src/distill/config';
 import { METHOD_SPECS } from '../../src/distill/methods';
 import { Trainer } from '../../src/distill/trainer';
 import type { Weights } from '../../src/model/params';
-import { MICRO, microBase, microConfig, microTeacher } from './fixtures';
+import { MICRO_DATA, microBase, microConfig, microTeacher } from './fixtures';
 
 async function snapshot(w: Weights): Promise<Record<string, Float32Array>> {
   const out: Record<string, Float32Array> = {};
@@ -29,7 +29,7 @@ describe('each method, 30 steps', () => {
       const teacher = microTeacher();
       const teacherBefore = await snapshot(teacher.weights);
       const base = microBase();
-      const trainer = await Trainer.create(microConfig({ method }), MICRO, base, teacher);
+      const trainer = await Trainer.create(microConfig({ method }), MICRO_DATA, base, teacher);
       tf.dispose(Object.values(base.weights));
       const before = await snapshot(trainer.model.weights);
       const loraBefore = trainer.model.lora ? await snapshot(trainer.model.lora.tensors) : {};

@@ -6,7 +6,7 @@ import { resolveConfig, runDistill } from '../../src/distill/run';
 import { NonFiniteError, type StepRecord, Trainer } from '../../src/distill/trainer';
 import { PRESET_NAMES } from '../../src/data/presets';
 import { parseArgs } from '../../scripts/lib/cli';
-import { MICRO, microBase, microConfig, microModels, microTeacher } from './fixtures';
+import { MICRO, MICRO_DATA, microBase, microConfig, microModels, microTeacher } from './fixtures';
 
 /** A step record without the fields that measure wall time or the machine. */
 function logical(r: StepRecord) {
@@ -33,7 +33,7 @@ test('the same config and seeds give identical JSON steps (timings aside)', asyn
 test('no tensor leak over 50 sti-lora steps', async () => {
   const teacher = microTeacher();
   const base = microBase();
-  const trainer = await Trainer.create(microConfig({ method: 'sti-lora', steps: 50, loraDropout: 0.1 }), MICRO, base, teacher);
+  const trainer = await Trainer.create(microConfig({ method: 'sti-lora', steps: 50, loraDropout: 0.1 }), MICRO_DATA, base, teacher);
   const counts: number[] = [];
   for (let s = 0; s < 50; s++) {
     await trainer.trainStep();
@@ -52,7 +52,7 @@ test('no tensor leak over 50 sti-lora steps', async () => {
 test('a NaN stops the run with the step named and keeps the last good weights', async () => {
   const teacher = microTeacher();
   const base = microBase();
-  const trainer = await Trainer.create(microConfig({ method: 'kd-lora' }), MICRO, base, teacher);
+  const trainer = await Trainer.create(microConfig({ method: 'kd-lora' }), MICRO_DATA, base, teacher);
   await trainer.trainStep();
   await trainer.trainStep();
   const snap = async () => Promise.all(Object.values(trainer.model.lora!.tensors).map(async (t) => Array.from(await t.data())));

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { makeSchedule, quantile, tauAt } from '../../src/distill/schedule';
 import { Trainer } from '../../src/distill/trainer';
-import { MICRO, microBase, microConfig, microTeacher } from './fixtures';
+import { MICRO_DATA, microBase, microConfig, microTeacher } from './fixtures';
 
 describe('threshold schedule', () => {
   const sch = { tau0: 2, tauMin: 0.1, k: 5, steps: 100 };
@@ -35,7 +35,7 @@ test('auto-calibration: about 1 − q0 of the warm-up positions reach τ0 (withi
     const cfg = microConfig({ method: 'sti-lora', q0, batchSize: 16 });
     const teacher = microTeacher();
     const base = microBase();
-    const trainer = await Trainer.create(cfg, MICRO, base, teacher);
+    const trainer = await Trainer.create(cfg, MICRO_DATA, base, teacher);
     const tau0 = trainer.schedule!.tau0;
     // An independent warm-up rollout (same batch and seed, as the trainer draws it) measured again.
     const d = await trainer.warmupDivergences();

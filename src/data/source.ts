@@ -1,0 +1,70 @@
+/**
+ * Where a run's examples come from: a synthetic task or windows of a text corpus, behind one
+ * interface, the same in Node and in the browser (the host reads the corpus files).
+ */
+import { Rng } from '../model/rng';
+import { continuationExample, lmExample } from './corpus';
+import { EOS, type Example, type TaskConfig, maxSequenceLength, taskTokenizer, testSet, trainBatch } from './tasks';
+import { CharTokenizer } from './tokenizer';
+
+export interface TestGroup {
+  /** Input length (task) or response length (corpus) of this group. */
+  length: number;
+  examples: Example[];
+  beyondTraining: boolean;
+}
+
+export interface DataSource {
+  tokenizer: CharTokenizer;
+  /** The end-of-response mark, or null when responses simply stop (corpus continuations). */
+  eos: string | null;
+  /** What ROUGE-L counts: characters (synthetic tasks) or words (text). */
+  rougeUnit: 'chars' | 'words';
+  /** Longest prompt + response: the model's context must hold it. */
+  maxSequenceLength: number;
+  /** B examples of one prompt length and one response length. */
+  trainBatch(rng: Rng, B: number): Example[];
+  /** The held-out set, fixed by its seed. */
+  testSet(seed: number): TestGroup[];
+}
+
+export function taskSource(cfg: TaskConfig): DataSource {
+  return {
+    tokenizer: taskTokenizer(cfg),
+    eos: EOS,
+    rougeUnit: 'chars',
+    maxSequenceLength: maxSequenceLength(cfg),
+    trainBatch: (rng, B) => trainBatch(cfg, rng, B),
+    testSet: (seed) => testSet(cfg, seed).map((g) => ({ ...g, beyondTraining: g.length > cfg.trainLengths[1] })),
+  };
+}
+
+export interface CorpusConfig {
+  /** Training and held-out text (already normalised). */
+  train: string;
+  heldOut: string;
+  alphabet: string;
+  /** lm: loss on every position of `window` characters; continue: prompt → continuation. */
+  mode: 'lm' | 'continue';
+  window: number;
+  /** continue: characters of prompt (the rest of the window is the response). */
+  promptLength?: number;
+  /** Held-out examples. */
+  testExamples: number;
+}
+
+export function corpusSource(c: CorpusConfig): DataSource {
+  const P = c.promptLength ?? 1;
+  const make = (text: string, rng: Rng) => (c.mode === 'lm' ? lmExample(text, rng, c.window) : continuationExample(text, rng, P, c.window - P));
+  return {
+    tokenizer: new CharTokenizer(c.alphabet),
+    eos: null,
+    rougeUnit: 'words',
+    maxSequenceLength: c.window,
+    trainBatch: (rng, B) => Array.from({ length: B }, () => make(c.train, rng)),
+    testSet: (seed) => {
+      const rng = Rng.derive(seed, 'corpus-test');
+      return [{ length: c.window - P, examples: Array.from({ length: c.testExamples }, () => make(c.heldOut, rng)), beyondTraining: false }];
+    },
+  };
+}
