@@ -1,0 +1,51 @@
+/**
+ * npm run models-md [-- DIR]
+ *
+ * Writes DIR/MODELS.md (default public/models) from the NAME.json files the training scripts
+ * write beside each shipped checkpoint: recipe, machine, wall time, losses, sha256 and a greedy
+ * continuation, so the document never disagrees with the files.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2] ?? 'public/models';
+const infos = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => ({ name: f.replace(/\.json$/, ''), ...JSON.parse(readFileSync(join(dir, f), 'utf8')) }));
+
+const lines: string[] = [
+  '# Shipped checkpoints',
+  '',
+  'Every file here was made by the repository\'s own scripts from the data `npm run prepare-data` writes; nothing was',
+  'downloaded. Each checkpoint is a safetensors file (F32) whose metadata holds its model config, its tokenizer\'s',
+  'alphabet and its recipe; `NAME.json` holds the same plus the results below, `NAME.loss.csv` the loss curve. This page',
+  'is generated from those files by `npm run models-md`.',
+  '',
+  'Check a checkpoint (sha256, then its validation loss against the recorded figure, within 1%):',
+  '',
+  '```sh',
+  'npm run eval-checkpoint -- public/models/NAME',
+  '```',
+  '',
+];
+for (const m of infos) {
+  const r = m.results;
+  const c = m.model;
+  lines.push(
+    `## ${m.name}`,
+    '',
+    `- Model: ${c.nLayer} layers × ${c.dModel} wide, ${c.nHead} heads, MLP ${c.dFF}, ${c.nPositions} positions, vocabulary ${c.vocabSize} (characters + the replacement token); trained on windows of ${m.recipe.window} characters.`,
+    `- Command: \`${m.recipe.command}\``,
+    `- Data: ${m.recipe.data}, ${m.recipe.trainFile} (sha256 ${m.recipe.trainSha256.slice(0, 16)}…); seed ${m.recipe.seed}, ${m.recipe.steps} steps of ${m.recipe.batch} windows, peak learning rate ${m.recipe.lr}.`,
+    `- Machine: ${r.machine}; wall time ${r.wallSeconds} s.`,
+    `- Final training loss ${Number(r.finalTrainLoss).toFixed(4)}, validation loss ${Number(r.valLoss).toFixed(4)}, test loss ${Number(r.testLoss).toFixed(4)} nats per character (perplexity ${Math.exp(r.valLoss).toFixed(2)} on validation).`,
+    `- sha256 of \`${m.name}.safetensors\`: \`${r.sha256}\``,
+    `- Greedy continuation of a held-out (test) speech, prompt in brackets:`,
+    '',
+    `  > [${r.prompt}]${r.greedyContinuation}`,
+    '',
+  );
+}
+writeFileSync(join(dir, 'MODELS.md'), lines.join('\n'));
+console.log(`wrote ${join(dir, 'MODELS.md')} (${infos.length} checkpoints)`);
