@@ -10,7 +10,7 @@ import { type NodeBackend, initNodeBackend } from '../src/engine/node';
 import type { DistillConfig } from '../src/distill/config';
 import { type RunResult, resolveConfig, runDistill } from '../src/distill/run';
 import { parseArgs, usage } from './lib/cli';
-import { cachedModels } from './lib/models';
+import { nodeHost } from './lib/host';
 
 function fmt(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${n}/${cfg.steps}  loss ${rec.loss.toFixed(4)}  τ ${fmt(rec.tau)}  intervened ${(100 * rec.interventionRate).toFixed(1)}%  ${rec.msPerStep.toFixed(0)} ms/step   `,
     );
   };
-  const result = await runDistill(cfg, cachedModels, { onStep: bar });
+  const result = await runDistill(cfg, nodeHost, { onStep: bar });
   if (!args.quiet) process.stderr.write('\n');
   console.log(`\nsummary (${((Date.now() - t0) / 1000).toFixed(1)} s, backend ${args.backend})\n${summary(result)}`);
   if (args.json) {

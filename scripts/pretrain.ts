@@ -1,11 +1,13 @@
 /**
  * npm run pretrain -- --config C --steps N --seed S [--backend cpu|wasm] [--batch B] [--lr X] [--out DIR] [--every K]
+ * npm run pretrain -- <the same recipe> --verify DIR/C.loss.csv --stop-after 20
  *
  * Trains a base model on the State of the Union training speeches (character level, every
  * position predicted) with the engine's trainer, and writes DIR/C.safetensors (weights, with the
  * config and the tokenizer's alphabet inside), DIR/C.json (config, recipe, results) and
  * DIR/C.loss.csv (step, loss, lr, ms; validation loss every K steps). Run `npm run prepare-data`
- * first (start, build and test do it on their own).
+ * first (start, build and test do it on their own). With --verify it re-runs the recipe's first
+ * steps and compares their losses with a logged curve instead of writing anything.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -61,6 +63,8 @@ async function main(): Promise<void> {
   const lr = Number(arg('lr', '3e-3'));
   const every = int('every', 100);
   const out = arg('out', 'public/models');
+  const verify = process.argv.includes('--verify') ? arg('verify') : null;
+  const stopAfter = verify ? int('stop-after', 20) : steps;
   await initNodeBackend(backend);
 
   const dataDir = 'public/data';
@@ -75,6 +79,20 @@ async function main(): Promise<void> {
   const trainer = await Trainer.create(cfg, data, init, null);
   tf.dispose(Object.values(init.weights));
 
+  if (verify) {
+    const logged = readFileSync(verify, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    let worst = 0;
+    for (let s = 0; s < stopAfter; s++) {
+      const r = await trainer.trainStep();
+      const diff = Math.abs(Number(r.loss.toFixed(6)) - logged[s]!);
+      worst = Math.max(worst, diff);
+      console.log(`step ${s}: loss ${r.loss.toFixed(6)}  logged ${logged[s]!.toFixed(6)}  ${diff === 0 ? 'same' : `differs by ${diff.toExponential(2)}`}`);
+    }
+    console.log(worst === 0 ? `the first ${stopAfter} losses reproduce exactly (to the 6 decimals logged) on ${backend}` : `largest difference ${worst.toExponential(2)} on ${backend}`);
+    trainer.dispose();
+    if (worst !== 0) process.exit(1);
+    return;
+  }
   mkdirSync(out, { recursive: true });
   const csv = ['step,loss,lr,ms,val_loss'];
   const t0 = Date.now();

@@ -1,10 +1,13 @@
 /**
- * Presets: a task, the teacher/base architecture, the recipes of its base and teacher checkpoints,
- * and the knob defaults of a run. The data issue adds the corpus presets and shipped checkpoints;
- * until then hosts make the checkpoints from the recipes on first use (see distill/checkpoints.ts).
+ * Presets: where a run's data comes from, the base checkpoint it starts from, how its teacher
+ * (the `ft` model) is made, and its knob defaults.
+ *
+ * A base is either made from a recipe on first use (`tiny`: small enough to train anywhere) or a
+ * shipped checkpoint in public/models/ (made by `npm run pretrain`, see MODELS.md there). Hosts
+ * make the teacher from its recipe on first use and may cache it (see distill/checkpoints.ts).
  */
 import type { DistillConfig, Method } from '../distill/config';
-import { type TaskConfig, maxSequenceLength } from './tasks';
+import type { TaskConfig } from './tasks';
 
 /** A CE training run that makes a checkpoint. */
 export interface Recipe {
@@ -14,17 +17,39 @@ export interface Recipe {
   seedData: number;
 }
 
+export type BaseSpec =
+  | {
+      kind: 'recipe';
+      /** Teacher-size architecture; the student keeps every other layer. */
+      arch: { nLayer: number; nHead: number; dModel: number; dFF: number };
+      /** Seed of the initialisation the recipe starts from. */
+      seed: number;
+      /** CE pretraining on a task (mix). */
+      recipe: Recipe & { task: TaskConfig };
+    }
+  | {
+      kind: 'checkpoint';
+      /** public/models/NAME.safetensors. */
+      name: string;
+    };
+
+export type DataSpec =
+  | { kind: 'task'; task: TaskConfig }
+  | {
+      kind: 'corpus';
+      corpus: 'sotu' | 'moby';
+      /** Characters per example: a prompt of `promptLength`, then its continuation. */
+      window: number;
+      promptLength: number;
+      testExamples: number;
+    };
+
 export interface Preset {
   name: string;
   description: string;
-  task: TaskConfig;
-  /** Teacher-size (base) architecture; the student keeps every other layer. */
-  arch: { nLayer: number; nHead: number; dModel: number; dFF: number };
-  /** Seed of the base checkpoint's initialisation. */
-  baseSeed: number;
-  /** How the base checkpoint is pretrained from that initialisation (CE on a mix of tasks). */
-  baseRecipe: Recipe & { task: TaskConfig };
-  /** How the fine-tuned teacher (the `ft` model) is made from the base, on the preset's task. */
+  data: DataSpec;
+  base: BaseSpec;
+  /** How the fine-tuned teacher (the `ft` model) is made from the base, on the preset's data. */
   teacherRecipe: Recipe;
   /** Knob defaults for this preset (over the method's). */
   defaults: Partial<DistillConfig>;
@@ -32,18 +57,53 @@ export interface Preset {
   methodDefaults?: Partial<Record<Method, Partial<DistillConfig>>>;
 }
 
+const LORA_LR = (lr: number): Preset['methodDefaults'] => ({ lora: { lr }, 'kd-lora': { lr }, 'sti-lora': { lr }, gkd: { lr }, skd: { lr } });
+
+/** The speech-pretrained base that the corpus and long-task presets start from. */
+export const SPEECH_BASE = 'speech-4x128';
+
 export const PRESETS: Record<string, Preset> = {
   tiny: {
     name: 'tiny',
     description: 'reverse strings of 2–6 letters (tested up to 8); a 4-layer × 32 teacher and a 2-layer student — small enough for a browser test on a software GPU',
-    task: { task: 'reverse', trainLengths: [2, 6], testLengths: [2, 4, 6, 8], testPerLength: 16 },
-    arch: { nLayer: 4, nHead: 2, dModel: 32, dFF: 64 },
-    baseSeed: 1234,
-    // The base learns generic string work (copy, sort); reversing is left to fine-tuning.
-    baseRecipe: { steps: 300, lr: 3e-3, batchSize: 32, seedData: 76, task: { task: 'copy', mix: ['sort'], trainLengths: [2, 8], testLengths: [8], testPerLength: 16 } },
+    data: { kind: 'task', task: { task: 'reverse', trainLengths: [2, 6], testLengths: [2, 4, 6, 8], testPerLength: 16 } },
+    base: {
+      kind: 'recipe',
+      arch: { nLayer: 4, nHead: 2, dModel: 32, dFF: 64 },
+      seed: 1234,
+      // The base learns generic string work (copy, sort); reversing is left to fine-tuning.
+      recipe: { steps: 300, lr: 3e-3, batchSize: 32, seedData: 76, task: { task: 'copy', mix: ['sort'], trainLengths: [2, 8], testLengths: [8], testPerLength: 16 } },
+    },
     teacherRecipe: { steps: 500, lr: 3e-3, batchSize: 32, seedData: 77 },
     defaults: { steps: 200, batchSize: 16, lr: 3e-3, topK: 3, evalEvery: 50, loraRank: 8, loraAlpha: 16 },
-    methodDefaults: { lora: { lr: 1e-2 }, 'kd-lora': { lr: 1e-2 }, 'sti-lora': { lr: 1e-2 }, gkd: { lr: 1e-2 }, skd: { lr: 1e-2 } },
+    methodDefaults: LORA_LR(1e-2),
+  },
+  'reverse-long': {
+    name: 'reverse-long',
+    description: 'reverse strings of up to 32 letters, tested up to 96 (where errors accumulate); the speech-pretrained 4 × 128 base',
+    data: { kind: 'task', task: { task: 'reverse', symbols: 'abcdefghijklmnopqrstuvwxyz', sep: ':', corpusAlphabet: true, trainLengths: [4, 32], testLengths: [8, 16, 32, 48, 64, 96], testPerLength: 16 } },
+    base: { kind: 'checkpoint', name: SPEECH_BASE },
+    teacherRecipe: { steps: 3000, lr: 1e-3, batchSize: 16, seedData: 81 },
+    defaults: { steps: 500, batchSize: 8, lr: 1e-3, topK: 5, evalEvery: 100 },
+    methodDefaults: LORA_LR(3e-3),
+  },
+  'kv-recall': {
+    name: 'kv-recall',
+    description: 'recall the value of a key from a list of 2–16 key:value pairs, tested up to 32 pairs; the speech-pretrained 4 × 128 base',
+    data: { kind: 'task', task: { task: 'kv-recall', sep: ':', corpusAlphabet: true, trainLengths: [2, 16], testLengths: [4, 8, 16, 24, 32], testPerLength: 16 } },
+    base: { kind: 'checkpoint', name: SPEECH_BASE },
+    teacherRecipe: { steps: 2000, lr: 1e-3, batchSize: 16, seedData: 82 },
+    defaults: { steps: 500, batchSize: 8, lr: 1e-3, topK: 5, evalEvery: 100 },
+    methodDefaults: LORA_LR(3e-3),
+  },
+  'moby-dick': {
+    name: 'moby-dick',
+    description: 'adapt the speech-pretrained base to Melville: continue 64 characters of Moby Dick by 64 (perplexity, word ROUGE-L)',
+    data: { kind: 'corpus', corpus: 'moby', window: 128, promptLength: 64, testExamples: 64 },
+    base: { kind: 'checkpoint', name: SPEECH_BASE },
+    teacherRecipe: { steps: 1000, lr: 1e-3, batchSize: 8, seedData: 83 },
+    defaults: { steps: 300, batchSize: 8, lr: 1e-3, topK: 10, evalEvery: 100 },
+    methodDefaults: LORA_LR(3e-3),
   },
 };
 
@@ -53,9 +113,4 @@ export function getPreset(name: string): Preset {
   const p = PRESETS[name];
   if (!p) throw new Error(`unknown preset ${JSON.stringify(name)}; valid: ${PRESET_NAMES.join(', ')}`);
   return p;
-}
-
-/** Context the preset's sequences need (inputs are one shorter than prompt + response). */
-export function presetContext(p: Preset): number {
-  return maxSequenceLength(p.task);
 }

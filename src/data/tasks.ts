@@ -16,10 +16,10 @@ export interface Example {
 
 export interface TaskDef {
   name: string;
-  /** Characters the task's strings are drawn from (besides SEP and EOS). */
+  /** Characters the task's strings are drawn from (besides the separator and EOS). */
   symbols: string;
-  /** One example whose input has `length` symbols. */
-  make(rng: Rng, length: number, symbols: string): Example;
+  /** One example whose input has `length` symbols; `sep` ends the prompt. */
+  make(rng: Rng, length: number, symbols: string, sep: string): Example;
 }
 
 function randomString(rng: Rng, n: number, symbols: string): string {
@@ -47,36 +47,36 @@ export const TASKS: Record<string, TaskDef> = {
   copy: {
     name: 'copy',
     symbols: 'abcdefgh',
-    make: (rng, n, sym) => {
+    make: (rng, n, sym, sep) => {
       const s = randomString(rng, n, sym);
-      return { prompt: s + SEP, response: s + EOS };
+      return { prompt: s + sep, response: s + EOS };
     },
   },
   reverse: {
     name: 'reverse',
     symbols: 'abcdefgh',
-    make: (rng, n, sym) => {
+    make: (rng, n, sym, sep) => {
       const s = randomString(rng, n, sym);
-      return { prompt: s + SEP, response: [...s].reverse().join('') + EOS };
+      return { prompt: s + sep, response: [...s].reverse().join('') + EOS };
     },
   },
   sort: {
     name: 'sort',
     symbols: 'abcdefgh',
-    make: (rng, n, sym) => {
+    make: (rng, n, sym, sep) => {
       const s = randomString(rng, n, sym);
-      return { prompt: s + SEP, response: [...s].sort().join('') + EOS };
+      return { prompt: s + sep, response: [...s].sort().join('') + EOS };
     },
   },
   /** Recall the value of a key from a list of n pairs: "ab:12;cd:34?cd=" → "34." */
   'kv-recall': {
     name: 'kv-recall',
     symbols: 'abcdefghijklmnopqrstuvwxyz0123456789:;?',
-    make: (rng, n) => {
+    make: (rng, n, _sym, sep) => {
       const keys = distinctKeys(rng, Math.min(n, 676));
       const vals = keys.map(() => String(rng.int(10)) + String(rng.int(10)));
       const q = rng.int(keys.length);
-      return { prompt: keys.map((k, i) => `${k}:${vals[i]}`).join(';') + `?${keys[q]}${SEP}`, response: vals[q]! + EOS };
+      return { prompt: keys.map((k, i) => `${k}:${vals[i]}`).join(';') + `?${keys[q]}${sep}`, response: vals[q]! + EOS };
     },
   },
   /**
@@ -87,11 +87,11 @@ export const TASKS: Record<string, TaskDef> = {
   add: {
     name: 'add',
     symbols: '0123456789+',
-    make: (rng, n) => {
+    make: (rng, n, _sym, sep) => {
       const a = digits(rng, n);
       const b = digits(rng, n);
       const sum = (BigInt(a) + BigInt(b)).toString().padStart(n + 1, '0');
-      return { prompt: `${reversed(a)}+${reversed(b)}${SEP}`, response: reversed(sum) + EOS };
+      return { prompt: `${reversed(a)}+${reversed(b)}${sep}`, response: reversed(sum) + EOS };
     },
   },
 };
@@ -100,8 +100,14 @@ export interface TaskConfig {
   task: keyof typeof TASKS;
   /** Other tasks (same alphabet) drawn in turn with `task`, one task per batch: for pretraining mixes. */
   mix?: (keyof typeof TASKS)[];
-  /** The tokenizer's alphabet, when not the task's own symbols + SEP + EOS (e.g. a corpus base's). */
+  /** The characters strings are drawn from, when not the task's own (copy, reverse, sort). */
+  symbols?: string;
+  /** The mark that ends a prompt (default SEP, "="). */
+  sep?: string;
+  /** The tokenizer's alphabet, when not the task's symbols + separator + EOS (e.g. a corpus base's). */
   alphabet?: string;
+  /** Use the prepared corpus's alphabet (the speech base's tokenizer); the host fills `alphabet`. */
+  corpusAlphabet?: boolean;
   /** Input lengths seen in training (inclusive range). */
   trainLengths: [number, number];
   /** Input lengths of the test set: up to and beyond the training range. */
@@ -110,13 +116,17 @@ export interface TaskConfig {
   testPerLength: number;
 }
 
+const symbolsOf = (cfg: TaskConfig, t: string) => (t === cfg.task && cfg.symbols) || TASKS[t]!.symbols;
+const sepOf = (cfg: TaskConfig) => cfg.sep ?? SEP;
+
 export function taskTokenizer(cfg: TaskConfig): CharTokenizer {
+  if (cfg.corpusAlphabet && !cfg.alphabet) throw new Error(`task ${cfg.task}: needs the prepared corpus's alphabet (run npm run prepare-data)`);
   for (const t of cfg.mix ?? []) {
-    if (!cfg.alphabet && TASKS[t]!.symbols !== TASKS[cfg.task]!.symbols) throw new Error(`task mix: ${t} and ${cfg.task} use different alphabets`);
+    if (!cfg.alphabet && symbolsOf(cfg, t) !== symbolsOf(cfg, cfg.task)) throw new Error(`task mix: ${t} and ${cfg.task} use different alphabets`);
   }
-  if (!cfg.alphabet) return new CharTokenizer(TASKS[cfg.task]!.symbols + SEP + EOS);
+  if (!cfg.alphabet) return new CharTokenizer(symbolsOf(cfg, cfg.task) + sepOf(cfg) + EOS);
   for (const t of [cfg.task, ...(cfg.mix ?? [])]) {
-    const missing = [...TASKS[t]!.symbols + SEP + EOS].filter((c) => !cfg.alphabet!.includes(c));
+    const missing = [...new Set(symbolsOf(cfg, t) + sepOf(cfg) + EOS)].filter((c) => !cfg.alphabet!.includes(c));
     if (missing.length) throw new Error(`task ${t}: the alphabet lacks ${JSON.stringify(missing.join(''))}`);
   }
   return new CharTokenizer(cfg.alphabet);
@@ -127,7 +137,7 @@ export function maxSequenceLength(cfg: TaskConfig): number {
   const longest = Math.max(cfg.trainLengths[1], ...cfg.testLengths);
   let most = 0;
   for (const t of [cfg.task, ...(cfg.mix ?? [])]) {
-    const ex = TASKS[t]!.make(new Rng(1), longest, TASKS[t]!.symbols);
+    const ex = TASKS[t]!.make(new Rng(1), longest, symbolsOf(cfg, t), sepOf(cfg));
     most = Math.max(most, [...ex.prompt].length + [...ex.response].length);
   }
   return most;
@@ -138,8 +148,8 @@ export function trainBatch(cfg: TaskConfig, rng: Rng, B: number): Example[] {
   const [lo, hi] = cfg.trainLengths;
   const n = lo + rng.int(hi - lo + 1);
   const names = cfg.mix?.length ? [cfg.task, ...cfg.mix] : [cfg.task];
-  const def = TASKS[names.length > 1 ? names[rng.int(names.length)]! : cfg.task]!;
-  return Array.from({ length: B }, () => def.make(rng, n, def.symbols));
+  const name = names.length > 1 ? names[rng.int(names.length)]! : cfg.task;
+  return Array.from({ length: B }, () => TASKS[name]!.make(rng, n, symbolsOf(cfg, name), sepOf(cfg)));
 }
 
 /** The fixed test set, grouped by input length, from its own seed. */
@@ -147,6 +157,6 @@ export function testSet(cfg: TaskConfig, seed: number): { length: number; exampl
   const def = TASKS[cfg.task]!;
   return cfg.testLengths.map((n) => {
     const rng = Rng.derive(seed, `test/${cfg.task}/${n}`);
-    return { length: n, examples: Array.from({ length: cfg.testPerLength }, () => def.make(rng, n, def.symbols)) };
+    return { length: n, examples: Array.from({ length: cfg.testPerLength }, () => def.make(rng, n, symbolsOf(cfg, cfg.task), sepOf(cfg))) };
   });
 }

@@ -1,20 +1,23 @@
-/** Building the models of a run: the base checkpoint, the half-depth student, copies. */
+/** Building the models of a run: the initial model of a recipe base, the half-depth student, copies. */
 import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, modelConfig } from '../model/config';
 import { type Weights, initWeights } from '../model/params';
 import type { Transformer } from '../model/transformer';
-import { type Preset, presetContext } from '../data/presets';
-import { taskTokenizer } from '../data/tasks';
+import type { Preset } from '../data/presets';
+import { type DataSource, taskSource } from '../data/source';
 
-export function presetModelConfig(p: Preset): ModelConfig {
-  const ctx = presetContext(p);
-  return modelConfig({ vocabSize: taskTokenizer(p.task).vocabSize, ...p.arch, nPositions: ctx, contextLength: ctx });
+/** The architecture of a preset whose base is made from a recipe, sized for its data. */
+export function presetModelConfig(p: Preset, data: DataSource): ModelConfig {
+  if (p.base.kind !== 'recipe') throw new Error(`preset ${p.name} starts from the shipped checkpoint ${p.base.name}, not a recipe`);
+  const ctx = Math.max(data.maxSequenceLength, taskSource(p.base.recipe.task).maxSequenceLength);
+  return modelConfig({ vocabSize: data.tokenizer.vocabSize, ...p.base.arch, nPositions: ctx, contextLength: ctx });
 }
 
-/** The seeded initialisation the preset's base checkpoint is pretrained from. */
-export function initialModel(p: Preset): Transformer {
-  const cfg = presetModelConfig(p);
-  return { config: cfg, weights: initWeights(cfg, p.baseSeed), lora: null };
+/** The seeded initialisation a recipe base is pretrained from. */
+export function initialModel(p: Preset, data: DataSource): Transformer {
+  if (p.base.kind !== 'recipe') throw new Error(`preset ${p.name} has no base recipe`);
+  const cfg = presetModelConfig(p, data);
+  return { config: cfg, weights: initWeights(cfg, p.base.seed), lora: null };
 }
 
 export function cloneWeights(w: Weights): Weights {

@@ -7,7 +7,7 @@ import type { Transformer } from '../model/transformer';
 import { type Preset, PRESET_NAMES, getPreset } from '../data/presets';
 import { BASE_DEFAULTS, type DistillConfig, validateConfig } from './config';
 import { METHOD_SPECS } from './methods';
-import { taskSource } from '../data/source';
+import type { DataSource } from '../data/source';
 import { disposeModel } from './models';
 import { type EvalRecord, type FinalRecord, type StepRecord, Trainer } from './trainer';
 
@@ -54,20 +54,26 @@ export interface ProvidedModel {
   origin: string;
 }
 
-/** Supplies a preset's pretrained base and its frozen teacher (the ft model); the run owns what it gets. */
-export interface ModelProvider {
-  base(preset: Preset): Promise<ProvidedModel>;
-  teacher(preset: Preset, base: Transformer): Promise<ProvidedModel>;
+/**
+ * What a host (Node scripts, the browser worker) supplies to a run: the preset's data (reading
+ * corpus files as it can), its base and its frozen teacher (the ft model). The run owns the models
+ * it gets.
+ */
+export interface Host {
+  data(preset: Preset): Promise<DataSource>;
+  base(preset: Preset, data: DataSource): Promise<ProvidedModel>;
+  teacher(preset: Preset, base: Transformer, data: DataSource): Promise<ProvidedModel>;
 }
 
-export async function runDistill(cfg: DistillConfig, models: ModelProvider, hooks: RunHooks = {}, preset: Preset = getPreset(cfg.preset)): Promise<RunResult> {
-  const base = await models.base(preset);
+export async function runDistill(cfg: DistillConfig, host: Host, hooks: RunHooks = {}, preset: Preset = getPreset(cfg.preset)): Promise<RunResult> {
+  const data = await host.data(preset);
+  const base = await host.base(preset, data);
   const needsTeacher = METHOD_SPECS[cfg.method].signal !== 'ce';
   let teacher: ProvidedModel | null = null;
   let trainer: Trainer;
   try {
-    teacher = needsTeacher ? await models.teacher(preset, base.model) : null;
-    trainer = await Trainer.create(cfg, taskSource(preset.task), base.model, teacher?.model ?? null);
+    teacher = needsTeacher ? await host.teacher(preset, base.model, data) : null;
+    trainer = await Trainer.create(cfg, data, base.model, teacher?.model ?? null);
   } catch (e) {
     disposeModel(teacher?.model);
     throw e;

@@ -128,11 +128,13 @@ export async function gradientParity(backend: string, reference = 'cpu', toleran
 }
 
 /** The tiny preset's task at one fixed length, with 4 × 16 models: the smallest real distillation run. */
+const TINY = getPreset('tiny');
 export const MICRO_PRESET: Preset = {
-  ...getPreset('tiny'),
-  task: { task: 'reverse', trainLengths: [4, 4], testLengths: [3, 4, 6], testPerLength: 4 },
-  arch: { nLayer: 4, nHead: 2, dModel: 16, dFF: 32 },
+  ...TINY,
+  data: { kind: 'task', task: { task: 'reverse', trainLengths: [4, 4], testLengths: [3, 4, 6], testPerLength: 4 } },
+  base: { ...(TINY.base as Extract<Preset['base'], { kind: 'recipe' }>), arch: { nLayer: 4, nHead: 2, dModel: 16, dFF: 32 } },
 };
+export const MICRO_DATA = taskSource((MICRO_PRESET.data as Extract<Preset['data'], { kind: 'task' }>).task);
 
 export interface DistillParityReport {
   backend: string;
@@ -150,11 +152,11 @@ export interface DistillParityReport {
 
 /** Losses and intervention rates of a few sti-lora steps (rollouts, teacher, layer term, AdamW) on the current backend. */
 async function distillSteps(steps: number): Promise<{ losses: number[]; rates: number[] }> {
-  const cfgModel = presetModelConfig(MICRO_PRESET);
+  const cfgModel = presetModelConfig(MICRO_PRESET, MICRO_DATA);
   const teacher = randomModel(cfgModel, 5);
   const base = randomModel(cfgModel, 6);
   const cfg = resolveConfig({ preset: 'tiny', method: 'sti-lora', batchSize: 4, steps, warmupSteps: 1, heatmapEvery: 0, rankEvery: 0, topK: 3 });
-  const trainer = await Trainer.create(cfg, taskSource(MICRO_PRESET.task), base, teacher);
+  const trainer = await Trainer.create(cfg, MICRO_DATA, base, teacher);
   const losses: number[] = [];
   const rates: number[] = [];
   try {

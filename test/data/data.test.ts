@@ -29,18 +29,18 @@ describe('tasks', () => {
   const cfg = (task: string, over: Partial<TaskConfig> = {}): TaskConfig => ({ task, trainLengths: [3, 5], testLengths: [4, 9], testPerLength: 5, ...over });
   test('gold answers', () => {
     const r = new Rng(1);
-    const rev = TASKS.reverse!.make(r, 5, 'abcdefgh');
+    const rev = TASKS.reverse!.make(r, 5, 'abcdefgh', SEP);
     expect(rev.response).toBe([...rev.prompt.slice(0, -1)].reverse().join('') + EOS);
-    const srt = TASKS.sort!.make(r, 6, 'abcdefgh');
+    const srt = TASKS.sort!.make(r, 6, 'abcdefgh', SEP);
     expect(srt.response).toBe([...srt.prompt.slice(0, -1)].sort().join('') + EOS);
-    const cp = TASKS.copy!.make(r, 4, 'abcdefgh');
+    const cp = TASKS.copy!.make(r, 4, 'abcdefgh', SEP);
     expect(cp.response).toBe(cp.prompt.replace(SEP, EOS));
-    const kv = TASKS['kv-recall']!.make(r, 7, '');
+    const kv = TASKS['kv-recall']!.make(r, 7, '', '=');
     const [list, q] = kv.prompt.slice(0, -1).split('?');
     const pairs = Object.fromEntries(list!.split(';').map((p) => p.split(':')));
     expect(Object.keys(pairs)).toHaveLength(7);
     expect(kv.response).toBe(pairs[q!] + EOS);
-    const add = TASKS.add!.make(r, 6, '');
+    const add = TASKS.add!.make(r, 6, '', '=');
     const [a, b] = add.prompt.slice(0, -1).split('+').map((x) => BigInt([...x!].reverse().join('')));
     expect(BigInt([...add.response.slice(0, -1)].reverse().join(''))).toBe(a! + b!);
     expect(add.response).toHaveLength(6 + 1 + 1);

@@ -8,9 +8,9 @@ import { randomModel } from '../../src/engine/selfcheck';
 import { divergence } from '../../src/model/losses';
 import { generate } from '../../src/model/sampling';
 import { forward } from '../../src/model/transformer';
-import { MICRO } from './fixtures';
+import { MICRO, MICRO_DATA } from './fixtures';
 
-const cfg = presetModelConfig(MICRO);
+const cfg = presetModelConfig(MICRO, MICRO_DATA);
 const teacher = randomModel(cfg, 11);
 const student = studentFromBase(randomModel(cfg, 12));
 const prompt = tf.tensor2d([[1, 2, 3, 4, 9], [4, 3, 2, 1, 9], [5, 6, 7, 8, 9]], undefined, 'int32'); // [3, 5]

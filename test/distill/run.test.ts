@@ -6,7 +6,7 @@ import { resolveConfig, runDistill } from '../../src/distill/run';
 import { NonFiniteError, type StepRecord, Trainer } from '../../src/distill/trainer';
 import { PRESET_NAMES } from '../../src/data/presets';
 import { parseArgs } from '../../scripts/lib/cli';
-import { MICRO, MICRO_DATA, microBase, microConfig, microModels, microTeacher } from './fixtures';
+import { MICRO, MICRO_DATA, microBase, microConfig, microHost, microTeacher } from './fixtures';
 
 /** A step record without the fields that measure wall time or the machine. */
 function logical(r: StepRecord) {
@@ -17,16 +17,16 @@ function logical(r: StepRecord) {
 test('the same config and seeds give identical JSON steps (timings aside)', async () => {
   const cfg = microConfig({ method: 'sti-lora', steps: 6, evalEvery: 3, heatmapEvery: 2, rankEvery: 2 });
   const before = tf.memory().numTensors;
-  const a = await runDistill(cfg, microModels, {}, MICRO);
+  const a = await runDistill(cfg, microHost, {}, MICRO);
   expect(tf.memory().numTensors, 'a whole run frees every tensor it made').toBe(before);
-  const b = await runDistill(cfg, microModels, {}, MICRO);
+  const b = await runDistill(cfg, microHost, {}, MICRO);
   expect(JSON.stringify(b.steps.map(logical))).toBe(JSON.stringify(a.steps.map(logical)));
   expect(JSON.stringify(b.evals)).toBe(JSON.stringify(a.evals));
   expect(a.steps[0]!.heatmap!.values.length).toBe(2 * 5); // L_S × response length
   expect(Object.keys(a.steps[0]!.effectiveRank!)).toEqual(['h.0.attn.q', 'h.0.attn.v', 'h.1.attn.q', 'h.1.attn.v']);
   expect(a.steps.every((s) => s.layerDivergence.length === 2)).toBe(true);
   expect(a.evals.map((e) => e.step)).toEqual([0, 3, 6]);
-  const c = await runDistill({ ...cfg, seedSample: cfg.seedSample + 1 }, microModels, {}, MICRO);
+  const c = await runDistill({ ...cfg, seedSample: cfg.seedSample + 1 }, microHost, {}, MICRO);
   expect(JSON.stringify(c.steps.map(logical))).not.toBe(JSON.stringify(a.steps.map(logical)));
 });
 
