@@ -1,7 +1,8 @@
 /**
  * The Node host of a run: data from public/data/ (written by npm run prepare-data), shipped bases
- * from public/models/, and bases and teachers made from their recipes on first use, cached under
- * .cache/checkpoints/ (safetensors) so later runs start at once.
+ * and teachers from public/models/ (npm run pretrain, npm run finetune), and otherwise bases and
+ * teachers made from their recipes on first use, cached under .cache/checkpoints/ so later runs
+ * start at once.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -60,6 +61,9 @@ export const nodeHost: Host = {
     }
     return cached(`base of preset ${preset.name}`, baseKey(preset), b.recipe.steps, (on) => trainBase(preset, data, on), alphabetOf(data));
   },
-  teacher: (preset, base, data) =>
-    cached(`ft teacher of preset ${preset.name}`, teacherKey(preset), preset.teacherRecipe.steps, (on) => trainTeacher(preset, base, data, on), alphabetOf(data)),
+  async teacher(preset, base, data) {
+    const shipped = join(MODELS_DIR, `${preset.name}-teacher.safetensors`);
+    if (existsSync(shipped)) return { model: load(shipped), origin: `shipped ft teacher ${shipped}` };
+    return cached(`ft teacher of preset ${preset.name}`, teacherKey(preset), preset.teacherRecipe.steps, (on) => trainTeacher(preset, base, data, on), alphabetOf(data));
+  },
 };
