@@ -1,11 +1,12 @@
 /**
- * npm run finetune -- --preset P [--backend cpu|wasm] [--out DIR]
+ * npm run finetune -- --preset P [--backend cpu|wasm] [--out DIR] [--what teacher|base]
  *
  * Makes a preset's teacher, its `ft` model: the preset's base fully fine-tuned on its data by the
  * preset's teacher recipe. Writes DIR/P-teacher.safetensors (with config, alphabet and recipe
  * inside), DIR/P-teacher.json (recipe and measured results: exact match and ROUGE-L by test length,
  * or perplexity and ROUGE-L for text) and DIR/P-teacher.loss.csv. The Node host then uses this
- * file instead of training the teacher itself.
+ * file instead of training the teacher itself. With --what base it makes the base of a preset
+ * whose base is a recipe (tiny) the same way, as DIR/P-base.*.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,10 @@ import { resolveConfig } from '../src/distill/run';
 import { Trainer } from '../src/distill/trainer';
 import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { saveCheckpoint } from '../src/model/checkpoint';
+import type { Transformer } from '../src/model/transformer';
+import type { Recipe } from '../src/data/presets';
+import { taskSource } from '../src/data/source';
+import { disposeModel, initialModel } from '../src/distill/models';
 import { MODELS_DIR, nodeHost } from './lib/host';
 
 function arg(name: string, fallback?: string): string {
@@ -32,12 +37,26 @@ async function main(): Promise<void> {
   if (!NODE_BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}`);
   const out = arg('out', MODELS_DIR);
   await initNodeBackend(backend);
+  const what = arg('what', 'teacher');
+  if (what !== 'teacher' && what !== 'base') throw new Error('--what must be teacher or base');
   const preset = getPreset(name);
-  const data = await nodeHost.data(preset);
-  const base = await nodeHost.base(preset, data);
-  const r = preset.teacherRecipe;
+  const presetData = await nodeHost.data(preset);
+  let data = presetData;
+  let start: { model: Transformer; origin: string };
+  let r: Recipe;
+  if (what === 'base') {
+    if (preset.base.kind !== 'recipe') throw new Error(`preset ${name} starts from the shipped ${preset.base.name}: make it with npm run pretrain`);
+    const { task, ...recipe } = preset.base.recipe;
+    r = recipe;
+    data = taskSource(task);
+    start = { model: initialModel(preset, presetData), origin: `a seeded initialisation (seed ${preset.base.seed})` };
+  } else {
+    start = await nodeHost.base(preset, presetData);
+    r = preset.teacherRecipe;
+  }
   const cfg = resolveConfig({ preset: name, method: 'ft', steps: r.steps, lr: r.lr, batchSize: r.batchSize, seedData: r.seedData, warmupSteps: Math.min(50, Math.floor(r.steps / 10)), heatmapEvery: 0, rankEvery: 0 });
-  const trainer = await Trainer.create(cfg, data, base.model, null);
+  const trainer = await Trainer.create(cfg, data, start.model, null);
+  disposeModel(start.model);
   const csv = ['step,loss,lr,ms'];
   const t0 = Date.now();
   for (let s = 0; s < r.steps; s++) {
@@ -48,11 +67,11 @@ async function main(): Promise<void> {
   const wallSeconds = Math.round((Date.now() - t0) / 1000);
   const ev = await trainer.evaluate();
   const model = trainer.release();
-  const recipe = { command: `npm run finetune -- --preset ${name} --backend ${backend}`, preset: name, base: base.origin, ...r, backend };
+  const recipe = { command: `npm run finetune -- --preset ${name} --backend ${backend}${what === 'base' ? ' --what base' : ''}`, preset: name, what, base: start.origin, ...r, backend };
   const alphabet = data.tokenizer.alphabet.slice(1).join('');
   const saved = await saveCheckpoint(model, { recipe: JSON.stringify(recipe) }, { alphabet });
   mkdirSync(out, { recursive: true });
-  const stem = join(out, `${name}-teacher`);
+  const stem = join(out, `${name}-${what}`);
   writeFileSync(`${stem}.safetensors`, saved.safetensors);
   writeFileSync(`${stem}.loss.csv`, csv.join('\n') + '\n');
   const results = {

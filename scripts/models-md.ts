@@ -32,11 +32,13 @@ const lines: string[] = [
 for (const m of infos) {
   const r = m.results;
   const c = m.model;
-  if (m.name.endsWith('-teacher')) {
+  if (m.recipe.preset) {
     lines.push(
       `## ${m.name}`,
       '',
-      `- The \`ft\` model of preset \`${m.recipe.preset}\`: ${c.nLayer} layers × ${c.dModel}, fully fine-tuned from ${m.recipe.base}.`,
+      m.recipe.what === 'base'
+        ? `- The base of preset \`${m.recipe.preset}\`: ${c.nLayer} layers × ${c.dModel}, trained from ${m.recipe.base} on its base recipe's tasks.`
+        : `- The \`ft\` model of preset \`${m.recipe.preset}\`: ${c.nLayer} layers × ${c.dModel}, fully fine-tuned from ${m.recipe.base}.`,
       `- Command: \`${m.recipe.command}\` (seed ${m.recipe.seedData}, ${m.recipe.steps} steps of ${m.recipe.batchSize}, peak learning rate ${m.recipe.lr}).`,
       `- Machine: ${r.machine}; wall time ${r.wallSeconds} s; final training loss ${Number(r.finalTrainLoss).toFixed(4)}.`,
       `- Test set: exact match ${(100 * r.exactMatch).toFixed(1)}%, ROUGE-L ${Number(r.rougeL).toFixed(3)}, perplexity ${Number(r.perplexity).toFixed(3)}; by length:`,

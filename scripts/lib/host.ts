@@ -59,6 +59,8 @@ export const nodeHost: Host = {
       if (!existsSync(file)) throw new Error(`${file} is missing: it is made by npm run pretrain (see ${MODELS_DIR}/MODELS.md)`);
       return { model: load(file), origin: `shipped base ${file}` };
     }
+    const shipped = join(MODELS_DIR, `${preset.name}-base.safetensors`);
+    if (existsSync(shipped)) return { model: load(shipped), origin: `shipped base ${shipped}` };
     return cached(`base of preset ${preset.name}`, baseKey(preset), b.recipe.steps, (on) => trainBase(preset, data, on), alphabetOf(data));
   },
   async teacher(preset, base, data) {

@@ -3,8 +3,7 @@
  * validation, the CLI flags and (later) the URL codec. A value outside its range or choices is
  * refused with a message listing what is valid.
  */
-import { DIVERGENCES, type DivergenceKind } from '../model/losses';
-import { LORA_TARGETS, type LoraTarget } from '../model/config';
+import { DIVERGENCES, type DivergenceKind, LORA_TARGETS, type LoraTarget } from '../model/config';
 
 export const METHODS = ['ft', 'lora', 'kd', 'sti', 'kd-lora', 'sti-lora', 'gkd', 'skd'] as const;
 export type Method = (typeof METHODS)[number];

@@ -4,31 +4,15 @@
  * worker both drive this.
  */
 import type { Transformer } from '../model/transformer';
-import { type Preset, PRESET_NAMES, getPreset } from '../data/presets';
-import { BASE_DEFAULTS, type DistillConfig, validateConfig } from './config';
+import { type Preset, getPreset } from '../data/presets';
+import type { DistillConfig } from './config';
+import { resolveConfig } from './resolve';
+
+export { resolveConfig };
 import { METHOD_SPECS } from './methods';
 import type { DataSource } from '../data/source';
 import { disposeModel } from './models';
 import { type EvalRecord, type FinalRecord, type StepRecord, Trainer } from './trainer';
-
-/** Base defaults, then the method's, then the preset's (general, then per method), then the caller's overrides. */
-export function resolveConfig(overrides: Partial<DistillConfig>): DistillConfig {
-  const preset = getPreset(overrides.preset ?? BASE_DEFAULTS.preset);
-  const method = overrides.method ?? BASE_DEFAULTS.method;
-  const spec = METHOD_SPECS[method];
-  if (!spec) throw new Error(`unknown method ${JSON.stringify(method)}`);
-  const cfg: DistillConfig = {
-    ...BASE_DEFAULTS,
-    ...spec.defaults,
-    ...preset.defaults,
-    ...preset.methodDefaults?.[method],
-    ...overrides,
-    preset: preset.name,
-    method,
-  };
-  validateConfig(cfg, PRESET_NAMES);
-  return cfg;
-}
 
 export interface RunResult {
   config: DistillConfig;

@@ -14,8 +14,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-export const DIVERGENCES = ['fkl', 'rkl', 'gjsd', 'skl', 'tvd'] as const;
-export type DivergenceKind = (typeof DIVERGENCES)[number];
+import { DIVERGENCES, type DivergenceKind } from './config';
+
+export { DIVERGENCES, type DivergenceKind };
 
 export interface DivergenceOptions {
   kind: DivergenceKind;

@@ -1,0 +1,156 @@
+/**
+ * The URL codec (design §5): the hash holds the whole run config, versioned, one short key per
+ * knob from the table in distill/config.ts, plus the backend and classroom `hide=` flags.
+ *
+ * Links are untrusted input. Decoding never throws: unknown keys are ignored, out-of-range numbers
+ * clamped, malformed values replaced by the default, a too-long hash or another version ignored —
+ * each with a notice the UI shows. Metrics never go in the URL.
+ */
+import { BASE_DEFAULTS, type DistillConfig, KNOBS, type Knob, METHODS, type Method } from '../distill/config';
+import { PRESET_NAMES } from '../data/presets';
+import { BACKEND_ORDER, type BackendName } from '../engine/backend-info';
+
+export const URL_VERSION = 1;
+/** Longest hash we read; a real link is well under 1 KB. */
+export const MAX_HASH_LENGTH = 2048;
+/** Panels and controls a classroom link can hide. */
+export const HIDEABLE = ['config', 'threshold', 'layers', 'rank', 'memory', 'training', 'samples', 'table', 'backend', 'explainers'] as const;
+export type Hideable = (typeof HIDEABLE)[number];
+
+export interface UrlState {
+  config: DistillConfig;
+  backend: BackendName | null;
+  hide: Hideable[];
+}
+
+export interface Decoded extends UrlState {
+  /** What was ignored or changed, in words, for a visible notice. */
+  notices: string[];
+}
+
+/** Resolves defaults for a preset and method (base < method < preset), without validation. */
+export type Defaults = (preset: string, method: Method) => DistillConfig;
+
+const RESERVED = { version: 'v', backend: 'be', hide: 'hide' };
+
+function formatValue(k: Knob, v: DistillConfig[keyof DistillConfig]): string {
+  if (Array.isArray(v)) return v.join(',');
+  if (typeof v === 'number') return String(v);
+  return String(v);
+}
+
+/** The hash (without '#') for a state. Every knob is written, so a link pins the whole run. */
+export function encodeState(s: UrlState): string {
+  const parts = [`${RESERVED.version}=${URL_VERSION}`];
+  for (const k of KNOBS) parts.push(`${k.short}=${encodeURIComponent(formatValue(k, s.config[k.key]))}`);
+  if (s.backend) parts.push(`${RESERVED.backend}=${s.backend}`);
+  if (s.hide.length) parts.push(`${RESERVED.hide}=${s.hide.join(',')}`);
+  return parts.join('&');
+}
+
+const show = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+
+/** Reads one knob's text, clamping numbers into range; returns the value or a reason it was refused. */
+function readKnob(k: Knob, text: string): { value?: DistillConfig[keyof DistillConfig]; clamped?: boolean; error?: string } {
+  switch (k.kind) {
+    case 'int':
+    case 'number': {
+      if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text)) return { error: 'not a number' };
+      let v = Number(text);
+      if (!Number.isFinite(v)) return { error: 'not a finite number' };
+      if (k.kind === 'int') v = Math.round(v);
+      const c = Math.min(k.max!, Math.max(k.min!, v));
+      return { value: c, clamped: c !== Number(text) };
+    }
+    case 'choice': {
+      const choices = k.key === 'preset' ? PRESET_NAMES : (k.choices ?? []);
+      return choices.includes(text) ? { value: text as never } : { error: `not one of ${choices.join(', ')}` };
+    }
+    case 'list': {
+      const items = text.split(',').filter(Boolean);
+      const ok = items.length > 0 && items.every((i) => (k.choices ?? []).includes(i)) && new Set(items).size === items.length;
+      return ok ? { value: items as never } : { error: `not a list of ${(k.choices ?? []).join(', ')}` };
+    }
+  }
+}
+
+/** Parses a hash (with or without '#') into a state and notices. Never throws. */
+export function decodeState(hash: string, defaults: Defaults): Decoded {
+  const notices: string[] = [];
+  const fallback = (): Decoded => ({ config: defaults(BASE_DEFAULTS.preset, BASE_DEFAULTS.method), backend: null, hide: [], notices });
+  let h = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (h.length === 0) return fallback();
+  if (h.length > MAX_HASH_LENGTH) {
+    notices.push(`The link's settings are ${h.length} characters long (the limit is ${MAX_HASH_LENGTH}); they were ignored and the defaults loaded.`);
+    return fallback();
+  }
+  const params = new Map<string, string>();
+  for (const part of h.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    let value = eq < 0 ? '' : part.slice(eq + 1);
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      notices.push(`The value of "${key.slice(0, 20)}" is not valid URL text; it was ignored.`);
+      continue;
+    }
+    if (params.has(key)) notices.push(`"${key.slice(0, 20)}" appears twice; the last one counts.`);
+    params.set(key, value.trim());
+  }
+  const v = params.get(RESERVED.version);
+  if (v === undefined) notices.push(`The link has no version; it was read as version ${URL_VERSION}.`);
+  else if (v !== String(URL_VERSION)) {
+    notices.push(`The link is version ${show(v)}, which this app cannot read (it reads version ${URL_VERSION}); the defaults loaded.`);
+    return fallback();
+  }
+  const byShort = new Map(KNOBS.map((k) => [k.short, k]));
+  // Preset and method first: they decide the defaults everything else falls back to.
+  const pick = (key: 'preset' | 'method', fallbackValue: string): string => {
+    const k = KNOBS.find((x) => x.key === key)!;
+    const text = params.get(k.short);
+    if (text === undefined) return fallbackValue;
+    const r = readKnob(k, text);
+    if (r.error) {
+      notices.push(`${key} ${show(text)} is ${r.error}; using ${fallbackValue}.`);
+      return fallbackValue;
+    }
+    return r.value as string;
+  };
+  const preset = pick('preset', BASE_DEFAULTS.preset);
+  const method = pick('method', BASE_DEFAULTS.method) as Method;
+  const config = defaults(preset, METHODS.includes(method) ? method : BASE_DEFAULTS.method);
+  for (const [key, text] of params) {
+    if (key === RESERVED.version || key === RESERVED.backend || key === RESERVED.hide) continue;
+    const k = byShort.get(key);
+    if (!k) {
+      notices.push(`Unknown setting ${show(key)} was ignored.`);
+      continue;
+    }
+    if (k.key === 'preset' || k.key === 'method') continue;
+    const r = readKnob(k, text);
+    if (r.error) notices.push(`${k.key} ${show(text)} is ${r.error}; using the default ${formatValue(k, config[k.key])}.`);
+    else {
+      (config as unknown as Record<string, unknown>)[k.key] = r.value;
+      if (r.clamped) notices.push(`${k.key} ${show(text)} is out of range [${k.min}, ${k.max}]; set to ${formatValue(k, r.value!)}.`);
+    }
+  }
+  if (config.tauMode === 'raw' && config.tauMin > config.tau0) {
+    notices.push(`tauMin ${config.tauMin} was above tau0 ${config.tau0}; set to tau0.`);
+    config.tauMin = config.tau0;
+  }
+  let backend: BackendName | null = null;
+  const be = params.get(RESERVED.backend);
+  if (be !== undefined) {
+    if ((BACKEND_ORDER as readonly string[]).includes(be)) backend = be as BackendName;
+    else notices.push(`Backend ${show(be)} is not one of ${BACKEND_ORDER.join(', ')}; choosing automatically.`);
+  }
+  const hide: Hideable[] = [];
+  for (const item of (params.get(RESERVED.hide) ?? '').split(',').filter(Boolean)) {
+    if ((HIDEABLE as readonly string[]).includes(item)) {
+      if (!hide.includes(item as Hideable)) hide.push(item as Hideable);
+    } else notices.push(`Cannot hide ${show(item)}; it is not one of ${HIDEABLE.join(', ')}.`);
+  }
+  return { config, backend, hide, notices };
+}
