@@ -3,7 +3,7 @@
  * Cancelling (an AbortSignal) terminates the worker, the only reliable way to stop GPU work;
  * the next request starts a fresh one. Imports no tfjs.
  */
-import { PROTOCOL_VERSION, type EngineReply, type EngineRequest, type RequestEnvelope, type ResponseEnvelope } from './protocol';
+import { PROTOCOL_VERSION, type EngineReply, type EngineRequest, type RequestEnvelope, type ResponseEnvelope, type SessionEvent } from './protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
@@ -11,12 +11,23 @@ export class EngineClient {
   private worker: Worker | null = null;
   private nextId = 1;
   private pending = new Map<number, Pending>();
+  private listeners = new Set<(e: SessionEvent) => void>();
+
+  /** Subscribes to the run's events (progress, metrics, status); returns the unsubscribe. */
+  onEvent(fn: (e: SessionEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
 
   private start(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'kd-engine' });
     w.onmessage = (ev: MessageEvent<ResponseEnvelope>) => {
       const msg = ev.data;
+      if ('event' in msg) {
+        for (const fn of this.listeners) fn(msg.event);
+        return;
+      }
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);

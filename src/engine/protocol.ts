@@ -2,20 +2,30 @@
  * The typed, versioned messages between the main thread and the engine worker. Only plain data
  * crosses this boundary: never tensors.
  */
+import type { DistillConfig } from '../distill/config';
 import type { BackendInfo, BackendName } from './backend-info';
 import type { DistillParityReport, ParityReport } from './selfcheck';
+import type { SessionEvent } from './session';
+
+export type { SessionEvent };
 
 export const PROTOCOL_VERSION = 1;
 
 export type EngineRequest =
   | { type: 'init'; backend?: BackendName }
-  | { type: 'selfCheck'; tolerance?: number };
+  | { type: 'selfCheck'; tolerance?: number }
+  /** Prepares a run (data, base, teacher, step-0 evaluation); replaces any run before it. */
+  | { type: 'prepare'; config: DistillConfig }
+  | { type: 'play' }
+  | { type: 'pause' }
+  | { type: 'step' }
+  | { type: 'reset' };
 
 export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
   ? BackendInfo
   : R extends { type: 'selfCheck' }
     ? SelfCheckReport
-    : never;
+    : null;
 
 /** The backend self-check: gradients of one step, and a few whole distillation steps. */
 export interface SelfCheckReport {
@@ -30,7 +40,8 @@ export interface RequestEnvelope {
   request: EngineRequest;
 }
 
-/** Worker → main thread: a reply to request `id`, or an error. */
+/** Worker → main thread: a reply to request `id`, or an error; or an event of the run. */
 export type ResponseEnvelope =
   | { v: typeof PROTOCOL_VERSION; id: number; ok: true; result: unknown }
-  | { v: typeof PROTOCOL_VERSION; id: number; ok: false; error: string };
+  | { v: typeof PROTOCOL_VERSION; id: number; ok: false; error: string }
+  | { v: typeof PROTOCOL_VERSION; event: SessionEvent };

@@ -2,23 +2,57 @@
 /** Entry of the engine's dedicated module worker: owns tfjs and every tensor. */
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend';
-import { PROTOCOL_VERSION, type EngineRequest, type RequestEnvelope, type ResponseEnvelope } from './protocol';
+import { browserHost } from './browser-host';
+import { PROTOCOL_VERSION, type EngineRequest, type RequestEnvelope, type ResponseEnvelope, type SessionEvent } from './protocol';
 import { distillParity, gradientParity } from './selfcheck';
+import { RunSession } from './session';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+const emit = (event: SessionEvent) => scope.postMessage({ v: PROTOCOL_VERSION, event } satisfies ResponseEnvelope);
+const host = browserHost(new URL(import.meta.env.BASE_URL, scope.location.origin).href, (what, step, of) => emit({ kind: 'progress', what, step, of }));
+let session: RunSession | null = null;
+
+function current(): RunSession {
+  if (!session) throw new Error('no run is prepared');
+  return session;
+}
 
 async function handle(req: EngineRequest): Promise<unknown> {
   switch (req.type) {
     case 'init':
+      if (session) {
+        await session.dispose();
+        session = null;
+      }
       return selectBackend(req.backend);
     case 'selfCheck': {
+      if (session) await session.pause();
       const active = tf.getBackend();
       return { gradients: await gradientParity(active, 'cpu', req.tolerance), distill: await distillParity(active, 'cpu') };
     }
+    case 'prepare':
+      if (session) await session.dispose();
+      session = null;
+      session = await RunSession.prepare(req.config, host, emit);
+      return null;
+    case 'play':
+      current().play();
+      return null;
+    case 'pause':
+      await current().pause();
+      return null;
+    case 'step':
+      await current().stepOnce();
+      return null;
+    case 'reset':
+      if (session) await session.dispose();
+      session = null;
+      return null;
   }
 }
 
-// Requests run one after another, in arrival order: the engine holds one GPU context.
+// Requests are handled one after another, in arrival order: the engine holds one GPU context.
+// A running session steps outside this queue, so pause and reset get through between steps.
 let queue: Promise<void> = Promise.resolve();
 
 scope.onmessage = (ev: MessageEvent<RequestEnvelope>) => {

@@ -1,0 +1,172 @@
+/**
+ * One distillation run inside the engine worker, driven step by step: run, pause, single step,
+ * reset. Metrics leave as plain records, batched a few times a second; tensors never leave.
+ */
+import type { DistillConfig } from '../distill/config';
+import { getPreset } from '../data/presets';
+import type { Host } from '../distill/run';
+import { disposeModel } from '../distill/models';
+import { type EvalRecord, type FinalRecord, type StepRecord, Trainer } from '../distill/trainer';
+import type { Transformer } from '../model/transformer';
+
+export interface RunInfo {
+  config: DistillConfig;
+  base: string;
+  teacher: string;
+  layerMap: number[];
+  studentLayers: number;
+  tau0: number | null;
+  tauMin: number | null;
+  trainableParams: number;
+  totalParams: number;
+  teacherParams: number;
+  loraRank: number | null;
+  loraModules: string[];
+}
+
+export type RunStatus = 'preparing' | 'ready' | 'running' | 'paused' | 'done' | 'failed';
+
+export type SessionEvent =
+  | { kind: 'progress'; what: string; step: number; of: number }
+  | { kind: 'prepared'; info: RunInfo }
+  | { kind: 'steps'; records: StepRecord[] }
+  | { kind: 'eval'; record: EvalRecord }
+  | { kind: 'final'; record: FinalRecord }
+  | { kind: 'status'; status: RunStatus; step: number; message?: string };
+
+const FLUSH_MS = 250;
+
+export class RunSession {
+  private playing = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private buffer: StepRecord[] = [];
+  private lastFlush = 0;
+  private disposed = false;
+
+  private constructor(
+    readonly trainer: Trainer,
+    private readonly teacher: Transformer | null,
+    private readonly emit: (e: SessionEvent) => void,
+  ) {}
+
+  static async prepare(cfg: DistillConfig, host: Host, emit: (e: SessionEvent) => void): Promise<RunSession> {
+    emit({ kind: 'status', status: 'preparing', step: 0 });
+    const preset = getPreset(cfg.preset);
+    const data = await host.data(preset);
+    const base = await host.base(preset, data);
+    let teacher: { model: Transformer; origin: string } | null = null;
+    let trainer: Trainer;
+    try {
+      teacher = cfg.method === 'ft' || cfg.method === 'lora' ? null : await host.teacher(preset, base.model, data);
+      trainer = await Trainer.create(cfg, data, base.model, teacher?.model ?? null);
+    } catch (e) {
+      disposeModel(teacher?.model);
+      throw e;
+    } finally {
+      disposeModel(base.model);
+    }
+    const s = new RunSession(trainer, teacher?.model ?? null, emit);
+    const counts = trainer.paramCounts();
+    emit({
+      kind: 'prepared',
+      info: {
+        config: cfg,
+        base: base.origin,
+        teacher: teacher?.origin ?? 'none (this method trains on gold data only)',
+        layerMap: trainer.layerMap(),
+        studentLayers: trainer.model.config.nLayer,
+        tau0: trainer.schedule?.tau0 ?? null,
+        tauMin: trainer.schedule?.tauMin ?? null,
+        trainableParams: counts.trainable,
+        totalParams: counts.total,
+        teacherParams: counts.teacher,
+        loraRank: trainer.model.lora?.config.rank ?? null,
+        loraModules: trainer.model.lora ? Object.keys(trainer.model.lora.tensors).filter((n) => n.endsWith('.lora_A')).map((n) => n.slice(0, -'.lora_A'.length)) : [],
+      },
+    });
+    emit({ kind: 'eval', record: await trainer.evaluate() });
+    emit({ kind: 'status', status: 'ready', step: 0 });
+    return s;
+  }
+
+  get step(): number {
+    return this.trainer.step;
+  }
+
+  private flush(force = false): void {
+    const now = performance.now();
+    if (this.buffer.length && (force || now - this.lastFlush >= FLUSH_MS)) {
+      this.emit({ kind: 'steps', records: this.buffer });
+      this.buffer = [];
+      this.lastFlush = now;
+    }
+  }
+
+  /** One step, its metrics buffered; an evaluation every evalEvery steps and at the end. */
+  private async one(): Promise<void> {
+    const cfg = this.trainer.cfg;
+    this.buffer.push(await this.trainer.trainStep());
+    this.flush();
+    const s = this.trainer.step;
+    if (s >= cfg.steps || (cfg.evalEvery > 0 && s % cfg.evalEvery === 0)) {
+      this.flush(true);
+      const ev = await this.trainer.evaluate();
+      this.emit({ kind: 'eval', record: ev });
+      if (s >= cfg.steps) this.emit({ kind: 'final', record: await this.trainer.finalMetrics(ev) });
+    }
+  }
+
+  private fail(e: unknown): void {
+    this.playing = false;
+    this.flush(true);
+    this.emit({ kind: 'status', status: 'failed', step: this.step, message: e instanceof Error ? e.message : String(e) });
+  }
+
+  /** Starts stepping until the end, a pause or a failure. */
+  play(): void {
+    if (this.playing || this.disposed) return;
+    if (this.step >= this.trainer.cfg.steps) return this.emit({ kind: 'status', status: 'done', step: this.step });
+    this.playing = true;
+    this.emit({ kind: 'status', status: 'running', step: this.step });
+    this.loopDone = (async () => {
+      try {
+        while (this.playing && this.step < this.trainer.cfg.steps) {
+          await this.one();
+          await new Promise((r) => setTimeout(r, 0)); // let pause/reset messages in
+        }
+        this.flush(true);
+        const done = this.step >= this.trainer.cfg.steps;
+        this.playing = false;
+        if (!this.disposed) this.emit({ kind: 'status', status: done ? 'done' : 'paused', step: this.step });
+      } catch (e) {
+        this.fail(e);
+      }
+    })();
+  }
+
+  /** Stops after the step under way. */
+  async pause(): Promise<void> {
+    this.playing = false;
+    await this.loopDone;
+  }
+
+  /** Exactly one step (when paused or ready). */
+  async stepOnce(): Promise<void> {
+    if (this.playing) throw new Error('pause the run before stepping');
+    if (this.step >= this.trainer.cfg.steps) return this.emit({ kind: 'status', status: 'done', step: this.step });
+    try {
+      await this.one();
+      this.flush(true);
+      this.emit({ kind: 'status', status: this.step >= this.trainer.cfg.steps ? 'done' : 'paused', step: this.step });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.pause();
+    this.disposed = true;
+    this.trainer.dispose();
+    disposeModel(this.teacher);
+  }
+}

@@ -1,0 +1,55 @@
+/** A run driven step by step, as the worker drives it: prepare, step, play, pause, to the end. */
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, test } from 'vitest';
+import { RunSession, type SessionEvent } from '../../src/engine/session';
+import { microConfig, microHost } from './fixtures';
+
+test('prepare → step → play → pause → play to the end, with batched records, evaluations and a final record', async () => {
+  const before = tf.memory().numTensors;
+  const events: SessionEvent[] = [];
+  const cfg = microConfig({ method: 'sti-lora', steps: 8, evalEvery: 4 });
+  const s = await RunSession.prepare(cfg, microHost, (e) => events.push(e));
+  const kinds = () => events.map((e) => (e.kind === 'status' ? `status:${e.status}` : e.kind));
+  expect(kinds()).toEqual(['status:preparing', 'prepared', 'eval', 'status:ready']);
+  const info = (events[1] as Extract<SessionEvent, { kind: 'prepared' }>).info;
+  expect(info.layerMap).toEqual([2, 4]);
+  expect(info.loraModules).toEqual(['h.0.attn.q', 'h.0.attn.v', 'h.1.attn.q', 'h.1.attn.v']);
+  expect(info.tau0).toBeGreaterThan(0);
+  await s.stepOnce();
+  expect(s.step).toBe(1);
+  expect(events.at(-1)).toEqual({ kind: 'status', status: 'paused', step: 1 });
+  s.play();
+  await new Promise((r) => setTimeout(r, 30));
+  await s.pause();
+  const pausedAt = s.step;
+  expect(pausedAt).toBeGreaterThan(1);
+  expect(pausedAt).toBeLessThan(8);
+  s.play();
+  await s.pause().then(() => new Promise((r) => setTimeout(r, 0)));
+  while (s.step < 8) {
+    s.play();
+    await s.pause();
+  }
+  const records = events.flatMap((e) => (e.kind === 'steps' ? e.records : []));
+  expect(records.map((r) => r.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  expect(events.filter((e) => e.kind === 'eval').map((e) => (e as Extract<SessionEvent, { kind: 'eval' }>).record.step)).toEqual([0, 4, 8]);
+  expect(events.some((e) => e.kind === 'final')).toBe(true);
+  expect(events.at(-1)).toMatchObject({ kind: 'status', status: 'done', step: 8 });
+  await s.stepOnce();
+  expect(s.step).toBe(8);
+  await s.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+});
+
+test('a failing step reports the failure and the session survives', async () => {
+  const events: SessionEvent[] = [];
+  const s = await RunSession.prepare(microConfig({ method: 'kd-lora', steps: 5 }), microHost, (e) => events.push(e));
+  const teacher = (s as unknown as { teacher: { weights: Record<string, tf.Tensor> } }).teacher;
+  const old = teacher.weights['lnf.bias']!;
+  teacher.weights['lnf.bias'] = tf.fill(old.shape, NaN);
+  await s.stepOnce();
+  expect(events.at(-1)).toMatchObject({ kind: 'status', status: 'failed', step: 0 });
+  expect((events.at(-1) as { message: string }).message).toMatch(/not finite at step 0/);
+  old.dispose();
+  await s.dispose();
+});
