@@ -1,7 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { loadFromUrl } from './state/engine';
 import { App } from './ui/App';
 import './ui/app.css';
+
+loadFromUrl(location.hash);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,70 +1,49 @@
 /**
- * First page of the playground: starts the engine (in its worker), shows which tfjs backend and
- * adapter are active, and runs the GPU-vs-CPU gradient self-check on demand.
+ * The playground: controls, the engine's backend, and the live panels. The engine runs in a Web
+ * Worker (state/engine.ts); this file and its components never import tfjs.
  */
-import { useEffect, useRef, useState } from 'react';
-import { BACKEND_ORDER, type BackendInfo, type BackendName } from '../engine/backend-info';
-import { EngineClient } from '../engine/client';
+import { useEffect, useState } from 'react';
+import { BACKEND_ORDER, type BackendName } from '../engine/backend-info';
 import type { SelfCheckReport } from '../engine/protocol';
+import { client, loadFromUrl, pushUrl, startEngine } from '../state/engine';
+import { useApp } from '../state/store';
 import { BackendBadge } from './BackendBadge';
+import { ConfigPanel } from './ConfigPanel';
+import { Controls } from './Controls';
+import { LayersPanel, MemoryPanel, RankPanel, SamplesPanel, ThresholdPanel, TrainingPanel } from './panels';
 import { SelfCheck } from './SelfCheck';
 
-type Status = { kind: 'starting' } | { kind: 'ready'; info: BackendInfo } | { kind: 'error'; message: string };
-
-export function App() {
-  const client = useRef<EngineClient | null>(null);
-  const [status, setStatus] = useState<Status>({ kind: 'starting' });
-  const [preferred, setPreferred] = useState<BackendName | ''>('');
+function EnginePanel() {
+  const engine = useApp((s) => s.engine);
+  const backend = useApp((s) => s.backend);
   const [check, setCheck] = useState<{ running: boolean; report?: SelfCheckReport; error?: string }>({ running: false });
-
-  useEffect(() => {
-    const c = new EngineClient();
-    client.current = c;
-    return () => c.dispose();
-  }, []);
-
-  useEffect(() => {
-    const c = client.current;
-    if (!c) return;
-    let live = true;
-    setStatus({ kind: 'starting' });
+  const choose = (b: BackendName | '') => {
+    useApp.getState().set({ backend: b || null });
+    pushUrl();
     setCheck({ running: false });
-    c.request({ type: 'init', backend: preferred || undefined })
-      .then((info) => live && setStatus({ kind: 'ready', info }))
-      .catch((e: Error) => live && setStatus({ kind: 'error', message: e.message }));
-    return () => {
-      live = false;
-    };
-  }, [preferred]);
-
+    void startEngine();
+  };
   const runCheck = () => {
     setCheck({ running: true });
     client
-      .current!.request({ type: 'selfCheck' })
+      .request({ type: 'selfCheck' })
       .then((report) => setCheck({ running: false, report }))
       .catch((e: Error) => setCheck({ running: false, error: e.message }));
   };
-
   return (
-    <main className="app">
-      <header className="topbar">
-        <h1>KD Playground</h1>
-        <p className="tagline">
-          A teacher and a student language model training side by side on your GPU: selective teacher intervention + LoRA.
-        </p>
-      </header>
+    <>
       <section className="panel" aria-labelledby="engine-title">
         <h2 id="engine-title">Engine</h2>
-        {status.kind === 'starting' && <p data-testid="backend-status">Starting the engine…</p>}
-        {status.kind === 'error' && (
+        {engine.kind === 'starting' && <p data-testid="backend-status">Starting the engine…</p>}
+        {engine.kind === 'error' && (
           <p className="notice error" role="alert" data-testid="backend-status">
-            The engine could not start: {status.message}
+            The engine could not start: {engine.message}
           </p>
         )}
-        {status.kind === 'ready' && <BackendBadge info={status.info} />}
+        {engine.kind === 'ready' && <BackendBadge info={engine.info} />}
         <label className="field">
           Backend{' '}
-          <select value={preferred} onChange={(e) => setPreferred(e.target.value as BackendName | '')} data-testid="backend-select">
+          <select value={backend ?? ''} onChange={(e) => choose(e.target.value as BackendName | '')} data-testid="backend-select">
             <option value="">automatic (webgpu → webgl → cpu)</option>
             {BACKEND_ORDER.map((b) => (
               <option key={b} value={b}>
@@ -74,7 +53,56 @@ export function App() {
           </select>
         </label>
       </section>
-      <SelfCheck disabled={status.kind !== 'ready'} state={check} onRun={runCheck} />
+      <SelfCheck disabled={engine.kind !== 'ready'} state={check} onRun={runCheck} />
+    </>
+  );
+}
+
+function Notices() {
+  const notices = useApp((s) => s.notices);
+  if (notices.length === 0) return null;
+  return (
+    <div className="notice warn" role="status" data-testid="url-notices">
+      <b>The link was adjusted:</b>
+      <ul>
+        {notices.map((n, i) => (
+          <li key={i}>{n}</li>
+        ))}
+      </ul>
+      <button type="button" onClick={() => useApp.getState().set({ notices: [] })}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+export function App() {
+  const hide = useApp((s) => s.hide);
+  const shown = (p: Parameters<typeof hide.includes>[0]) => !hide.includes(p);
+  useEffect(() => {
+    const onPop = () => loadFromUrl(location.hash);
+    window.addEventListener('popstate', onPop);
+    void startEngine();
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  return (
+    <main className="app">
+      <header className="topbar">
+        <h1>KD Playground</h1>
+        <p className="tagline">A teacher and a student language model training side by side on your GPU: selective teacher intervention + LoRA.</p>
+      </header>
+      <Notices />
+      <Controls />
+      <div className="grid">
+        {shown('training') && <TrainingPanel />}
+        {shown('threshold') && <ThresholdPanel />}
+        {shown('layers') && <LayersPanel />}
+        {shown('samples') && <SamplesPanel />}
+        {shown('rank') && <RankPanel />}
+        {shown('memory') && <MemoryPanel />}
+      </div>
+      {shown('config') && <ConfigPanel />}
+      {shown('backend') && <EnginePanel />}
     </main>
   );
 }

@@ -1,0 +1,116 @@
+/**
+ * Glue between the store and the engine worker: starting the backend, preparing and driving a
+ * run, and folding the worker's events into the store and the metric buffers (the store's
+ * version is bumped at most every 200 ms). Also keeps the URL and the config in step.
+ */
+import { defaultsFor } from '../distill/resolve';
+import { EngineClient } from '../engine/client';
+import type { SessionEvent } from '../engine/protocol';
+import { clearMetrics, metrics } from './metrics';
+import { useApp } from './store';
+import { type UrlState, decodeState, encodeState } from './url';
+
+export const client = new EngineClient();
+let bumpTimer: ReturnType<typeof setTimeout> | null = null;
+
+function scheduleBump(): void {
+  if (bumpTimer) return;
+  bumpTimer = setTimeout(() => {
+    bumpTimer = null;
+    useApp.getState().bumpMetrics();
+  }, 200);
+}
+
+function onEvent(e: SessionEvent): void {
+  const set = useApp.getState().set;
+  switch (e.kind) {
+    case 'progress':
+      set({ progress: { what: e.what, step: e.step, of: e.of } });
+      break;
+    case 'prepared':
+      set({ runInfo: e.info, progress: null });
+      break;
+    case 'steps':
+      metrics.steps.push(...e.records);
+      set({ step: e.records.at(-1)!.step + 1 });
+      scheduleBump();
+      break;
+    case 'eval':
+      metrics.evals.push(e.record);
+      scheduleBump();
+      break;
+    case 'final':
+      metrics.final = e.record;
+      scheduleBump();
+      break;
+    case 'status':
+      set({ status: e.status, step: e.step, error: e.status === 'failed' ? (e.message ?? 'the run failed') : null });
+      break;
+  }
+}
+client.onEvent(onEvent);
+
+/** Applies the URL's state (on load, back/forward); returns its notices. */
+export function loadFromUrl(hash: string): void {
+  const d = decodeState(hash, defaultsFor);
+  useApp.getState().set({ config: d.config, backend: d.backend, hide: d.hide, notices: d.notices });
+}
+
+export function currentUrlState(): UrlState {
+  const s = useApp.getState();
+  return { config: s.config, backend: s.backend, hide: s.hide };
+}
+
+/** Writes the state into the URL (a new history entry, so back and forward work). */
+export function pushUrl(): void {
+  const hash = `#${encodeState(currentUrlState())}`;
+  if (location.hash !== hash) history.pushState(null, '', hash);
+}
+
+export async function startEngine(): Promise<void> {
+  const set = useApp.getState().set;
+  set({ engine: { kind: 'starting' }, status: 'idle', runInfo: null });
+  try {
+    const info = await client.request({ type: 'init', backend: useApp.getState().backend ?? undefined });
+    set({ engine: { kind: 'ready', info } });
+  } catch (e) {
+    set({ engine: { kind: 'error', message: (e as Error).message } });
+  }
+}
+
+async function guarded(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    useApp.getState().set({ error: (e as Error).message, status: 'failed' });
+  }
+}
+
+/** Prepares the run of the current config (dropping the last run's metrics). */
+export function prepare(): Promise<void> {
+  clearMetrics();
+  useApp.getState().set({ runInfo: null, step: 0, error: null, progress: null });
+  useApp.getState().bumpMetrics();
+  return guarded(() => client.request({ type: 'prepare', config: useApp.getState().config }));
+}
+
+export async function play(): Promise<void> {
+  if (!useApp.getState().runInfo) await prepare();
+  if (useApp.getState().status === 'failed') return;
+  await guarded(() => client.request({ type: 'play' }));
+}
+
+export const pause = () => guarded(() => client.request({ type: 'pause' }));
+
+export async function step(): Promise<void> {
+  if (!useApp.getState().runInfo) await prepare();
+  if (useApp.getState().status === 'failed') return;
+  await guarded(() => client.request({ type: 'step' }));
+}
+
+export async function reset(): Promise<void> {
+  await guarded(() => client.request({ type: 'reset' }));
+  clearMetrics();
+  useApp.getState().set({ runInfo: null, status: 'idle', step: 0, error: null, progress: null });
+  useApp.getState().bumpMetrics();
+}

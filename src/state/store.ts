@@ -1,0 +1,43 @@
+/**
+ * The app's state (zustand): the serialisable run config with the backend and classroom flags
+ * (mirrored in the URL), the engine and run status, and a version counter for the metrics, which
+ * live outside React state (state/metrics.ts).
+ */
+import { create } from 'zustand';
+import type { DistillConfig } from '../distill/config';
+import type { BackendInfo, BackendName } from '../engine/backend-info';
+import type { RunInfo, RunStatus } from '../engine/session';
+import type { Hideable } from './url';
+
+export interface AppState {
+  config: DistillConfig;
+  backend: BackendName | null;
+  hide: Hideable[];
+  /** What the link had that was ignored or changed. */
+  notices: string[];
+  engine: { kind: 'starting' } | { kind: 'ready'; info: BackendInfo } | { kind: 'error'; message: string };
+  status: RunStatus | 'idle';
+  step: number;
+  runInfo: RunInfo | null;
+  progress: { what: string; step: number; of: number } | null;
+  error: string | null;
+  metricsVersion: number;
+  set(partial: Partial<Omit<AppState, 'set'>>): void;
+  bumpMetrics(): void;
+}
+
+export const useApp = create<AppState>((set) => ({
+  config: null as unknown as DistillConfig, // set from the URL before the first render
+  backend: null,
+  hide: [],
+  notices: [],
+  engine: { kind: 'starting' },
+  status: 'idle',
+  step: 0,
+  runInfo: null,
+  progress: null,
+  error: null,
+  metricsVersion: 0,
+  set: (partial) => set(partial),
+  bumpMetrics: () => set((s) => ({ metricsVersion: s.metricsVersion + 1 })),
+}));

@@ -1,0 +1,68 @@
+/** Every knob of the run, from the one table in distill/config.ts, each with its one-line explanation. */
+import { useState } from 'react';
+import { type DistillConfig, KNOBS, type Knob, describeValid, parseKnob } from '../distill/config';
+import { PRESET_NAMES } from '../data/presets';
+import { pushUrl, reset } from '../state/engine';
+import { useApp } from '../state/store';
+import { Panel } from './Panel';
+
+function KnobInput({ k }: { k: Knob }) {
+  const value = useApp((s) => s.config[k.key]);
+  const running = useApp((s) => s.status === 'running' || s.status === 'preparing');
+  const text = Array.isArray(value) ? value.join(',') : String(value);
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const apply = (t: string) => {
+    try {
+      const v = parseKnob(k, t.trim(), PRESET_NAMES);
+      setError(null);
+      setDraft(null);
+      const config = { ...useApp.getState().config, [k.key]: v } as DistillConfig;
+      useApp.getState().set({ config });
+      pushUrl();
+      if (useApp.getState().runInfo) void reset();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const id = `knob-${k.key}`;
+  return (
+    <div className="knob">
+      <label htmlFor={id}>{k.key}</label>
+      {k.kind === 'choice' ? (
+        <select id={id} value={text} disabled={running} onChange={(e) => apply(e.target.value)}>
+          {(k.choices ?? []).map((c) => (
+            <option key={c}>{c}</option>
+          ))}
+        </select>
+      ) : (
+        <input
+          id={id}
+          data-testid={id}
+          value={draft ?? text}
+          disabled={running}
+          onChange={(e) => setDraft(e.target.value)}
+          onBlur={() => draft !== null && apply(draft)}
+          onKeyDown={(e) => e.key === 'Enter' && draft !== null && apply(draft)}
+          aria-invalid={error ? true : undefined}
+        />
+      )}
+      <span className="knob-help">
+        {k.help} ({describeValid(k, PRESET_NAMES)})
+      </span>
+      {error && <span className="knob-error" role="alert">{error}</span>}
+    </div>
+  );
+}
+
+export function ConfigPanel() {
+  return (
+    <Panel id="config" title="Every knob" explainer="Changing a knob updates the link and resets the run. Defaults come from the method, then the preset.">
+      <div className="knobs">
+        {KNOBS.filter((k) => k.key !== 'preset' && k.key !== 'method').map((k) => (
+          <KnobInput key={k.key} k={k} />
+        ))}
+      </div>
+    </Panel>
+  );
+}

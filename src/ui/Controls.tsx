@@ -1,0 +1,90 @@
+/** Preset and method pickers, run / pause / step / reset, share, and the run's status. */
+import { useState } from 'react';
+import { METHODS, type Method } from '../distill/config';
+import { METHOD_SPECS } from '../distill/methods';
+import { defaultsFor } from '../distill/resolve';
+import { PRESETS, PRESET_NAMES } from '../data/presets';
+import { pause, play, pushUrl, reset, step } from '../state/engine';
+import { useApp } from '../state/store';
+
+export function Controls() {
+  const config = useApp((s) => s.config);
+  const status = useApp((s) => s.status);
+  const stepNo = useApp((s) => s.step);
+  const engine = useApp((s) => s.engine);
+  const progress = useApp((s) => s.progress);
+  const error = useApp((s) => s.error);
+  const [shared, setShared] = useState<string | null>(null);
+  const busy = status === 'preparing';
+  const running = status === 'running';
+  const ready = engine.kind === 'ready';
+
+  const choose = (preset: string, method: Method) => {
+    useApp.getState().set({ config: defaultsFor(preset, method) });
+    pushUrl();
+    void reset();
+  };
+  const share = async () => {
+    pushUrl();
+    try {
+      await navigator.clipboard.writeText(location.href);
+      setShared('Link copied.');
+    } catch {
+      setShared('Copy this link from the address bar.');
+    }
+  };
+
+  return (
+    <section className="controls panel" aria-label="Run controls">
+      <label>
+        Preset{' '}
+        <select data-testid="preset-select" value={config.preset} onChange={(e) => choose(e.target.value, config.method)} disabled={busy || running}>
+          {PRESET_NAMES.map((p) => (
+            <option key={p} value={p} title={PRESETS[p]!.description}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Method{' '}
+        <select data-testid="method-select" value={config.method} onChange={(e) => choose(config.preset, e.target.value as Method)} disabled={busy || running}>
+          {METHODS.map((m) => (
+            <option key={m} value={m} title={METHOD_SPECS[m].summary}>
+              {m}
+            </option>
+          ))}
+        </select>
+      </label>
+      {running ? (
+        <button type="button" data-testid="pause" onClick={() => void pause()}>
+          Pause
+        </button>
+      ) : (
+        <button type="button" data-testid="run" onClick={() => void play()} disabled={!ready || busy || status === 'done'}>
+          Run
+        </button>
+      )}
+      <button type="button" data-testid="step" onClick={() => void step()} disabled={!ready || busy || running || status === 'done'}>
+        Step
+      </button>
+      <button type="button" data-testid="reset" onClick={() => void reset()} disabled={busy}>
+        Reset
+      </button>
+      <button type="button" data-testid="share" onClick={() => void share()}>
+        Share
+      </button>
+      <span className="status" data-testid="run-status" data-status={status} data-step={stepNo}>
+        {status === 'idle' ? 'ready to run' : status} · step {stepNo} of {config.steps}
+        {progress && ` · ${progress.what}: ${progress.step}/${progress.of}`}
+      </span>
+      {shared && <span className="muted">{shared}</span>}
+      <p className="muted method-summary">{METHOD_SPECS[config.method].summary}. {PRESETS[config.preset]?.description}.</p>
+      {error && (
+        <p className="notice error" role="alert" data-testid="run-error">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}

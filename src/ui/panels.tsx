@@ -1,0 +1,238 @@
+/** The live panels of design §4. Each reads the metric buffers when the store's metricsVersion changes. */
+import { downsample, lastWith, metrics } from '../state/metrics';
+import { useApp } from '../state/store';
+import { Chart, color } from './Chart';
+import { Empty, Panel } from './Panel';
+
+const useVersion = () => useApp((s) => s.metricsVersion);
+const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+const mb = (b: number | undefined) => (b === undefined ? '—' : `${(b / 1048576).toFixed(2)} MB`);
+
+export function TrainingPanel() {
+  useVersion();
+  const steps = downsample(metrics.steps);
+  const ev = metrics.evals;
+  const last = metrics.steps.at(-1);
+  return (
+    <Panel id="training" title="Training" explainer="The loss being minimised (its parts: output-layer KD, layer KD, cross-entropy), and quality on the held-out test set: ROUGE-L (longest common subsequence F1) and perplexity of the gold answers.">
+      {steps.length === 0 ? (
+        <Empty>No steps yet: press Run or Step.</Empty>
+      ) : (
+        <Chart
+          rows={steps.map((s) => ({ step: s.step, loss: s.loss, out: s.lossOut, layer: s.lossLayer, ce: s.lossCe }))}
+          x="step"
+          series={[
+            { key: 'loss', name: 'loss', color: color(0) },
+            { key: 'out', name: 'output KD', color: color(1), dashed: true },
+            { key: 'layer', name: 'layer KD', color: color(2), dashed: true },
+            { key: 'ce', name: 'CE', color: color(3), dashed: true },
+          ]}
+        />
+      )}
+      {ev.length > 0 && (
+        <Chart
+          height={160}
+          rows={ev.map((e) => ({ step: e.step, rouge: e.rougeL, em: e.exactMatch, ppl: e.perplexity }))}
+          x="step"
+          series={[
+            { key: 'rouge', name: 'ROUGE-L', color: color(0) },
+            { key: 'em', name: 'exact match', color: color(2) },
+            { key: 'ppl', name: 'perplexity', color: color(3), axis: 'right' },
+          ]}
+        />
+      )}
+      <p className="stats" data-testid="training-stats" data-losses={JSON.stringify(metrics.steps.map((x) => x.loss))}>
+        step {last ? last.step + 1 : 0} · loss {fmt(last?.loss, 4)} · {fmt(last?.tokensPerSec, 0)} tokens/s · {fmt(last?.msPerStep, 0)} ms/step · ROUGE-L{' '}
+        {fmt(ev.at(-1)?.rougeL)} · perplexity {fmt(ev.at(-1)?.perplexity)}
+      </p>
+    </Panel>
+  );
+}
+
+export function ThresholdPanel() {
+  useVersion();
+  const steps = downsample(metrics.steps);
+  const hasTau = steps.some((s) => s.tau !== null);
+  return (
+    <Panel
+      id="threshold"
+      title="Threshold τ(s) and intervention"
+      explainer="The teacher steps in where its divergence from the student reaches τ(s) = τmin + (τ0 − τmin)·exp(−k·s/S), a threshold that decays over training. Shown with the output-layer divergence and the share of rollout tokens the teacher replaced (right axis)."
+    >
+      {steps.length === 0 ? (
+        <Empty>No steps yet.</Empty>
+      ) : !hasTau ? (
+        <Empty>This method has no threshold.</Empty>
+      ) : (
+        <Chart
+          rows={steps.map((s) => ({ step: s.step, tau: s.tau, d: s.layerDivergence.at(-1) ?? null, rate: s.onPolicy ? s.interventionRate : null }))}
+          x="step"
+          rightLabel="replaced"
+          series={[
+            { key: 'tau', name: 'τ(s)', color: color(3) },
+            { key: 'd', name: 'output divergence', color: color(0) },
+            { key: 'rate', name: 'tokens replaced', color: color(1), axis: 'right', dashed: true },
+          ]}
+        />
+      )}
+      <p className="stats" data-testid="threshold-stats" data-tau-first={steps[0]?.tau ?? ''} data-tau-last={steps.at(-1)?.tau ?? ''}>
+        τ {fmt(steps[0]?.tau)} → {fmt(steps.at(-1)?.tau)} · replaced {fmt((steps.at(-1)?.interventionRate ?? 0) * 100, 1)}% of tokens
+      </p>
+    </Panel>
+  );
+}
+
+export function LayersPanel() {
+  useVersion();
+  const info = useApp((s) => s.runInfo);
+  const steps = downsample(metrics.steps);
+  const L = steps[0]?.layerDivergence.length ?? 0;
+  const heat = lastWith('heatmap')?.heatmap;
+  const max = heat ? Math.max(...heat.values, 1e-9) : 1;
+  return (
+    <Panel
+      id="layers"
+      title="Per-layer divergence"
+      explainer="Each student layer ℓ is read out through the logit lens (its final norm and head) and compared with teacher layer g(ℓ) = round(ℓ·L_T/L_S). A line per student layer over steps, and a layer × position map of the latest batch's first sequence."
+    >
+      {L === 0 ? (
+        <Empty>{steps.length ? 'This method has no teacher.' : 'No steps yet.'}</Empty>
+      ) : (
+        <>
+          <Chart
+            rows={steps.map((s) => Object.fromEntries([['step', s.step], ...s.layerDivergence.map((d, i) => [`l${i}`, d])]))}
+            x="step"
+            series={Array.from({ length: L }, (_, i) => ({ key: `l${i}`, name: `student layer ${i + 1} ↔ teacher ${info?.layerMap[i] ?? '?'}`, color: color(i) }))}
+          />
+          <div data-testid="layer-lines" data-count={L} />
+        </>
+      )}
+      {heat && (
+        <div className="heatmap" role="img" aria-label="layer by position divergence" data-testid="heatmap">
+          {Array.from({ length: heat.layers }, (_, l) => (
+            <div className="heat-row" key={l}>
+              <span className="heat-label">L{l + 1}</span>
+              {Array.from({ length: heat.positions }, (_, t) => {
+                const v = heat.values[l * heat.positions + t]!;
+                return <span key={t} className="heat-cell" title={`layer ${l + 1}, position ${t}: D = ${v.toFixed(3)}`} style={{ background: `rgba(178, 58, 72, ${Math.min(1, v / max)})` }} />;
+              })}
+            </div>
+          ))}
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+export function RankPanel() {
+  useVersion();
+  const info = useApp((s) => s.runInfo);
+  const withRank = downsample(metrics.steps.filter((s) => s.effectiveRank));
+  const modules = info?.loraModules ?? [];
+  return (
+    <Panel
+      id="rank"
+      title="LoRA rank"
+      explainer="Each adapter learns ΔW = (α/r)·A·B of rank at most r. Its effective rank (entropy of the normalised singular values) shows how many directions it really uses; it starts at 0 because B starts at 0."
+    >
+      {!info?.loraRank ? (
+        <Empty>{info ? 'This method trains all weights: no adapters.' : 'No run yet.'}</Empty>
+      ) : (
+        <>
+          <p className="stats" data-testid="rank-configured">
+            configured rank r = {info.loraRank} on {modules.length} matrices
+          </p>
+          {withRank.length > 0 && (
+            <Chart
+              rows={withRank.map((s) => Object.fromEntries([['step', s.step], ['r', info.loraRank], ...modules.map((m, i) => [`m${i}`, s.effectiveRank![m] ?? null])]))}
+              x="step"
+              series={[{ key: 'r', name: 'r', color: '#999', dashed: true }, ...modules.map((m, i) => ({ key: `m${i}`, name: m, color: color(i) }))]}
+            />
+          )}
+        </>
+      )}
+    </Panel>
+  );
+}
+
+export function MemoryPanel() {
+  useVersion();
+  const info = useApp((s) => s.runInfo);
+  const steps = downsample(metrics.steps);
+  const last = metrics.steps.at(-1);
+  const f = metrics.final;
+  const bytes = (n: number) => mb(n * 4);
+  return (
+    <Panel
+      id="memory"
+      title="Memory"
+      explainer="Live tensor bytes and, on WebGPU, GPU bytes in use and the buffer pool. tfjs never frees its pool: it only grows when shapes change (a new rank, batch or length). Peak: the largest logical bytes within one training step."
+    >
+      {steps.length === 0 ? (
+        <Empty>No steps yet.</Empty>
+      ) : (
+        <Chart
+          rows={steps.map((s) => ({ step: s.step, live: s.memory.numBytes / 1048576, gpu: s.memory.gpuBytesInUse !== undefined ? s.memory.gpuBytesInUse / 1048576 : null, pool: s.memory.gpuBytesPooled !== undefined ? s.memory.gpuBytesPooled / 1048576 : null }))}
+          x="step"
+          series={[
+            { key: 'live', name: 'live tensors (MB)', color: color(0) },
+            { key: 'gpu', name: 'GPU in use (MB)', color: color(1) },
+            { key: 'pool', name: 'GPU pool (MB)', color: color(3), dashed: true },
+          ]}
+        />
+      )}
+      {info && (
+        <table className="small" data-testid="memory-breakdown">
+          <tbody>
+            <tr><td>live tensors</td><td data-testid="memory-live">{mb(last?.memory.numBytes)}</td></tr>
+            <tr><td>teacher weights</td><td>{bytes(info.teacherParams)}</td></tr>
+            <tr><td>trained model ({info.totalParams} parameters)</td><td>{bytes(info.totalParams)}</td></tr>
+            <tr><td>trainable (adapters or all)</td><td>{bytes(info.trainableParams)}</td></tr>
+            <tr><td>optimiser state (2 moments)</td><td>{bytes(2 * info.trainableParams)}</td></tr>
+            <tr><td>peak of one step</td><td>{f ? mb(f.peakBytes) : 'at the end of the run'}</td></tr>
+          </tbody>
+        </table>
+      )}
+    </Panel>
+  );
+}
+
+export function SamplesPanel() {
+  useVersion();
+  const s = lastWith('sample');
+  const ev = metrics.evals.at(-1);
+  return (
+    <Panel
+      id="samples"
+      title="Samples"
+      explainer="A student rollout from the latest batch: highlighted characters are where the teacher's token replaced the student's. Hover one for its divergence and the threshold at that step. Below, greedy outputs on the test set."
+    >
+      {s?.sample ? (
+        <p className="sample" data-testid="sample">
+          <span className="muted">{s.sample.prompt}</span>
+          {[...s.sample.response].map((ch, i) => (
+            <span
+              key={i}
+              className={s.sample!.intervened[i] ? 'intervened' : undefined}
+              data-intervened={s.sample!.intervened[i] ? '1' : '0'}
+              title={`D = ${s.sample!.divergence[i]!.toFixed(3)}, τ = ${fmt(s.tau)}${s.sample!.intervened[i] ? ' — teacher token' : ''}`}
+            >
+              {ch === '\n' ? '⏎' : ch}
+            </span>
+          ))}
+        </p>
+      ) : (
+        <Empty>Rollout samples appear on on-policy steps.</Empty>
+      )}
+      {ev && (
+        <ul className="samples">
+          {ev.samples.map((x, i) => (
+            <li key={i}>
+              <code>{x.prompt}</code> → <code>{x.output || '∅'}</code> <span className="muted">(gold {x.gold})</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Panel>
+  );
+}
