@@ -1,0 +1,44 @@
+/** Malformed or hostile links: each loads the app with defaults or clamped values and a notice, and no page error. */
+import { expect, test } from './fixtures';
+
+const LINKS: [string, string][] = [
+  ['huge steps', 'v=1&s=1e12'],
+  ['negative batch', 'v=1&b=-5'],
+  ['negative rank', 'v=1&r=-8'],
+  ['NaN learning rate', 'v=1&lr=NaN'],
+  ['Infinity temperature', 'v=1&t=Infinity'],
+  ['hex number', 'v=1&s=0x10'],
+  ['unknown keys', 'v=1&foo=1&__proto__=x&constructor=y'],
+  ['script in a value', 'v=1&m=%3Cscript%3Ealert(1)%3C%2Fscript%3E'],
+  ['script in a key', 'v=1&%3Cimg%20src=x%20onerror=alert(1)%3E=1'],
+  ['bad percent-encoding', 'v=1&s=%E0%A4%A'],
+  ['10 KB hash', `v=1&s=5&${'x'.repeat(10 * 1024)}`],
+  ['future version', 'v=2&s=5'],
+  ['garbage version', 'v=abc&s=5'],
+  ['no version', 's=7'],
+  ['path in preset', 'v=1&p=../../etc/passwd'],
+  ['unknown method', 'v=1&m=magic'],
+  ['bad LoRA targets', 'v=1&lt=q,zz,q'],
+  ['bad divergence', 'v=1&d=kl2'],
+  ['bad backend', 'v=1&be=tpu'],
+  ['bad hide flag', 'v=1&hide=everything'],
+  ['tauMin above tau0', 'v=1&tm=raw&t0=0.5&tmin=3'],
+  ['duplicate keys', 'v=1&s=5&s=9'],
+];
+
+for (const [what, hash] of LINKS) {
+  test(`link with ${what}`, async ({ page }) => {
+    let dialogs = 0;
+    page.on('dialog', async (d) => {
+      dialogs++;
+      await d.dismiss();
+    });
+    await page.goto(`/#${hash}`);
+    await expect(page.getByTestId('url-notices')).toBeVisible();
+    await expect(page.getByTestId('run-status')).toBeVisible();
+    expect(dialogs, 'no script ran').toBe(0);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    const steps = Number(await page.getByTestId('knob-steps').inputValue());
+    expect(steps >= 1 && steps <= 100000).toBe(true);
+  });
+}
