@@ -1,10 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { loadFromUrl } from './state/engine';
+import { restoreLastRun } from './state/persist';
 import { App } from './ui/App';
 import './ui/app.css';
 
 loadFromUrl(location.hash);
+restoreLastRun();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -19,13 +19,22 @@ export type EngineRequest =
   | { type: 'play' }
   | { type: 'pause' }
   | { type: 'step' }
-  | { type: 'reset' };
+  | { type: 'reset' }
+  /** The trained model as safetensors, and its LoRA adapter alone when it has one. */
+  | { type: 'export' };
 
 export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
   ? BackendInfo
   : R extends { type: 'selfCheck' }
     ? SelfCheckReport
-    : null;
+    : R extends { type: 'export' }
+      ? ExportedWeights
+      : null;
+
+export interface ExportedWeights {
+  model: Uint8Array;
+  adapter: Uint8Array | null;
+}
 
 /** The backend self-check: gradients of one step, and a few whole distillation steps. */
 export interface SelfCheckReport {

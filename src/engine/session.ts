@@ -7,6 +7,7 @@ import { getPreset } from '../data/presets';
 import type { Host } from '../distill/run';
 import { disposeModel } from '../distill/models';
 import { type EvalRecord, type FinalRecord, type StepRecord, Trainer } from '../distill/trainer';
+import { encodeSafetensors, saveCheckpoint } from '../model/checkpoint';
 import type { Transformer } from '../model/transformer';
 
 export interface RunInfo {
@@ -161,6 +162,17 @@ export class RunSession {
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  /** The trained model (base weights and adapters) and, for LoRA methods, the adapter alone. */
+  async exportWeights(): Promise<{ model: Uint8Array; adapter: Uint8Array | null }> {
+    if (this.playing) throw new Error('pause the run before downloading it');
+    const m = this.trainer.model;
+    const alphabet = this.trainer.data.tokenizer.alphabet.slice(1).join('');
+    const meta = { run: JSON.stringify({ config: this.trainer.cfg, step: this.step }) };
+    const model = (await saveCheckpoint(m, meta, { alphabet })).safetensors;
+    const adapter = m.lora ? encodeSafetensors(Object.fromEntries(await Promise.all(Object.entries(m.lora.tensors).map(async ([n, t]) => [n, { shape: [...t.shape], data: (await t.data()) as Float32Array }]))), { ...meta, lora: JSON.stringify(m.lora.config) }) : null;
+    return { model, adapter };
   }
 
   async dispose(): Promise<void> {

@@ -48,6 +48,8 @@ async function handle(req: EngineRequest): Promise<unknown> {
       if (session) await session.dispose();
       session = null;
       return null;
+    case 'export':
+      return current().exportWeights();
   }
 }
 

@@ -7,6 +7,7 @@ import { defaultsFor } from '../distill/resolve';
 import { EngineClient } from '../engine/client';
 import type { SessionEvent } from '../engine/protocol';
 import { clearMetrics, metrics } from './metrics';
+import { saveLastRun } from './persist';
 import { useApp } from './store';
 import { type UrlState, decodeState, encodeState } from './url';
 
@@ -38,13 +39,16 @@ function onEvent(e: SessionEvent): void {
     case 'eval':
       metrics.evals.push(e.record);
       scheduleBump();
+      saveLastRun();
       break;
     case 'final':
       metrics.final = e.record;
       scheduleBump();
+      saveLastRun();
       break;
     case 'status':
       set({ status: e.status, step: e.step, error: e.status === 'failed' ? (e.message ?? 'the run failed') : null });
+      if (e.status === 'paused' || e.status === 'done' || e.status === 'failed') saveLastRun();
       break;
   }
 }
@@ -89,13 +93,15 @@ async function guarded(fn: () => Promise<unknown>): Promise<void> {
 /** Prepares the run of the current config (dropping the last run's metrics). */
 export function prepare(): Promise<void> {
   clearMetrics();
-  useApp.getState().set({ runInfo: null, step: 0, error: null, progress: null });
+  useApp.getState().set({ runInfo: null, restored: false, step: 0, error: null, progress: null });
   useApp.getState().bumpMetrics();
   return guarded(() => client.request({ type: 'prepare', config: useApp.getState().config }));
 }
 
+const needsPrepare = () => !useApp.getState().runInfo || useApp.getState().restored;
+
 export async function play(): Promise<void> {
-  if (!useApp.getState().runInfo) await prepare();
+  if (needsPrepare()) await prepare();
   if (useApp.getState().status === 'failed') return;
   await guarded(() => client.request({ type: 'play' }));
 }
@@ -103,7 +109,7 @@ export async function play(): Promise<void> {
 export const pause = () => guarded(() => client.request({ type: 'pause' }));
 
 export async function step(): Promise<void> {
-  if (!useApp.getState().runInfo) await prepare();
+  if (needsPrepare()) await prepare();
   if (useApp.getState().status === 'failed') return;
   await guarded(() => client.request({ type: 'step' }));
 }
@@ -111,6 +117,6 @@ export async function step(): Promise<void> {
 export async function reset(): Promise<void> {
   await guarded(() => client.request({ type: 'reset' }));
   clearMetrics();
-  useApp.getState().set({ runInfo: null, status: 'idle', step: 0, error: null, progress: null });
+  useApp.getState().set({ runInfo: null, restored: false, status: 'idle', step: 0, error: null, progress: null });
   useApp.getState().bumpMetrics();
 }

@@ -19,6 +19,8 @@ export interface AppState {
   status: RunStatus | 'idle';
   step: number;
   runInfo: RunInfo | null;
+  /** The metrics shown were restored (after a reload or from a file): there is no live run. */
+  restored: boolean;
   progress: { what: string; step: number; of: number } | null;
   error: string | null;
   metricsVersion: number;
@@ -35,6 +37,7 @@ export const useApp = create<AppState>((set) => ({
   status: 'idle',
   step: 0,
   runInfo: null,
+  restored: false,
   progress: null,
   error: null,
   metricsVersion: 0,

@@ -4,7 +4,8 @@ import { METHODS, type Method } from '../distill/config';
 import { METHOD_SPECS } from '../distill/methods';
 import { defaultsFor } from '../distill/resolve';
 import { PRESETS, PRESET_NAMES } from '../data/presets';
-import { pause, play, pushUrl, reset, step } from '../state/engine';
+import { client, pause, play, pushUrl, reset, step } from '../state/engine';
+import { download, loadRunFile, snapshot } from '../state/persist';
 import { useApp } from '../state/store';
 
 export function Controls() {
@@ -15,6 +16,32 @@ export function Controls() {
   const progress = useApp((s) => s.progress);
   const error = useApp((s) => s.error);
   const [shared, setShared] = useState<string | null>(null);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const restored = useApp((s) => s.restored);
+  const hasRun = useApp((s) => s.runInfo !== null);
+  const downloadRun = async () => {
+    const name = `kd-${config.preset}-${config.method}-step${stepNo}`;
+    download(`${name}.json`, JSON.stringify(snapshot(), null, 1), 'application/json');
+    if (restored) return; // no live weights to save
+    try {
+      const w = await client.request({ type: 'export' });
+      download(`${name}.safetensors`, w.model as BlobPart, 'application/octet-stream');
+      if (w.adapter) download(`${name}.lora.safetensors`, w.adapter as BlobPart, 'application/octet-stream');
+    } catch (e) {
+      setFileError((e as Error).message);
+    }
+  };
+  const loadRun = async (file: File | undefined) => {
+    if (!file) return;
+    try {
+      await reset();
+      loadRunFile(await file.text(), file.name);
+      pushUrl();
+      setFileError(null);
+    } catch (e) {
+      setFileError((e as Error).message);
+    }
+  };
   const busy = status === 'preparing';
   const running = status === 'running';
   const ready = engine.kind === 'ready';
@@ -74,12 +101,24 @@ export function Controls() {
       <button type="button" data-testid="share" onClick={() => void share()}>
         Share
       </button>
+      <button type="button" data-testid="download" onClick={() => void downloadRun()} disabled={!hasRun || running || busy}>
+        Download run
+      </button>
+      <label className="file-button">
+        Load run…
+        <input type="file" accept=".json,application/json" data-testid="load-run" onChange={(e) => void loadRun(e.target.files?.[0])} />
+      </label>
       <span className="status" data-testid="run-status" data-status={status} data-step={stepNo}>
-        {status === 'idle' ? 'ready to run' : status} · step {stepNo} of {config.steps}
+        {restored ? 'showing a saved run (Run starts a new one)' : status === 'idle' ? 'ready to run' : status} · step {stepNo} of {config.steps}
         {progress && ` · ${progress.what}: ${progress.step}/${progress.of}`}
       </span>
       {shared && <span className="muted">{shared}</span>}
       <p className="muted method-summary">{METHOD_SPECS[config.method].summary}. {PRESETS[config.preset]?.description}.</p>
+      {fileError && (
+        <p className="notice error" role="alert" data-testid="file-error">
+          {fileError}
+        </p>
+      )}
       {error && (
         <p className="notice error" role="alert" data-testid="run-error">
           {error}

@@ -1,0 +1,49 @@
+/** A run survives a reload, downloads as JSON + safetensors (+ adapter), and its JSON loads back; a wrong file is refused. */
+import { readFileSync } from 'node:fs';
+import { expect, test } from './fixtures';
+
+const LINK = '/#v=1&p=tiny&m=kd-lora&s=3&ee=0&be=cpu';
+const losses = async (page: import('@playwright/test').Page) => JSON.parse((await page.getByTestId('training-stats').getAttribute('data-losses')) ?? '[]') as number[];
+
+test('reload, download, load back', async ({ page, context }) => {
+  await page.goto(LINK);
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  const ran = await losses(page);
+  expect(ran).toHaveLength(3);
+
+  // Reload: the config (URL) and the last run's metrics come back.
+  await page.reload();
+  await expect(page.getByTestId('run-status')).toContainText('showing a saved run');
+  expect(await losses(page)).toEqual(ran);
+
+  // Download: the run's JSON, the trained weights and the LoRA adapter (needs a live run).
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  const files: { name: string; path: string }[] = [];
+  page.on('download', async (d) => files.push({ name: d.suggestedFilename(), path: (await d.path())! }));
+  await page.getByTestId('download').click();
+  await expect.poll(() => files.length, { timeout: 30_000 }).toBe(3);
+  const json = files.find((f) => f.name.endsWith('.json'))!;
+  const model = files.find((f) => f.name.endsWith('step3.safetensors'))!;
+  const adapter = files.find((f) => f.name.endsWith('.lora.safetensors'))!;
+  expect(JSON.parse(readFileSync(json.path, 'utf8')).format).toBe('kd-playground-run/1');
+  for (const f of [model, adapter]) {
+    const b = readFileSync(f.path);
+    const n = Number(b.readBigUInt64LE(0));
+    expect(JSON.parse(b.subarray(8, 8 + n).toString()).__metadata__.run).toContain('kd-lora');
+  }
+
+  // Load the JSON back in a fresh page on another config.
+  const other = await context.newPage();
+  await other.goto('/#v=1&p=tiny&m=ft&s=9&be=cpu');
+  await other.getByTestId('load-run').setInputFiles(json.path);
+  await expect(other.getByTestId('method-select')).toHaveValue('kd-lora');
+  expect(await losses(other)).toEqual(ran);
+
+  // A wrong file is refused and changes nothing.
+  await other.getByTestId('load-run').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
+  await expect(other.getByTestId('file-error')).toContainText('not a KD Playground run file');
+  await expect(other.getByTestId('method-select')).toHaveValue('kd-lora');
+});
