@@ -48,6 +48,7 @@ export const nodeHost: Host = {
   async data(preset: Preset): Promise<DataSource> {
     const d = preset.data;
     if (d.kind === 'task') return taskSource(d.task.corpusAlphabet ? { ...d.task, alphabet: manifest().alphabet } : d.task);
+    if (d.corpus === 'user') throw new Error(`preset ${preset.name} reads a text file given in the browser; from the command line use a preset with a prepared corpus`);
     const m = manifest();
     const read = (split: string) => readFileSync(join(DATA_DIR, `${d.corpus}-${split}.txt`), 'utf8');
     return corpusSource({ train: read('train'), heldOut: read('test'), alphabet: m.alphabet, mode: 'continue', window: d.window, promptLength: d.promptLength, testExamples: d.testExamples });

@@ -37,7 +37,8 @@ export type DataSpec =
   | { kind: 'task'; task: TaskConfig }
   | {
       kind: 'corpus';
-      corpus: 'sotu' | 'moby';
+      /** A prepared corpus, or `user`: the text file a person gave the app (browser only). */
+      corpus: 'sotu' | 'moby' | 'user';
       /** Characters per example: a prompt of `promptLength`, then its continuation. */
       window: number;
       promptLength: number;
@@ -103,6 +104,15 @@ export const PRESETS: Record<string, Preset> = {
     base: { kind: 'checkpoint', name: SPEECH_BASE },
     teacherRecipe: { steps: 1000, lr: 1e-3, batchSize: 8, seedData: 83 },
     defaults: { steps: 300, batchSize: 8, lr: 1e-3, topK: 10, evalEvery: 100 },
+    methodDefaults: LORA_LR(3e-3),
+  },
+  'your-text': {
+    name: 'your-text',
+    description: 'your own .txt file (it stays in the browser): continue 64 characters by 64, 90% of it for training, the last 10% held out; the speech-pretrained base',
+    data: { kind: 'corpus', corpus: 'user', window: 128, promptLength: 64, testExamples: 16 },
+    base: { kind: 'checkpoint', name: SPEECH_BASE },
+    teacherRecipe: { steps: 300, lr: 1e-3, batchSize: 8, seedData: 84 },
+    defaults: { steps: 200, batchSize: 8, lr: 1e-3, topK: 10, evalEvery: 50 },
     methodDefaults: LORA_LR(3e-3),
   },
 };

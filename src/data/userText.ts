@@ -38,3 +38,11 @@ export function checkUserText(bytes: Uint8Array, name: string, minChars: number)
   if (clean.length < minChars) throw new UserTextError(`${name} has ${clean.length} characters of text after clean-up; a run needs at least ${minChars}.`);
   return clean;
 }
+
+/** Splits a text into training and held-out parts (the last `heldOut` share), at a line break when one is near. */
+export function splitUserText(text: string, heldOut = 0.1): { train: string; test: string } {
+  let cut = Math.floor(text.length * (1 - heldOut));
+  const nl = text.lastIndexOf('\n', cut);
+  if (nl > cut - 2000 && nl > 0) cut = nl + 1;
+  return { train: text.slice(0, cut), test: text.slice(cut) };
+}

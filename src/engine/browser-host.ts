@@ -20,6 +20,9 @@ async function fetchOk(url: string): Promise<Response | null> {
   return r;
 }
 
+/** The user's text, already checked and normalised (set by the worker on request). */
+export const userText: { name: string; train: string; test: string } = { name: '', train: '', test: '' };
+
 export function browserHost(baseUrl: string, progress: Progress): Host {
   let manifest: DataManifest | null = null;
   const getManifest = async () => {
@@ -45,6 +48,10 @@ export function browserHost(baseUrl: string, progress: Progress): Host {
       const d = preset.data;
       if (d.kind === 'task') return taskSource(d.task.corpusAlphabet ? { ...d.task, alphabet: (await getManifest()).alphabet } : d.task);
       const m = await getManifest();
+      if (d.corpus === 'user') {
+        if (!userText.train) throw new Error('preset your-text needs a text file: pick or drop a .txt file first');
+        return corpusSource({ train: userText.train, heldOut: userText.test, alphabet: m.alphabet, mode: 'continue', window: d.window, promptLength: d.promptLength, testExamples: d.testExamples });
+      }
       return corpusSource({ train: await text(`${d.corpus}-train.txt`), heldOut: await text(`${d.corpus}-test.txt`), alphabet: m.alphabet, mode: 'continue', window: d.window, promptLength: d.promptLength, testExamples: d.testExamples });
     },
     async base(preset, data) {

@@ -21,7 +21,9 @@ export type EngineRequest =
   | { type: 'step' }
   | { type: 'reset' }
   /** The trained model as safetensors, and its LoRA adapter alone when it has one. */
-  | { type: 'export' };
+  | { type: 'export' }
+  /** A user's text (checked and normalised on the main thread) for the your-text preset. */
+  | { type: 'userText'; name: string; train: string; test: string };
 
 export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
   ? BackendInfo

@@ -2,7 +2,7 @@
 /** Entry of the engine's dedicated module worker: owns tfjs and every tensor. */
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend';
-import { browserHost } from './browser-host';
+import { browserHost, userText } from './browser-host';
 import { PROTOCOL_VERSION, type EngineRequest, type RequestEnvelope, type ResponseEnvelope, type SessionEvent } from './protocol';
 import { distillParity, gradientParity } from './selfcheck';
 import { RunSession } from './session';
@@ -50,6 +50,9 @@ async function handle(req: EngineRequest): Promise<unknown> {
       return null;
     case 'export':
       return current().exportWeights();
+    case 'userText':
+      Object.assign(userText, { name: req.name, train: req.train, test: req.test });
+      return null;
   }
 }
 

@@ -6,6 +6,7 @@ import { defaultsFor } from '../distill/resolve';
 import { PRESETS, PRESET_NAMES } from '../data/presets';
 import { client, pause, play, pushUrl, reset, step } from '../state/engine';
 import { download, loadRunFile, snapshot } from '../state/persist';
+import { checkUserText, splitUserText } from '../data/userText';
 import { useApp } from '../state/store';
 
 export function Controls() {
@@ -27,6 +28,22 @@ export function Controls() {
       const w = await client.request({ type: 'export' });
       download(`${name}.safetensors`, w.model as BlobPart, 'application/octet-stream');
       if (w.adapter) download(`${name}.lora.safetensors`, w.adapter as BlobPart, 'application/octet-stream');
+    } catch (e) {
+      setFileError((e as Error).message);
+    }
+  };
+  const [textName, setTextName] = useState<string | null>(null);
+  const useText = async (file: File | undefined) => {
+    if (!file) return;
+    try {
+      const PRESET = PRESETS['your-text']!;
+      const window = PRESET.data.kind === 'corpus' ? PRESET.data.window : 128;
+      const text = checkUserText(new Uint8Array(await file.arrayBuffer()), file.name, 10 * window);
+      const { train, test } = splitUserText(text);
+      await client.request({ type: 'userText', name: file.name, train, test });
+      setTextName(`${file.name} (${text.length} characters)`);
+      setFileError(null);
+      choose('your-text', config.method);
     } catch (e) {
       setFileError((e as Error).message);
     }
@@ -62,7 +79,15 @@ export function Controls() {
   };
 
   return (
-    <section className="controls panel" aria-label="Run controls">
+    <section
+      className="controls panel"
+      aria-label="Run controls"
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={(e) => {
+        e.preventDefault();
+        void useText(e.dataTransfer.files[0]);
+      }}
+    >
       <label>
         Preset{' '}
         <select data-testid="preset-select" value={config.preset} onChange={(e) => choose(e.target.value, config.method)} disabled={busy || running}>
@@ -104,6 +129,11 @@ export function Controls() {
       <button type="button" data-testid="download" onClick={() => void downloadRun()} disabled={!hasRun || running || busy}>
         Download run
       </button>
+      <label className="file-button" title="Distill on your own text: it stays in this browser">
+        Your text (.txt)…
+        <input type="file" accept=".txt,text/plain" data-testid="user-text" onChange={(e) => void useText(e.target.files?.[0])} />
+      </label>
+      {textName && <span className="muted" data-testid="user-text-name">{textName}</span>}
       <label className="file-button">
         Load run…
         <input type="file" accept=".json,application/json" data-testid="load-run" onChange={(e) => void loadRun(e.target.files?.[0])} />

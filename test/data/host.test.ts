@@ -7,6 +7,10 @@ import { nodeHost } from '../../scripts/lib/host';
 test('every preset yields encodable batches of one shape and a fixed held-out set', async () => {
   for (const name of PRESET_NAMES) {
     const preset = getPreset(name);
+    if (preset.data.kind === 'corpus' && preset.data.corpus === 'user') {
+      await expect(nodeHost.data(preset)).rejects.toThrow(/text file given in the browser/);
+      continue;
+    }
     const data = await nodeHost.data(preset);
     const batch = data.trainBatch(new Rng(1), 4);
     expect(new Set(batch.map((e) => `${e.prompt.length}/${e.response.length}`)).size, name).toBe(1);

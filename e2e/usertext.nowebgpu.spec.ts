@@ -1,0 +1,30 @@
+/** A person's own .txt file becomes the corpus of a run that trains; an empty and a binary file are refused. */
+import { expect, test } from './fixtures';
+
+const TEXT = Array.from({ length: 60 }, (_, i) => `Line ${i}: the quick brown fox jumps over the lazy dog, and the whale swims on.`).join('\n');
+
+test('a dropped-in text trains; empty and binary files are refused', async ({ page }) => {
+  await page.goto('/#v=1&p=tiny&m=ft&s=2&ee=0&be=cpu');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
+  const input = page.getByTestId('user-text');
+  await input.setInputFiles({ name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) });
+  await expect(page.getByTestId('file-error')).toContainText('empty.txt is empty');
+  await input.setInputFiles({ name: 'image.txt', mimeType: 'text/plain', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]) });
+  await expect(page.getByTestId('file-error')).toContainText('looks binary');
+  await expect(page.getByTestId('preset-select')).toHaveValue('tiny');
+
+  await input.setInputFiles({ name: 'mine.txt', mimeType: 'text/plain', buffer: Buffer.from(TEXT) });
+  await expect(page.getByTestId('preset-select')).toHaveValue('your-text');
+  await expect(page.getByTestId('user-text-name')).toContainText('mine.txt');
+  await expect(page.getByTestId('file-error')).toHaveCount(0);
+  for (const [knob, value] of [['steps', '2'], ['batchSize', '2'], ['evalEvery', '0']]) {
+    await page.getByTestId(`knob-${knob}`).fill(value);
+    await page.getByTestId(`knob-${knob}`).press('Enter');
+  }
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 170_000 });
+  const losses = JSON.parse((await page.getByTestId('training-stats').getAttribute('data-losses')) ?? '[]') as number[];
+  console.log(`your-text ft on cpu: losses ${losses.map((x) => x.toFixed(4)).join(', ')}`);
+  expect(losses).toHaveLength(2);
+  expect(losses.every(Number.isFinite)).toBe(true);
+});
