@@ -17,7 +17,7 @@ test('a dropped-in text trains; empty and binary files are refused', async ({ pa
   await expect(page.getByTestId('preset-select')).toHaveValue('your-text');
   await expect(page.getByTestId('user-text-name')).toContainText('mine.txt');
   await expect(page.getByTestId('file-error')).toHaveCount(0);
-  for (const [knob, value] of [['steps', '2'], ['batchSize', '2'], ['evalEvery', '0']]) {
+  for (const [knob, value] of [['steps', '2'], ['batchSize', '2'], ['evalEvery', '0']] as const) {
     await page.getByTestId(`knob-${knob}`).fill(value);
     await page.getByTestId(`knob-${knob}`).press('Enter');
   }
