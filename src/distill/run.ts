@@ -49,21 +49,29 @@ export interface Host {
   teacher(preset: Preset, base: Transformer, data: DataSource): Promise<ProvidedModel>;
 }
 
-export async function runDistill(cfg: DistillConfig, host: Host, hooks: RunHooks = {}, preset: Preset = getPreset(cfg.preset)): Promise<RunResult> {
+/**
+ * Gets a run's data, base and (for the KD methods) teacher from the host and builds its trainer.
+ * The base is freed once the trained model is built from it; the caller owns the trainer and the
+ * teacher.
+ */
+export async function prepareTrainer(cfg: DistillConfig, host: Host, preset: Preset = getPreset(cfg.preset)): Promise<{ trainer: Trainer; teacher: ProvidedModel | null; baseOrigin: string }> {
   const data = await host.data(preset);
   const base = await host.base(preset, data);
-  const needsTeacher = METHOD_SPECS[cfg.method].signal !== 'ce';
   let teacher: ProvidedModel | null = null;
-  let trainer: Trainer;
   try {
-    teacher = needsTeacher ? await host.teacher(preset, base.model, data) : null;
-    trainer = await Trainer.create(cfg, data, base.model, teacher?.model ?? null);
+    teacher = METHOD_SPECS[cfg.method].signal !== 'ce' ? await host.teacher(preset, base.model, data) : null;
+    const trainer = await Trainer.create(cfg, data, base.model, teacher?.model ?? null);
+    return { trainer, teacher, baseOrigin: base.origin };
   } catch (e) {
     disposeModel(teacher?.model);
     throw e;
   } finally {
     disposeModel(base.model);
   }
+}
+
+export async function runDistill(cfg: DistillConfig, host: Host, hooks: RunHooks = {}, preset: Preset = getPreset(cfg.preset)): Promise<RunResult> {
+  const { trainer, teacher, baseOrigin } = await prepareTrainer(cfg, host, preset);
   try {
     const evals: EvalRecord[] = [];
     const steps: StepRecord[] = [];
@@ -86,7 +94,7 @@ export async function runDistill(cfg: DistillConfig, host: Host, hooks: RunHooks
     const final = await trainer.finalMetrics(last);
     return {
       config: cfg,
-      base: base.origin,
+      base: baseOrigin,
       teacher: teacher ? teacher.origin : 'none (this method trains on gold data only)',
       layerMap: trainer.layerMap(),
       tau0: trainer.schedule?.tau0 ?? null,

@@ -3,10 +3,9 @@
  * reset. Metrics leave as plain records, batched a few times a second; tensors never leave.
  */
 import type { DistillConfig } from '../distill/config';
-import { getPreset } from '../data/presets';
-import type { Host } from '../distill/run';
+import { type Host, prepareTrainer } from '../distill/run';
 import { disposeModel } from '../distill/models';
-import { type EvalRecord, type FinalRecord, type StepRecord, Trainer } from '../distill/trainer';
+import type { EvalRecord, FinalRecord, StepRecord, Trainer } from '../distill/trainer';
 import { encodeSafetensors, saveCheckpoint } from '../model/checkpoint';
 import type { Transformer } from '../model/transformer';
 
@@ -52,27 +51,14 @@ export class RunSession {
 
   static async prepare(cfg: DistillConfig, host: Host, emit: (e: SessionEvent) => void): Promise<RunSession> {
     emit({ kind: 'status', status: 'preparing', step: 0 });
-    const preset = getPreset(cfg.preset);
-    const data = await host.data(preset);
-    const base = await host.base(preset, data);
-    let teacher: { model: Transformer; origin: string } | null = null;
-    let trainer: Trainer;
-    try {
-      teacher = cfg.method === 'ft' || cfg.method === 'lora' ? null : await host.teacher(preset, base.model, data);
-      trainer = await Trainer.create(cfg, data, base.model, teacher?.model ?? null);
-    } catch (e) {
-      disposeModel(teacher?.model);
-      throw e;
-    } finally {
-      disposeModel(base.model);
-    }
+    const { trainer, teacher, baseOrigin } = await prepareTrainer(cfg, host);
     const s = new RunSession(trainer, teacher?.model ?? null, emit);
     const counts = trainer.paramCounts();
     emit({
       kind: 'prepared',
       info: {
         config: cfg,
-        base: base.origin,
+        base: baseOrigin,
         teacher: teacher?.origin ?? 'none (this method trains on gold data only)',
         layerMap: trainer.layerMap(),
         studentLayers: trainer.model.config.nLayer,
