@@ -24,6 +24,8 @@ export interface DataSource {
   maxSequenceLength: number;
   /** B examples of one prompt length and one response length. */
   trainBatch(rng: Rng, B: number): Example[];
+  /** B training examples of the longest length: what peak-memory measurements run on. */
+  longestBatch(rng: Rng, B: number): Example[];
   /** The held-out set, fixed by its seed. */
   testSet(seed: number): TestGroup[];
 }
@@ -35,6 +37,7 @@ export function taskSource(cfg: TaskConfig): DataSource {
     rougeUnit: 'chars',
     maxSequenceLength: maxSequenceLength(cfg),
     trainBatch: (rng, B) => trainBatch(cfg, rng, B),
+    longestBatch: (rng, B) => trainBatch({ ...cfg, trainLengths: [cfg.trainLengths[1], cfg.trainLengths[1]] }, rng, B),
     testSet: (seed) => testSet(cfg, seed).map((g) => ({ ...g, beyondTraining: g.length > cfg.trainLengths[1] })),
   };
 }
@@ -62,6 +65,7 @@ export function corpusSource(c: CorpusConfig): DataSource {
     rougeUnit: 'words',
     maxSequenceLength: c.window,
     trainBatch: (rng, B) => Array.from({ length: B }, () => make(c.train, rng)),
+    longestBatch: (rng, B) => Array.from({ length: B }, () => make(c.train, rng)),
     testSet: (seed) => {
       const rng = Rng.derive(seed, 'corpus-test');
       return [{ length: c.window - P, examples: Array.from({ length: c.testExamples }, () => make(c.heldOut, rng)), beyondTraining: false }];

@@ -229,13 +229,14 @@ export class Trainer {
   /**
    * One training step. With `dryRun` nothing is updated (used to profile memory).
    */
-  async trainStep(opts: { dryRun?: boolean } = {}): Promise<StepRecord> {
+  async trainStep(opts: { dryRun?: boolean; examples?: Example[] } = {}): Promise<StepRecord> {
     const s = this.step;
     const cfg = this.cfg;
     const t0 = performance.now();
     const tau = this.tauAt(s);
-    const onPolicy = this.spec.signal === 'onpolicy' && this.policyRng.uniform() < cfg.lambdaOnPolicy;
-    const batch = this.encode(this.data.trainBatch(this.dataRng, cfg.batchSize));
+    // A dry run (memory profiling) takes the costlier branch whenever rollouts can happen.
+    const onPolicy = this.spec.signal === 'onpolicy' && (opts.dryRun ? cfg.lambdaOnPolicy > 0 : this.policyRng.uniform() < cfg.lambdaOnPolicy);
+    const batch = this.encode(opts.examples ?? this.data.trainBatch(this.dataRng, cfg.batchSize));
     const [B, P] = batch.prompt.shape;
     const R = batch.response.shape[1];
     const wantHeat = cfg.heatmapEvery > 0 && s % cfg.heatmapEvery === 0;
@@ -500,10 +501,11 @@ export class Trainer {
     return times[Math.floor(times.length / 2)]!;
   }
 
-  /** Logical peak bytes of one training step (nothing is updated). */
+  /** Logical peak bytes of one training step on the longest training examples (nothing is updated). */
   async peakStepBytes(): Promise<number> {
+    const examples = this.data.longestBatch(Rng.derive(this.cfg.seedData, 'peak'), this.cfg.batchSize);
     const info = await tf.profile(async () => {
-      await this.trainStep({ dryRun: true });
+      await this.trainStep({ dryRun: true, examples });
     });
     return info.peakBytes;
   }

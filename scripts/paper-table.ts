@@ -1,0 +1,76 @@
+/**
+ * npm run paper-table -- --preset P [--steps N] [--seeds K] [--backend cpu|wasm] --out DIR
+ *
+ * Runs the eight methods with equal budgets (the same steps, data order and seeds) and writes
+ * DIR/P.md and DIR/P.json — per method trainable parameters, peak step memory, ms/token, ROUGE-L,
+ * perplexity and exact match (mean ± std over the seeds), each relative to ft and to lora, beside
+ * the paper's ratios — and DIR/P-positions.csv / .svg, accuracy by output position beyond the
+ * training lengths. Quality figures reproduce exactly on cpu; timings never do.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { METHODS } from '../src/distill/config';
+import { PRESET_NAMES } from '../src/data/presets';
+import { resolveConfig, runDistill } from '../src/distill/run';
+import { type MethodRuns, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/distill/table';
+import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
+import { nodeHost } from './lib/host';
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : fallback;
+  if (v === undefined) throw new Error(`--${name} is required`);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const preset = arg('preset');
+  if (!PRESET_NAMES.includes(preset)) throw new Error(`unknown --preset ${preset}; valid: ${PRESET_NAMES.join(', ')}`);
+  const steps = process.argv.includes('--steps') ? Number(arg('steps')) : undefined;
+  const seeds = Number(arg('seeds', '3'));
+  if (!Number.isInteger(seeds) || seeds < 1 || seeds > 20) throw new Error('--seeds must be an integer in [1, 20]');
+  const backend = arg('backend', 'cpu') as NodeBackend;
+  if (!NODE_BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}`);
+  const out = arg('out');
+  await initNodeBackend(backend);
+  const t0 = Date.now();
+  const all: MethodRuns[] = [];
+  for (const method of METHODS) {
+    const runs = [];
+    for (let k = 0; k < seeds; k++) {
+      const cfg = resolveConfig({ preset, method, ...(steps ? { steps } : {}), seedData: 1 + k, seedInit: 101 + k, seedSample: 1001 + k, heatmapEvery: 0 });
+      const r = await runDistill(cfg, nodeHost);
+      runs.push(r.final);
+      process.stderr.write(`${method} seed ${k + 1}/${seeds}: ROUGE-L ${r.final.rougeL.toFixed(4)}, perplexity ${r.final.perplexity.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+    }
+    all.push({ method, runs });
+  }
+  const wall = Math.round((Date.now() - t0) / 1000);
+  const rows = tableRows(all);
+  const cfg = resolveConfig({ preset, ...(steps ? { steps } : {}) });
+  const command = `npm run paper-table -- --preset ${preset}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds} --backend ${backend} --out ${out}`;
+  const md = [
+    `# Paper table: preset \`${preset}\``,
+    '',
+    `Command: \`${command}\``,
+    '',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; tfjs backend \`${backend}\`; wall time ${wall} s. ${cfg.steps} steps per run, seeds (data, init, sampling) = (1 + k, 101 + k, 1001 + k) for k < ${seeds}; every other knob at the method's and preset's defaults. Quality figures reproduce exactly on \`cpu\`; timings (ms/token) do not. Peak memory is the logical peak of one training step (tf.profile), teacher and optimiser state included.`,
+    '',
+    tableMarkdown(rows, 'MB'),
+    '',
+    `Accuracy by output position beyond the training lengths: [${preset}-positions.csv](${preset}-positions.csv), ![](${preset}-positions.svg)`,
+    '',
+  ].join('\n');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, `${preset}.md`), md);
+  writeFileSync(join(out, `${preset}.json`), JSON.stringify({ command, backend, wallSeconds: wall, seeds, steps: cfg.steps, rows, runs: all }, null, 1) + '\n');
+  writeFileSync(join(out, `${preset}-positions.csv`), positionCsv(rows));
+  writeFileSync(join(out, `${preset}-positions.svg`), positionSvg(rows, `${preset}: accuracy by output position beyond the training lengths`));
+  console.log(md);
+}
+
+main().catch((e) => {
+  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

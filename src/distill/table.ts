@@ -1,0 +1,169 @@
+/**
+ * The paper table (design §4, issue "paper table"): every method's final metrics over seeds,
+ * mean ± std, each relative to `ft` and to `lora`, beside the paper's ratios; and accuracy by
+ * output position beyond the training lengths. Pure functions over final records: the CLI and the
+ * app both use them.
+ */
+import type { Method } from './config';
+import type { FinalRecord } from './trainer';
+
+export interface MethodRuns {
+  method: Method;
+  runs: FinalRecord[];
+}
+
+export interface Stat {
+  mean: number;
+  std: number;
+}
+
+export interface TableRow {
+  method: Method;
+  seeds: number;
+  trainableParams: Stat;
+  /** Logical peak bytes of a training step; GPU bytes when measured on webgpu. */
+  peakBytes: Stat;
+  msPerToken: Stat;
+  rougeL: Stat;
+  perplexity: Stat;
+  exactMatch: Stat;
+  /** Accuracy at each output position, over test lengths beyond training (mean over seeds). */
+  accuracyByPositionBeyond: number[];
+}
+
+/** The paper's figures for the combined method (STI + LoRA) against full fine-tuning and LoRA. */
+export const PAPER = {
+  vsFt: { quality: 0.97, params: -0.99, memory: -0.75, inference: -0.3 },
+  vsLora: { quality: 0.98, params: -0.49, memory: -0.3, inference: -0.3 },
+} as const;
+
+export function stat(xs: number[]): Stat {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / Math.max(n, 1);
+  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std };
+}
+
+function meanCurve(curves: number[][]): number[] {
+  const len = Math.max(0, ...curves.map((c) => c.length));
+  return Array.from({ length: len }, (_, t) => stat(curves.map((c) => c[t]).filter((x): x is number => x !== undefined)).mean);
+}
+
+export function tableRows(all: MethodRuns[]): TableRow[] {
+  return all.map(({ method, runs }) => ({
+    method,
+    seeds: runs.length,
+    trainableParams: stat(runs.map((r) => r.trainableParams)),
+    peakBytes: stat(runs.map((r) => r.peakGpuBytes ?? r.peakBytes)),
+    msPerToken: stat(runs.map((r) => r.msPerToken)),
+    rougeL: stat(runs.map((r) => r.rougeL)),
+    perplexity: stat(runs.map((r) => r.perplexity)),
+    exactMatch: stat(runs.map((r) => r.exactMatch)),
+    accuracyByPositionBeyond: meanCurve(runs.map((r) => r.accuracyByPositionBeyond)),
+  }));
+}
+
+export interface Ratios {
+  /** ROUGE-L as a share of the reference's. */
+  rougeL: number;
+  /** Perplexity quality as a share (reference ÷ this: lower perplexity is better). */
+  perplexity: number;
+  /** The paper's "quality": the mean of the two shares above. */
+  quality: number;
+  /** Relative change (−0.99 = 99% fewer). */
+  params: number;
+  memory: number;
+  inference: number;
+}
+
+export function ratios(row: TableRow, ref: TableRow): Ratios {
+  const rougeL = row.rougeL.mean / ref.rougeL.mean;
+  const perplexity = ref.perplexity.mean / row.perplexity.mean;
+  return {
+    rougeL,
+    perplexity,
+    quality: (rougeL + perplexity) / 2,
+    params: row.trainableParams.mean / ref.trainableParams.mean - 1,
+    memory: row.peakBytes.mean / ref.peakBytes.mean - 1,
+    inference: row.msPerToken.mean / ref.msPerToken.mean - 1,
+  };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(0)}%`;
+const pm = (s: Stat, d: number) => (s.std > 0 ? `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}` : s.mean.toFixed(d));
+
+/** The table and the paper comparison as Markdown. */
+export function tableMarkdown(rows: TableRow[], memoryUnit: string): string {
+  const ft = rows.find((r) => r.method === 'ft');
+  const lora = rows.find((r) => r.method === 'lora');
+  const out: string[] = [
+    `| method | trainable params | peak step ${memoryUnit} | ms/token | ROUGE-L | perplexity | exact match | vs ft: quality, params, memory, latency | vs lora: quality, params, memory, latency |`,
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const rel = (ref: TableRow | undefined) => {
+      if (!ref || ref === r) return '—';
+      const q = ratios(r, ref);
+      return `${pct(q.quality)}, ${signed(q.params)}, ${signed(q.memory)}, ${signed(q.inference)}`;
+    };
+    out.push(
+      `| \`${r.method}\` | ${Math.round(r.trainableParams.mean)} | ${pm({ mean: r.peakBytes.mean / 1048576, std: r.peakBytes.std / 1048576 }, 2)} | ${pm(r.msPerToken, 3)} | ${pm(r.rougeL, 3)} | ${pm(r.perplexity, 3)} | ${pm(r.exactMatch, 3)} | ${rel(ft)} | ${rel(lora)} |`,
+    );
+  }
+  const sti = rows.find((r) => r.method === 'sti-lora');
+  if (sti && ft && lora) {
+    const a = ratios(sti, ft);
+    const b = ratios(sti, lora);
+    out.push(
+      '',
+      '`sti-lora` (the paper\'s method) against the paper\'s figures:',
+      '',
+      '| ratio | paper | ours |',
+      '|---|---|---|',
+      `| quality vs full fine-tuning (ROUGE-L, perplexity) | ${pct(PAPER.vsFt.quality)} | ${pct(a.quality)} (ROUGE-L ${pct(a.rougeL)}, perplexity ${pct(a.perplexity)}) |`,
+      `| quality vs LoRA | ${pct(PAPER.vsLora.quality)} | ${pct(b.quality)} (ROUGE-L ${pct(b.rougeL)}, perplexity ${pct(b.perplexity)}) |`,
+      `| trainable parameters vs full fine-tuning | ${signed(PAPER.vsFt.params)} | ${signed(a.params)} |`,
+      `| trainable parameters vs LoRA | ${signed(PAPER.vsLora.params)} | ${signed(b.params)} |`,
+      `| GPU memory vs full fine-tuning | ${signed(PAPER.vsFt.memory)} | ${signed(a.memory)} |`,
+      `| GPU memory vs LoRA | ${signed(PAPER.vsLora.memory)} | ${signed(b.memory)} |`,
+      `| inference time vs full fine-tuning / LoRA | ${signed(PAPER.vsFt.inference)} | ${signed(a.inference)} / ${signed(b.inference)} |`,
+    );
+  }
+  return out.join('\n');
+}
+
+/** Accuracy by output position beyond the training lengths, one column per method. */
+export function positionCsv(rows: TableRow[]): string {
+  const len = Math.max(0, ...rows.map((r) => r.accuracyByPositionBeyond.length));
+  const lines = [['position', ...rows.map((r) => r.method)].join(',')];
+  for (let t = 0; t < len; t++) lines.push([t, ...rows.map((r) => (r.accuracyByPositionBeyond[t] ?? NaN).toFixed(4))].join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** The same as a small standalone SVG line chart. */
+export function positionSvg(rows: TableRow[], title: string): string {
+  const W = 640;
+  const H = 320;
+  const L = 48;
+  const B = 36;
+  const len = Math.max(1, ...rows.map((r) => r.accuracyByPositionBeyond.length));
+  const x = (t: number) => L + (t / Math.max(1, len - 1)) * (W - L - 150);
+  const y = (a: number) => H - B - a * (H - B - 30);
+  const colors = ['#3b6fd6', '#e2802f', '#2a9d57', '#b23a48', '#7b5cc4', '#1b998b', '#c49a1b', '#555'];
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<text x="${L}" y="16" font-size="13">${esc(title)}</text>`,
+    `<line x1="${L}" y1="${H - B}" x2="${W - 150}" y2="${H - B}" stroke="#999"/><line x1="${L}" y1="30" x2="${L}" y2="${H - B}" stroke="#999"/>`,
+    ...[0, 0.5, 1].map((a) => `<text x="${L - 6}" y="${y(a) + 4}" text-anchor="end">${a}</text>`),
+    `<text x="${(L + W - 150) / 2}" y="${H - 8}" text-anchor="middle">output position</text>`,
+  ];
+  rows.forEach((r, i) => {
+    const pts = r.accuracyByPositionBeyond.map((a, t) => `${x(t).toFixed(1)},${y(a).toFixed(1)}`).join(' ');
+    if (pts) parts.push(`<polyline fill="none" stroke="${colors[i % colors.length]}" stroke-width="1.6" points="${pts}"/>`);
+    parts.push(`<text x="${W - 140}" y="${40 + 16 * i}" fill="${colors[i % colors.length]}">${esc(r.method)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}

@@ -1,0 +1,34 @@
+/** The paper table's arithmetic on hand-made records. */
+import { expect, test } from 'vitest';
+import type { Method } from '../../src/distill/config';
+import { PAPER, positionCsv, ratios, stat, tableMarkdown, tableRows } from '../../src/distill/table';
+import type { FinalRecord } from '../../src/distill/trainer';
+
+const rec = (o: Partial<FinalRecord>): FinalRecord =>
+  ({ step: 1, rougeL: 0.5, exactMatch: 0, perplexity: 2, byLength: [], accuracyByPositionBeyond: [1, 0.5], accuracyByPosition: [], samples: [], trainableParams: 100, totalParams: 100, teacherParams: 0, peakBytes: 1000, msPerToken: 1, ...o }) as FinalRecord;
+
+test('mean ± std, ratios against ft and lora, markdown and CSV', () => {
+  expect(stat([1, 2, 3])).toEqual({ mean: 2, std: 1 });
+  expect(stat([5])).toEqual({ mean: 5, std: 0 });
+  const rows = tableRows([
+    { method: 'ft' as Method, runs: [rec({ rougeL: 0.8, perplexity: 2, trainableParams: 10000, peakBytes: 4000, msPerToken: 2 })] },
+    { method: 'lora' as Method, runs: [rec({ rougeL: 0.7, perplexity: 2.5, trainableParams: 200, peakBytes: 2000, msPerToken: 2 })] },
+    { method: 'sti-lora' as Method, runs: [rec({ rougeL: 0.76, perplexity: 2.5, trainableParams: 100, peakBytes: 1000, msPerToken: 1.4, accuracyByPositionBeyond: [1, 0] }), rec({ rougeL: 0.76, perplexity: 2.5, trainableParams: 100, peakBytes: 1000, msPerToken: 1.4, accuracyByPositionBeyond: [0, 0] })] },
+  ]);
+  const [ft, lora, sti] = rows as [typeof rows[0], typeof rows[0], typeof rows[0]];
+  const a = ratios(sti, ft);
+  expect(a.rougeL).toBeCloseTo(0.95, 12);
+  expect(a.perplexity).toBeCloseTo(0.8, 12);
+  expect(a.quality).toBeCloseTo(0.875, 12);
+  expect(a.params).toBeCloseTo(-0.99, 12);
+  expect(a.memory).toBeCloseTo(-0.75, 12);
+  expect(a.inference).toBeCloseTo(-0.3, 12);
+  expect(ratios(sti, lora).params).toBeCloseTo(-0.5, 12);
+  expect(sti.accuracyByPositionBeyond).toEqual([0.5, 0]);
+  const md = tableMarkdown(rows, 'MB');
+  expect(md).toContain(`| trainable parameters vs full fine-tuning | −99% | −99% |`);
+  expect(md).toContain(`| GPU memory vs full fine-tuning | −75% | −75% |`);
+  expect(md).toContain('| quality vs full fine-tuning (ROUGE-L, perplexity) | 97% | 88% (ROUGE-L 95%, perplexity 80%) |');
+  expect(PAPER.vsLora.params).toBe(-0.49);
+  expect(positionCsv(rows).split('\n')[0]).toBe('position,ft,lora,sti-lora');
+});
