@@ -11,6 +11,8 @@ test('tiny sti-lora: steps, panels, highlighted interventions, pause and step', 
   await page.goto(LINK);
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
   await expect(page.getByTestId('url-notices')).toHaveCount(0);
+  // The quick self-check at start passes on SwiftShader.
+  await expect(page.getByTestId('start-check')).toHaveAttribute('data-ok', 'true', { timeout: 120_000 });
   const status = page.getByTestId('run-status');
   // Two single steps (this also prepares the run: data, shipped base and teacher, step-0 evaluation).
   await page.getByTestId('step').click();

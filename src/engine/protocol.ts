@@ -13,7 +13,8 @@ export const PROTOCOL_VERSION = 1;
 
 export type EngineRequest =
   | { type: 'init'; backend?: BackendName }
-  | { type: 'selfCheck'; tolerance?: number }
+  /** quick: the gradient check only (run at start); otherwise also three distillation steps. */
+  | { type: 'selfCheck'; tolerance?: number; quick?: boolean }
   /** Prepares a run (data, base, teacher, step-0 evaluation); replaces any run before it. */
   | { type: 'prepare'; config: DistillConfig }
   | { type: 'play' }
@@ -41,7 +42,7 @@ export interface ExportedWeights {
 /** The backend self-check: gradients of one step, and a few whole distillation steps. */
 export interface SelfCheckReport {
   gradients: ParityReport;
-  distill: DistillParityReport;
+  distill: DistillParityReport | null;
 }
 
 /** Main thread → worker. */

@@ -12,6 +12,16 @@ const emit = (event: SessionEvent) => scope.postMessage({ v: PROTOCOL_VERSION, e
 const host = browserHost(new URL(import.meta.env.BASE_URL, scope.location.origin).href, (what, step, of) => emit({ kind: 'progress', what, step, of }));
 let session: RunSession | null = null;
 
+/** A lost WebGPU device (driver reset, GPU removed) is reported; the user can pick another backend. */
+function watchDevice(): void {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  if (tf.getBackend() !== 'webgpu' || !device) return;
+  void device.lost.then((info) => {
+    if (info.reason === 'destroyed') return; // we disposed it ourselves
+    emit({ kind: 'status', status: 'failed', step: session?.step ?? 0, message: `The GPU device was lost (${info.message || info.reason}). Choose another backend in the Engine panel to go on; the link keeps your settings.` });
+  });
+}
+
 function current(): RunSession {
   if (!session) throw new Error('no run is prepared');
   return session;
@@ -19,16 +29,19 @@ function current(): RunSession {
 
 async function handle(req: EngineRequest): Promise<unknown> {
   switch (req.type) {
-    case 'init':
+    case 'init': {
       if (session) {
         await session.dispose();
         session = null;
       }
-      return selectBackend(req.backend);
+      const info = await selectBackend(req.backend);
+      watchDevice();
+      return info;
+    }
     case 'selfCheck': {
       if (session) await session.pause();
       const active = tf.getBackend();
-      return { gradients: await gradientParity(active, 'cpu', req.tolerance), distill: await distillParity(active, 'cpu') };
+      return { gradients: await gradientParity(active, 'cpu', req.tolerance), distill: req.quick ? null : await distillParity(active, 'cpu') };
     }
     case 'prepare':
       if (session) await session.dispose();

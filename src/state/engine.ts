@@ -73,10 +73,15 @@ export function pushUrl(): void {
 
 export async function startEngine(): Promise<void> {
   const set = useApp.getState().set;
-  set({ engine: { kind: 'starting' }, status: 'idle', runInfo: null });
+  set({ engine: { kind: 'starting' }, status: 'idle', runInfo: null, startCheck: null });
   try {
     const info = await client.request({ type: 'init', backend: useApp.getState().backend ?? undefined });
     set({ engine: { kind: 'ready', info } });
+    if (info.name !== 'cpu') {
+      // A quick check that this backend's gradients agree with the CPU's (design §6).
+      const r = await client.request({ type: 'selfCheck', quick: true });
+      set({ startCheck: { ok: r.gradients.ok, maxGradRelErr: r.gradients.maxGradRelErr, backend: info.name } });
+    }
   } catch (e) {
     set({ engine: { kind: 'error', message: (e as Error).message } });
   }

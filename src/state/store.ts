@@ -16,6 +16,8 @@ export interface AppState {
   /** What the link had that was ignored or changed. */
   notices: string[];
   engine: { kind: 'starting' } | { kind: 'ready'; info: BackendInfo } | { kind: 'error'; message: string };
+  /** The quick gradient self-check run at start on a GPU backend: null until it has run. */
+  startCheck: { ok: boolean; maxGradRelErr: number; backend: string } | null;
   status: RunStatus | 'idle';
   step: number;
   runInfo: RunInfo | null;
@@ -34,6 +36,7 @@ export const useApp = create<AppState>((set) => ({
   hide: [],
   notices: [],
   engine: { kind: 'starting' },
+  startCheck: null,
   status: 'idle',
   step: 0,
   runInfo: null,

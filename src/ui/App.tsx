@@ -58,6 +58,28 @@ function EnginePanel() {
   );
 }
 
+/** The start-up self-check's verdict: silent when it passes, a warning with a way out when not. */
+function StartCheck() {
+  const c = useApp((s) => s.startCheck);
+  if (!c || c.ok) return c ? <span className="muted" data-testid="start-check" data-ok="true">Self-check passed on {c.backend} (gradients within {c.maxGradRelErr.toExponential(1)} of the CPU's).</span> : null;
+  return (
+    <div className="notice error" role="alert" data-testid="start-check" data-ok="false">
+      The {c.backend} backend computed gradients that differ from the CPU's (relative error {c.maxGradRelErr.toExponential(2)}): its training results cannot be
+      trusted here.{' '}
+      <button
+        type="button"
+        onClick={() => {
+          useApp.getState().set({ backend: 'cpu' });
+          pushUrl();
+          void startEngine();
+        }}
+      >
+        Switch to the CPU
+      </button>
+    </div>
+  );
+}
+
 function Notices() {
   const notices = useApp((s) => s.notices);
   if (notices.length === 0) return null;
@@ -92,6 +114,7 @@ export function App() {
         <p className="tagline">A teacher and a student language model training side by side on your GPU: selective teacher intervention + LoRA.</p>
       </header>
       <Notices />
+      <StartCheck />
       <Controls />
       <div className="grid">
         {shown('training') && <TrainingPanel />}

@@ -190,6 +190,10 @@ export function MemoryPanel() {
             <tr><td>trainable (adapters or all)</td><td>{bytes(info.trainableParams)}</td></tr>
             <tr><td>optimiser state (2 moments)</td><td>{bytes(2 * info.trainableParams)}</td></tr>
             <tr><td>peak of one step</td><td>{f ? mb(f.peakBytes) : 'at the end of the run'}</td></tr>
+            <tr>
+              <td>activations and temporaries at the peak</td>
+              <td>{f ? mb(Math.max(0, f.peakBytes - 4 * (info.teacherParams + info.totalParams + 2 * info.trainableParams))) : '—'}</td>
+            </tr>
           </tbody>
         </table>
       )}
