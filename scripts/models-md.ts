@@ -22,10 +22,10 @@ const lines: string[] = [
   'alphabet and its recipe; `NAME.json` holds the same plus the results below, `NAME.loss.csv` the loss curve. This page',
   'is generated from those files by `npm run models-md`.',
   '',
-  'Check a checkpoint (sha256, then its validation loss against the recorded figure, within 1%):',
+  'Check a pretrained base (sha256, then its validation loss on the held-out speeches against the recorded figure, within 1%):',
   '',
   '```sh',
-  'npm run eval-checkpoint -- public/models/NAME',
+  'npm run eval-checkpoint -- public/models/speech-4x128',
   '```',
   '',
 ];
