@@ -30,3 +30,11 @@ test('share: the copied link restores the config, and both pages compute identic
   console.log(`shared link, cpu: ${a.map((x) => x.toFixed(6)).join(', ')} vs ${b.map((x) => x.toFixed(6)).join(', ')}`);
   expect(b).toEqual(a);
 });
+
+test('the wasm backend can be chosen in the link and trains', async ({ page }) => {
+  await page.goto('/#v=1&p=tiny&m=sti-lora&s=2&ee=0&be=wasm');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm');
+  const losses = await runToEnd(page);
+  expect(losses).toHaveLength(2);
+  expect(losses.every(Number.isFinite)).toBe(true);
+});

@@ -1,6 +1,6 @@
 /** Plain data about the active backend, shared by the worker and the UI (no tfjs import). */
 
-export const BACKEND_ORDER = ['webgpu', 'webgl', 'cpu'] as const;
+export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
 
 export interface AdapterInfo {
@@ -37,5 +37,6 @@ export interface BackendInfo {
 export function describeBackend(info: BackendInfo): string {
   const a = info.adapter;
   const adapter = a ? [a.vendor, a.architecture || a.description].filter(Boolean).join(' ') : '';
-  return `${info.name}${adapter ? ` · ${adapter}` : ''}${info.software ? (info.name === 'cpu' ? ' (CPU)' : ' (software adapter)') : ''}`;
+  const cpuSide = info.name === 'cpu' || info.name === 'wasm';
+  return `${info.name}${adapter ? ` · ${adapter}` : ''}${info.software ? (cpuSide ? ' (CPU)' : ' (software adapter)') : ''}`;
 }

@@ -1,6 +1,6 @@
 /**
  * Backend selection in the browser (runs inside the engine worker): ask for a WebGPU adapter
- * first, then try webgpu → webgl → cpu, checking that each choice really took (tfjs registers
+ * first, then try webgpu → webgl → wasm → cpu, checking that each choice really took (tfjs registers
  * webgpu whenever navigator.gpu exists, even with no adapter, and setBackend then resolves false).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,7 +10,16 @@ import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { registerUnsortedSegmentSum } from './kernels';
 import { type AdapterInfo, BACKEND_ORDER, type BackendInfo, type BackendName, type BackendTry } from './backend-info';
+
+// The wasm binaries are served from the app's own origin, like everything else.
+setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+registerUnsortedSegmentSum('wasm');
 
 /** Software rasterisers/emulators: timings on them say nothing about real GPUs. */
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i;
@@ -86,7 +95,7 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendInf
     const r = await tryBackend(name);
     tried.push({ name, ok: r.ok, error: r.error });
     if (!r.ok) continue;
-    const software = name === 'cpu' || Boolean(r.adapter && (r.adapter.isFallbackAdapter || SOFTWARE.test(`${r.adapter.architecture} ${r.adapter.description} ${r.adapter.device}`)));
+    const software = name === 'cpu' || name === 'wasm' || Boolean(r.adapter && (r.adapter.isFallbackAdapter || SOFTWARE.test(`${r.adapter.architecture} ${r.adapter.description} ${r.adapter.device}`)));
     const firstChoice = order[0]!;
     return {
       name,

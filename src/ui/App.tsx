@@ -44,7 +44,7 @@ function EnginePanel() {
         <label className="field">
           Backend{' '}
           <select value={backend ?? ''} onChange={(e) => choose(e.target.value as BackendName | '')} data-testid="backend-select">
-            <option value="">automatic (webgpu → webgl → cpu)</option>
+            <option value="">automatic (webgpu → webgl → wasm → cpu)</option>
             {BACKEND_ORDER.map((b) => (
               <option key={b} value={b}>
                 {b}

@@ -20,8 +20,8 @@ export function BackendBadge({ info }: { info: BackendInfo }) {
       )}
       {info.software && (
         <p className="notice warn" data-testid="software-notice">
-          {info.name === 'cpu'
-            ? 'This is the CPU: training works but is slow, and timings do not say anything about GPUs.'
+          {info.name === 'cpu' || info.name === 'wasm'
+            ? `This is the CPU (${info.name}): training works but is slow, and timings do not say anything about GPUs.`
             : 'This is a software adapter (a CPU emulation of a GPU): results are real, timings are not representative.'}
         </p>
       )}
