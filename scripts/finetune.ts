@@ -21,23 +21,17 @@ import type { Transformer } from '../src/model/transformer';
 import type { Recipe } from '../src/data/presets';
 import { taskSource } from '../src/data/source';
 import { disposeModel, initialModel } from '../src/distill/models';
+import { flag } from './lib/cli';
 import { MODELS_DIR, nodeHost } from './lib/host';
 
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
-}
-
 async function main(): Promise<void> {
-  const name = arg('preset');
+  const name = flag('preset');
   if (!PRESET_NAMES.includes(name)) throw new Error(`unknown --preset ${name}; valid: ${PRESET_NAMES.join(', ')}`);
-  const backend = arg('backend', 'wasm') as NodeBackend;
+  const backend = flag('backend', 'wasm') as NodeBackend;
   if (!NODE_BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}`);
-  const out = arg('out', MODELS_DIR);
+  const out = flag('out', MODELS_DIR);
   await initNodeBackend(backend);
-  const what = arg('what', 'teacher');
+  const what = flag('what', 'teacher');
   if (what !== 'teacher' && what !== 'base') throw new Error('--what must be teacher or base');
   const preset = getPreset(name);
   const presetData = await nodeHost.data(preset);

@@ -15,24 +15,18 @@ import { PRESET_NAMES } from '../src/data/presets';
 import { resolveConfig, runDistill } from '../src/distill/run';
 import { type MethodRuns, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/distill/table';
 import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
+import { flag } from './lib/cli';
 import { nodeHost } from './lib/host';
 
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
-}
-
 async function main(): Promise<void> {
-  const preset = arg('preset');
+  const preset = flag('preset');
   if (!PRESET_NAMES.includes(preset)) throw new Error(`unknown --preset ${preset}; valid: ${PRESET_NAMES.join(', ')}`);
-  const steps = process.argv.includes('--steps') ? Number(arg('steps')) : undefined;
-  const seeds = Number(arg('seeds', '3'));
+  const steps = process.argv.includes('--steps') ? Number(flag('steps')) : undefined;
+  const seeds = Number(flag('seeds', '3'));
   if (!Number.isInteger(seeds) || seeds < 1 || seeds > 20) throw new Error('--seeds must be an integer in [1, 20]');
-  const backend = arg('backend', 'cpu') as NodeBackend;
+  const backend = flag('backend', 'cpu') as NodeBackend;
   if (!NODE_BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}`);
-  const out = arg('out');
+  const out = flag('out');
   await initNodeBackend(backend);
   const t0 = Date.now();
   const all: MethodRuns[] = [];

@@ -20,6 +20,7 @@ import { resolveConfig } from '../src/distill/run';
 import { Trainer } from '../src/distill/trainer';
 import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { saveCheckpoint } from '../src/model/checkpoint';
+import { flag } from './lib/cli';
 import { modelConfig } from '../src/model/config';
 import { initWeights } from '../src/model/params';
 import { generate } from '../src/model/sampling';
@@ -35,35 +36,25 @@ export const BASE_CONFIGS: Record<string, { nLayer: number; nHead: number; dMode
   'speech-2x64': { nLayer: 2, nHead: 2, dModel: 64, window: 64, positions: 128 },
 };
 
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : undefined;
-  if (v === undefined) {
-    if (fallback === undefined) throw new Error(`--${name} is required`);
-    return fallback;
-  }
-  return v;
-}
-
 function int(name: string, fallback?: number): number {
-  const v = Number(arg(name, fallback === undefined ? undefined : String(fallback)));
+  const v = Number(flag(name, fallback === undefined ? undefined : String(fallback)));
   if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a non-negative integer`);
   return v;
 }
 
 async function main(): Promise<void> {
-  const name = arg('config');
+  const name = flag('config');
   const arch = BASE_CONFIGS[name];
   if (!arch) throw new Error(`unknown --config ${name}; valid: ${Object.keys(BASE_CONFIGS).join(', ')}`);
   const steps = int('steps');
   const seed = int('seed', 1);
-  const backend = arg('backend', 'wasm') as NodeBackend;
+  const backend = flag('backend', 'wasm') as NodeBackend;
   if (!NODE_BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}`);
   const batch = int('batch', 8);
-  const lr = Number(arg('lr', '3e-3'));
+  const lr = Number(flag('lr', '3e-3'));
   const every = int('every', 100);
-  const out = arg('out', 'public/models');
-  const verify = process.argv.includes('--verify') ? arg('verify') : null;
+  const out = flag('out', 'public/models');
+  const verify = process.argv.includes('--verify') ? flag('verify') : null;
   const stopAfter = verify ? int('stop-after', 20) : steps;
   await initNodeBackend(backend);
 

@@ -50,3 +50,11 @@ export function parseArgs(argv: string[]): { overrides: Partial<DistillConfig>; 
   return { overrides: overrides as Partial<DistillConfig>, backend, json, quiet };
 }
 
+
+/** The value after --name on the command line, or the fallback; an error naming the flag when neither. */
+export function flag(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : fallback;
+  if (v === undefined) throw new Error(`--${name} is required`);
+  return v;
+}
