@@ -6,7 +6,8 @@
  * inside), DIR/P-teacher.json (recipe and measured results: exact match and ROUGE-L by test length,
  * or perplexity and ROUGE-L for text) and DIR/P-teacher.loss.csv. The Node host then uses this
  * file instead of training the teacher itself. With --what base it makes the base of a preset
- * whose base is a recipe (tiny) the same way, as DIR/P-base.*.
+ * whose base is a recipe (tiny) the same way, as DIR/P-base.*. With --verify CSV [--stop-after N]
+ * it re-runs the recipe's first N steps (default 20) and compares their losses with the CSV.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import type { Recipe } from '../src/data/presets';
 import { taskSource } from '../src/data/source';
 import { disposeModel, initialModel } from '../src/distill/models';
 import { flag } from './lib/cli';
+import { verifyAgainstCsv } from './lib/verify';
 import { MODELS_DIR, nodeHost } from './lib/host';
 
 async function main(): Promise<void> {
@@ -51,6 +53,12 @@ async function main(): Promise<void> {
   const cfg = resolveConfig({ preset: name, method: 'ft', steps: r.steps, lr: r.lr, batchSize: r.batchSize, seedData: r.seedData, warmupSteps: Math.min(50, Math.floor(r.steps / 10)), heatmapEvery: 0, rankEvery: 0 });
   const trainer = await Trainer.create(cfg, data, start.model, null);
   disposeModel(start.model);
+  if (process.argv.includes('--verify')) {
+    const same = await verifyAgainstCsv(trainer, flag('verify'), Number(flag('stop-after', '20')), backend);
+    trainer.dispose();
+    if (!same) process.exit(1);
+    return;
+  }
   const csv = ['step,loss,lr,ms'];
   const t0 = Date.now();
   for (let s = 0; s < r.steps; s++) {

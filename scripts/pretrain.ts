@@ -21,6 +21,7 @@ import { Trainer } from '../src/distill/trainer';
 import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { saveCheckpoint } from '../src/model/checkpoint';
 import { flag } from './lib/cli';
+import { verifyAgainstCsv } from './lib/verify';
 import { modelConfig } from '../src/model/config';
 import { initWeights } from '../src/model/params';
 import { generate } from '../src/model/sampling';
@@ -71,17 +72,9 @@ async function main(): Promise<void> {
   tf.dispose(Object.values(init.weights));
 
   if (verify) {
-    const logged = readFileSync(verify, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
-    let worst = 0;
-    for (let s = 0; s < stopAfter; s++) {
-      const r = await trainer.trainStep();
-      const diff = Math.abs(Number(r.loss.toFixed(6)) - logged[s]!);
-      worst = Math.max(worst, diff);
-      console.log(`step ${s}: loss ${r.loss.toFixed(6)}  logged ${logged[s]!.toFixed(6)}  ${diff === 0 ? 'same' : `differs by ${diff.toExponential(2)}`}`);
-    }
-    console.log(worst === 0 ? `the first ${stopAfter} losses reproduce exactly (to the 6 decimals logged) on ${backend}` : `largest difference ${worst.toExponential(2)} on ${backend}`);
+    const same = await verifyAgainstCsv(trainer, verify, stopAfter, backend);
     trainer.dispose();
-    if (worst !== 0) process.exit(1);
+    if (!same) process.exit(1);
     return;
   }
   mkdirSync(out, { recursive: true });
