@@ -10,10 +10,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { METHODS } from '../src/distill/config';
 import { PRESET_NAMES } from '../src/data/presets';
-import { resolveConfig, runDistill } from '../src/distill/run';
-import { type MethodRuns, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/distill/table';
+import { type PaperPlan, PAPER_SEEDS_MAX, runPaperTable } from '../src/distill/paper';
+import { resolveConfig } from '../src/distill/resolve';
+import { positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/distill/table';
 import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { flag } from './lib/cli';
 import { nodeHost } from './lib/host';
@@ -23,23 +23,16 @@ async function main(): Promise<void> {
   if (!PRESET_NAMES.includes(preset)) throw new Error(`unknown --preset ${preset}; valid: ${PRESET_NAMES.join(', ')}`);
   const steps = process.argv.includes('--steps') ? Number(flag('steps')) : undefined;
   const seeds = Number(flag('seeds', '3'));
-  if (!Number.isInteger(seeds) || seeds < 1 || seeds > 20) throw new Error('--seeds must be an integer in [1, 20]');
+  if (!Number.isInteger(seeds) || seeds < 1 || seeds > PAPER_SEEDS_MAX) throw new Error(`--seeds must be an integer in [1, ${PAPER_SEEDS_MAX}]`);
   const backend = flag('backend', 'cpu') as NodeBackend;
   if (!NODE_BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}`);
   const out = flag('out');
   await initNodeBackend(backend);
   const t0 = Date.now();
-  const all: MethodRuns[] = [];
-  for (const method of METHODS) {
-    const runs = [];
-    for (let k = 0; k < seeds; k++) {
-      const cfg = resolveConfig({ preset, method, ...(steps ? { steps } : {}), seedData: 1 + k, seedInit: 101 + k, seedSample: 1001 + k, heatmapEvery: 0 });
-      const r = await runDistill(cfg, nodeHost);
-      runs.push(r.final);
-      process.stderr.write(`${method} seed ${k + 1}/${seeds}: ROUGE-L ${r.final.rougeL.toFixed(4)}, perplexity ${r.final.perplexity.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
-    }
-    all.push({ method, runs });
-  }
+  const plan: PaperPlan = { preset, ...(steps ? { steps } : {}), seeds };
+  const all = await runPaperTable(plan, nodeHost, {
+    onRun: (method, k, final) => process.stderr.write(`${method} seed ${k + 1}/${seeds}: ROUGE-L ${final.rougeL.toFixed(4)}, perplexity ${final.perplexity.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`),
+  });
   const wall = Math.round((Date.now() - t0) / 1000);
   const rows = tableRows(all);
   const cfg = resolveConfig({ preset, ...(steps ? { steps } : {}) });

@@ -59,7 +59,7 @@ export interface DistillConfig {
 
 type Kind = 'int' | 'number' | 'choice' | 'list';
 
-export interface Knob<K extends keyof DistillConfig = keyof DistillConfig> {
+export interface Knob<K extends string = keyof DistillConfig> {
   key: K;
   /** Short key for URLs. */
   short: string;
@@ -161,14 +161,14 @@ export function knob(key: string): Knob | undefined {
 }
 
 /** What a knob accepts, for error messages and --help. */
-export function describeValid(k: Knob, presets: readonly string[] = []): string {
+export function describeValid(k: Knob<string>, presets: readonly string[] = []): string {
   if (k.kind === 'choice') return `one of ${(k.key === 'preset' ? presets : k.choices ?? []).join(', ')}`;
   if (k.kind === 'list') return `a comma-separated list of ${(k.choices ?? []).join(', ')}`;
   return `${k.kind === 'int' ? 'an integer' : 'a number'} in [${k.min}, ${k.max}]`;
 }
 
 /** Parses one knob's text value (CLI or URL) into its typed value, or throws KnobError. */
-export function parseKnob(k: Knob, text: string, presets: readonly string[] = []): DistillConfig[keyof DistillConfig] {
+export function parseKnob(k: Knob<string>, text: string, presets: readonly string[] = []): DistillConfig[keyof DistillConfig] {
   const bad = () => new KnobError(`${k.key}: ${JSON.stringify(text)} is not valid; expected ${describeValid(k, presets)}`);
   switch (k.kind) {
     case 'int':

@@ -167,3 +167,17 @@ export function positionSvg(rows: TableRow[], title: string): string {
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
+
+/** The table as CSV: one line per method, means and standard deviations, ratios to ft and lora. */
+export function tableCsv(rows: TableRow[]): string {
+  const ft = rows.find((r) => r.method === 'ft');
+  const lora = rows.find((r) => r.method === 'lora');
+  const stats = ['trainableParams', 'peakBytes', 'msPerToken', 'rougeL', 'perplexity', 'exactMatch'] as const;
+  const rel = ['quality', 'params', 'memory', 'inference'] as const;
+  const head = ['method', 'seeds', ...stats.flatMap((k) => [k, `${k}Std`]), ...rel.map((k) => `${k}VsFt`), ...rel.map((k) => `${k}VsLora`)];
+  const num = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(6))) : '');
+  const ratioCells = (r: TableRow, ref: TableRow | undefined) => (ref ? rel.map((k) => num(ratios(r, ref)[k])) : rel.map(() => ''));
+  const lines = [head.join(',')];
+  for (const r of rows) lines.push([r.method, r.seeds, ...stats.flatMap((k) => [num(r[k].mean), num(r[k].std)]), ...ratioCells(r, ft), ...ratioCells(r, lora)].join(','));
+  return lines.join('\n') + '\n';
+}

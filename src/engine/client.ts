@@ -3,7 +3,7 @@
  * Cancelling (an AbortSignal) terminates the worker, the only reliable way to stop GPU work;
  * the next request starts a fresh one. Imports no tfjs.
  */
-import { PROTOCOL_VERSION, type EngineReply, type EngineRequest, type RequestEnvelope, type ResponseEnvelope, type SessionEvent } from './protocol';
+import { PROTOCOL_VERSION, type EngineReply, type EngineRequest, type RequestEnvelope, type ResponseEnvelope, type EngineEvent } from './protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
@@ -11,10 +11,10 @@ export class EngineClient {
   private worker: Worker | null = null;
   private nextId = 1;
   private pending = new Map<number, Pending>();
-  private listeners = new Set<(e: SessionEvent) => void>();
+  private listeners = new Set<(e: EngineEvent) => void>();
 
   /** Subscribes to the run's events (progress, metrics, status); returns the unsubscribe. */
-  onEvent(fn: (e: SessionEvent) => void): () => void {
+  onEvent(fn: (e: EngineEvent) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }

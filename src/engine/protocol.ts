@@ -3,11 +3,15 @@
  * crosses this boundary: never tensors.
  */
 import type { DistillConfig } from '../distill/config';
+import type { PaperPlan } from '../distill/paper-plan';
 import type { BackendInfo, BackendName } from './backend-info';
 import type { DistillParityReport, ParityReport } from './selfcheck';
 import type { SessionEvent } from './session';
+import type { PaperEvent } from './paper-job';
 
-export type { SessionEvent };
+export type { PaperEvent, SessionEvent };
+/** Everything the worker tells the page without being asked. */
+export type EngineEvent = SessionEvent | PaperEvent;
 
 export const PROTOCOL_VERSION = 1;
 
@@ -24,7 +28,11 @@ export type EngineRequest =
   /** The trained model as safetensors, and its LoRA adapter alone when it has one. */
   | { type: 'export' }
   /** A user's text (checked and normalised on the main thread) for the your-text preset. */
-  | { type: 'userText'; name: string; train: string; test: string };
+  | { type: 'userText'; name: string; train: string; test: string }
+  /** Starts the paper table (the eight methods over seeds) in the background; ends any run. */
+  | { type: 'paperTable'; plan: PaperPlan }
+  /** Stops the paper table after the step under way. */
+  | { type: 'paperStop' };
 
 export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
   ? BackendInfo
@@ -56,4 +64,4 @@ export interface RequestEnvelope {
 export type ResponseEnvelope =
   | { v: typeof PROTOCOL_VERSION; id: number; ok: true; result: unknown }
   | { v: typeof PROTOCOL_VERSION; id: number; ok: false; error: string }
-  | { v: typeof PROTOCOL_VERSION; event: SessionEvent };
+  | { v: typeof PROTOCOL_VERSION; event: EngineEvent };

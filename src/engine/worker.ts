@@ -3,14 +3,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend';
 import { browserHost, userText } from './browser-host';
-import { PROTOCOL_VERSION, type EngineRequest, type RequestEnvelope, type ResponseEnvelope, type SessionEvent } from './protocol';
+import { PaperJob } from './paper-job';
+import { PROTOCOL_VERSION, type EngineEvent, type EngineRequest, type RequestEnvelope, type ResponseEnvelope } from './protocol';
 import { distillParity, gradientParity } from './selfcheck';
 import { RunSession } from './session';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const emit = (event: SessionEvent) => scope.postMessage({ v: PROTOCOL_VERSION, event } satisfies ResponseEnvelope);
+const emit = (event: EngineEvent) => scope.postMessage({ v: PROTOCOL_VERSION, event } satisfies ResponseEnvelope);
 const host = browserHost(new URL(import.meta.env.BASE_URL, scope.location.origin).href, (what, step, of) => emit({ kind: 'progress', what, step, of }));
 let session: RunSession | null = null;
+let paper: PaperJob | null = null;
+
+/** Ends the run and the paper table, if any: the engine does one thing at a time. */
+async function idle(): Promise<void> {
+  if (paper) await paper.stop();
+  paper = null;
+  if (session) await session.dispose();
+  session = null;
+}
 
 /** A lost WebGPU device (driver reset, GPU removed) is reported; the user can pick another backend. */
 function watchDevice(): void {
@@ -30,22 +40,20 @@ function current(): RunSession {
 async function handle(req: EngineRequest): Promise<unknown> {
   switch (req.type) {
     case 'init': {
-      if (session) {
-        await session.dispose();
-        session = null;
-      }
+      await idle();
       const info = await selectBackend(req.backend);
       watchDevice();
       return info;
     }
     case 'selfCheck': {
       if (session) await session.pause();
+      if (paper) await paper.stop();
+      paper = null;
       const active = tf.getBackend();
       return { gradients: await gradientParity(active, 'cpu', req.tolerance), distill: req.quick ? null : await distillParity(active, 'cpu') };
     }
     case 'prepare':
-      if (session) await session.dispose();
-      session = null;
+      await idle();
       session = await RunSession.prepare(req.config, host, emit);
       return null;
     case 'play':
@@ -58,8 +66,15 @@ async function handle(req: EngineRequest): Promise<unknown> {
       await current().stepOnce();
       return null;
     case 'reset':
-      if (session) await session.dispose();
-      session = null;
+      await idle();
+      return null;
+    case 'paperTable':
+      await idle();
+      paper = new PaperJob(req.plan, host, emit);
+      return null;
+    case 'paperStop':
+      if (paper) await paper.stop();
+      paper = null;
       return null;
     case 'export':
       return current().exportWeights();

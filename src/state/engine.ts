@@ -5,7 +5,8 @@
  */
 import { defaultsFor } from '../distill/resolve';
 import { EngineClient } from '../engine/client';
-import type { SessionEvent } from '../engine/protocol';
+import type { EngineEvent } from '../engine/protocol';
+import { paperConfig } from '../distill/paper-plan';
 import { clearMetrics, metrics } from './metrics';
 import { saveLastRun } from './persist';
 import { useApp } from './store';
@@ -22,9 +23,22 @@ function scheduleBump(): void {
   }, 200);
 }
 
-function onEvent(e: SessionEvent): void {
+function onEvent(e: EngineEvent): void {
   const set = useApp.getState().set;
+  const paper = useApp.getState().paper;
   switch (e.kind) {
+    case 'paperStep':
+      set({ paper: { ...paper, current: { method: e.method, seed: e.seed, step: e.step, of: e.of } }, progress: null });
+      break;
+    case 'paperRun':
+      set({ paper: { ...paper, runs: { ...paper.runs, [e.method]: [...(paper.runs[e.method] ?? []), e.final] } } });
+      break;
+    case 'paperStatus':
+      set({
+        paper: { ...paper, status: e.status, message: e.message, current: e.status === 'running' ? paper.current : null, wallSeconds: e.status === 'running' ? null : Math.round((Date.now() - paper.startedAt) / 1000) },
+        progress: e.status === 'running' ? useApp.getState().progress : null,
+      });
+      break;
     case 'progress':
       set({ progress: { what: e.what, step: e.step, of: e.of } });
       break;
@@ -57,12 +71,12 @@ client.onEvent(onEvent);
 /** Applies the URL's state (on load, back/forward); returns its notices. */
 export function loadFromUrl(hash: string): void {
   const d = decodeState(hash, defaultsFor);
-  useApp.getState().set({ config: d.config, backend: d.backend, hide: d.hide, notices: d.notices });
+  useApp.getState().set({ config: d.config, backend: d.backend, hide: d.hide, page: d.page, notices: d.notices });
 }
 
 export function currentUrlState(): UrlState {
   const s = useApp.getState();
-  return { config: s.config, backend: s.backend, hide: s.hide };
+  return { config: s.config, backend: s.backend, hide: s.hide, page: s.page };
 }
 
 /** Writes the state into the URL (a new history entry, so back and forward work). */
@@ -125,3 +139,22 @@ export async function reset(): Promise<void> {
   useApp.getState().set({ runInfo: null, restored: false, status: 'idle', step: 0, error: null, progress: null });
   useApp.getState().bumpMetrics();
 }
+
+/** Starts the paper table of the current preset with the page's budget (ending any run). */
+export async function runPaper(): Promise<void> {
+  const s = useApp.getState();
+  const plan = { preset: s.config.preset, seeds: s.page.paperSeeds, ...(s.page.paperSteps ? { steps: s.page.paperSteps } : {}) };
+  const steps = paperConfig(plan, 'ft', 0).steps;
+  const backend = s.engine.kind === 'ready' ? s.engine.info.name : null;
+  clearMetrics();
+  s.set({ runInfo: null, restored: false, status: 'idle', step: 0, error: null, progress: null });
+  s.bumpMetrics();
+  s.set({ paper: { status: 'running', plan: { preset: plan.preset, steps, seeds: plan.seeds }, runs: {}, current: null, backend, startedAt: Date.now(), wallSeconds: null } });
+  try {
+    await client.request({ type: 'paperTable', plan });
+  } catch (e) {
+    useApp.getState().set({ paper: { ...useApp.getState().paper, status: 'failed', message: (e as Error).message } });
+  }
+}
+
+export const stopPaper = () => guarded(() => client.request({ type: 'paperStop' }));

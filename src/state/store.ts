@@ -7,12 +7,31 @@ import { create } from 'zustand';
 import type { DistillConfig } from '../distill/config';
 import type { BackendInfo, BackendName } from '../engine/backend-info';
 import type { RunInfo, RunStatus } from '../engine/session';
-import type { Hideable } from './url';
+import type { Method } from '../distill/config';
+import type { FinalRecord } from '../distill/trainer';
+import type { PaperStatus } from '../engine/paper-job';
+import { type Hideable, PAGE_DEFAULTS, type PageState } from './url';
+
+/** The paper table being run or last run in this page: its plan, finished runs and progress. */
+export interface PaperState {
+  status: PaperStatus | 'idle';
+  message?: string;
+  /** The plan of the table shown (set when it starts). */
+  plan: { preset: string; steps: number; seeds: number } | null;
+  runs: Partial<Record<Method, FinalRecord[]>>;
+  current: { method: Method; seed: number; step: number; of: number } | null;
+  /** The backend it ran on, for the export's header. */
+  backend: string | null;
+  startedAt: number;
+  wallSeconds: number | null;
+}
 
 export interface AppState {
   config: DistillConfig;
   backend: BackendName | null;
   hide: Hideable[];
+  page: PageState;
+  paper: PaperState;
   /** What the link had that was ignored or changed. */
   notices: string[];
   engine: { kind: 'starting' } | { kind: 'ready'; info: BackendInfo } | { kind: 'error'; message: string };
@@ -34,6 +53,8 @@ export const useApp = create<AppState>((set) => ({
   config: null as unknown as DistillConfig, // set from the URL before the first render
   backend: null,
   hide: [],
+  page: { ...PAGE_DEFAULTS },
+  paper: { status: 'idle', plan: null, runs: {}, current: null, backend: null, startedAt: 0, wallSeconds: null },
   notices: [],
   engine: { kind: 'starting' },
   startCheck: null,

@@ -8,6 +8,7 @@
  */
 import { BASE_DEFAULTS, type DistillConfig, KNOBS, type Knob, METHODS, type Method } from '../distill/config';
 import { PRESET_NAMES } from '../data/presets';
+import { PAPER_SEEDS_MAX } from '../distill/paper-plan';
 import { BACKEND_ORDER, type BackendName } from '../engine/backend-info';
 
 export const URL_VERSION = 1;
@@ -17,13 +18,36 @@ export const MAX_HASH_LENGTH = 2048;
 export const HIDEABLE = ['config', 'threshold', 'layers', 'rank', 'memory', 'training', 'samples', 'table', 'backend', 'explainers'] as const;
 export type Hideable = (typeof HIDEABLE)[number];
 
+export const VIEWS = ['play', 'paper'] as const;
+export type View = (typeof VIEWS)[number];
+
+/** Settings of the page rather than of one run: which view, and the Paper table's budget. */
+export interface PageState {
+  view: View;
+  /** Steps of every run of the paper table; null: the preset's default. */
+  paperSteps: number | null;
+  paperSeeds: number;
+}
+
+export const PAGE_DEFAULTS: PageState = { view: 'play', paperSteps: null, paperSeeds: 3 };
+
+/** The page's settings in the link, in the same form as the run's knob table (written when not the default). */
+export const PAGE_KNOBS: Knob<keyof PageState>[] = [
+  { key: 'view', short: 'view', kind: 'choice', choices: VIEWS, help: 'play: one run with live panels; paper: the paper table' },
+  { key: 'paperSteps', short: 'pts', kind: 'int', min: 1, max: 100000, help: 'steps of every run of the paper table' },
+  { key: 'paperSeeds', short: 'pks', kind: 'int', min: 1, max: PAPER_SEEDS_MAX, help: 'seeds per method in the paper table' },
+];
+
 export interface UrlState {
   config: DistillConfig;
   backend: BackendName | null;
   hide: Hideable[];
+  /** Absent: the defaults. */
+  page?: PageState;
 }
 
 export interface Decoded extends UrlState {
+  page: PageState;
   /** What was ignored or changed, in words, for a visible notice. */
   notices: string[];
 }
@@ -33,7 +57,7 @@ export type Defaults = (preset: string, method: Method) => DistillConfig;
 
 const RESERVED = { version: 'v', backend: 'be', hide: 'hide' };
 
-function formatValue(k: Knob, v: DistillConfig[keyof DistillConfig]): string {
+function formatValue(k: Knob<string>, v: DistillConfig[keyof DistillConfig] | null): string {
   if (Array.isArray(v)) return v.join(',');
   if (typeof v === 'number') return String(v);
   return String(v);
@@ -45,13 +69,17 @@ export function encodeState(s: UrlState): string {
   for (const k of KNOBS) parts.push(`${k.short}=${encodeURIComponent(formatValue(k, s.config[k.key]))}`);
   if (s.backend) parts.push(`${RESERVED.backend}=${s.backend}`);
   if (s.hide.length) parts.push(`${RESERVED.hide}=${s.hide.join(',')}`);
+  for (const k of PAGE_KNOBS) {
+    const v = s.page?.[k.key] ?? PAGE_DEFAULTS[k.key];
+    if (v !== PAGE_DEFAULTS[k.key]) parts.push(`${k.short}=${encodeURIComponent(formatValue(k, v))}`);
+  }
   return parts.join('&');
 }
 
 const show = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 
 /** Reads one knob's text, clamping numbers into range; returns the value or a reason it was refused. */
-function readKnob(k: Knob, text: string): { value?: DistillConfig[keyof DistillConfig]; clamped?: boolean; error?: string } {
+function readKnob(k: Knob<string>, text: string): { value?: DistillConfig[keyof DistillConfig]; clamped?: boolean; error?: string } {
   switch (k.kind) {
     case 'int':
     case 'number': {
@@ -77,7 +105,7 @@ function readKnob(k: Knob, text: string): { value?: DistillConfig[keyof DistillC
 /** Parses a hash (with or without '#') into a state and notices. Never throws. */
 export function decodeState(hash: string, defaults: Defaults): Decoded {
   const notices: string[] = [];
-  const fallback = (): Decoded => ({ config: defaults(BASE_DEFAULTS.preset, BASE_DEFAULTS.method), backend: null, hide: [], notices });
+  const fallback = (): Decoded => ({ config: defaults(BASE_DEFAULTS.preset, BASE_DEFAULTS.method), backend: null, hide: [], page: { ...PAGE_DEFAULTS }, notices });
   let h = hash.startsWith('#') ? hash.slice(1) : hash;
   if (h.length === 0) return fallback();
   if (h.length > MAX_HASH_LENGTH) {
@@ -106,6 +134,8 @@ export function decodeState(hash: string, defaults: Defaults): Decoded {
     return fallback();
   }
   const byShort = new Map(KNOBS.map((k) => [k.short, k]));
+  const page: PageState = { ...PAGE_DEFAULTS };
+  const pageByShort = new Map(PAGE_KNOBS.map((k) => [k.short, k]));
   // Preset and method first: they decide the defaults everything else falls back to.
   const pick = (key: 'preset' | 'method', fallbackValue: string): string => {
     const k = KNOBS.find((x) => x.key === key)!;
@@ -123,6 +153,16 @@ export function decodeState(hash: string, defaults: Defaults): Decoded {
   const config = defaults(preset, METHODS.includes(method) ? method : BASE_DEFAULTS.method);
   for (const [key, text] of params) {
     if (key === RESERVED.version || key === RESERVED.backend || key === RESERVED.hide) continue;
+    const pk = pageByShort.get(key);
+    if (pk) {
+      const r = readKnob(pk, text);
+      if (r.error) notices.push(`${pk.key} ${show(text)} is ${r.error}; using the default.`);
+      else {
+        (page as unknown as Record<string, unknown>)[pk.key] = r.value;
+        if (r.clamped) notices.push(`${pk.key} ${show(text)} is out of range [${pk.min}, ${pk.max}]; set to ${formatValue(pk, r.value!)}.`);
+      }
+      continue;
+    }
     const k = byShort.get(key);
     if (!k) {
       notices.push(`Unknown setting ${show(key)} was ignored.`);
@@ -152,5 +192,5 @@ export function decodeState(hash: string, defaults: Defaults): Decoded {
       if (!hide.includes(item as Hideable)) hide.push(item as Hideable);
     } else notices.push(`Cannot hide ${show(item)}; it is not one of ${HIDEABLE.join(', ')}.`);
   }
-  return { config, backend, hide, notices };
+  return { config, backend, hide, page, notices };
 }

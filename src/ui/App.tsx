@@ -7,9 +7,11 @@ import { BACKEND_ORDER, type BackendName } from '../engine/backend-info';
 import type { SelfCheckReport } from '../engine/protocol';
 import { client, loadFromUrl, pushUrl, startEngine } from '../state/engine';
 import { useApp } from '../state/store';
+import type { View } from '../state/url';
 import { BackendBadge } from './BackendBadge';
 import { ConfigPanel } from './ConfigPanel';
 import { Controls } from './Controls';
+import { PaperView } from './PaperView';
 import { LayersPanel, MemoryPanel, RankPanel, SamplesPanel, ThresholdPanel, TrainingPanel } from './panels';
 import { SelfCheck } from './SelfCheck';
 
@@ -80,6 +82,29 @@ function StartCheck() {
   );
 }
 
+/** Playground (one run, live panels) or the Paper table; the choice is part of the link. */
+function ViewTabs() {
+  const view = useApp((s) => s.page.view);
+  const choose = (v: View) => {
+    useApp.getState().set({ page: { ...useApp.getState().page, view: v } });
+    pushUrl();
+  };
+  return (
+    <nav className="tabs" role="tablist" aria-label="View">
+      {(
+        [
+          ['play', 'Playground'],
+          ['paper', 'Paper table'],
+        ] as const
+      ).map(([v, label]) => (
+        <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'tab active' : 'tab'} data-testid={`view-${v}`} onClick={() => choose(v)}>
+          {label}
+        </button>
+      ))}
+    </nav>
+  );
+}
+
 function Notices() {
   const notices = useApp((s) => s.notices);
   if (notices.length === 0) return null;
@@ -101,6 +126,7 @@ function Notices() {
 export function App() {
   const hide = useApp((s) => s.hide);
   const shown = (p: Parameters<typeof hide.includes>[0]) => !hide.includes(p);
+  const paperView = useApp((s) => s.page.view === 'paper' && !s.hide.includes('table'));
   useEffect(() => {
     const onPop = () => loadFromUrl(location.hash);
     window.addEventListener('popstate', onPop);
@@ -115,16 +141,23 @@ export function App() {
       </header>
       <Notices />
       <StartCheck />
-      <Controls />
-      <div className="grid">
-        {shown('training') && <TrainingPanel />}
-        {shown('threshold') && <ThresholdPanel />}
-        {shown('layers') && <LayersPanel />}
-        {shown('samples') && <SamplesPanel />}
-        {shown('rank') && <RankPanel />}
-        {shown('memory') && <MemoryPanel />}
-      </div>
-      {shown('config') && <ConfigPanel />}
+      {shown('table') && <ViewTabs />}
+      {paperView ? (
+        <PaperView />
+      ) : (
+        <>
+          <Controls />
+          <div className="grid">
+            {shown('training') && <TrainingPanel />}
+            {shown('threshold') && <ThresholdPanel />}
+            {shown('layers') && <LayersPanel />}
+            {shown('samples') && <SamplesPanel />}
+            {shown('rank') && <RankPanel />}
+            {shown('memory') && <MemoryPanel />}
+          </div>
+          {shown('config') && <ConfigPanel />}
+        </>
+      )}
       {shown('backend') && <EnginePanel />}
     </main>
   );

@@ -17,6 +17,18 @@ describe('round trip', () => {
     expect(d.hide).toEqual(['memory', 'rank']);
     expect(hash.length).toBeLessThan(600);
   });
+  test("the page's view and paper-table budget round-trip, and are left out of the link at their defaults", () => {
+    const config = resolveConfig({ preset: 'tiny' });
+    const hash = encodeState({ config, backend: null, hide: [], page: { view: 'paper', paperSteps: 40, paperSeeds: 2 } });
+    expect(hash).toContain('view=paper&pts=40&pks=2');
+    const d = decodeState(`#${hash}`, defaults);
+    expect(d.notices).toEqual([]);
+    expect(d.page).toEqual({ view: 'paper', paperSteps: 40, paperSeeds: 2 });
+    expect(encodeState({ config, backend: null, hide: [], page: { view: 'play', paperSteps: null, paperSeeds: 3 } })).not.toMatch(/view=|pts=|pks=/);
+    const bad = decodeState('#v=1&view=<script>&pks=999&pts=-4', defaults);
+    expect(bad.page).toEqual({ view: 'play', paperSteps: 1, paperSeeds: 10 });
+    expect(bad.notices).toHaveLength(3);
+  });
   test('an empty hash gives the defaults silently', () => {
     const d = decodeState('', defaults);
     expect(d.config).toEqual(base());

@@ -1,0 +1,50 @@
+/**
+ * The paper table's run sequence, host-independent: the eight methods with equal budgets (the
+ * same steps, data order and seeds), one run after another. `npm run paper-table` and the app's
+ * Paper table view both drive this, so a row means the same thing in both.
+ */
+export { type PaperPlan, PAPER_SEEDS_MAX, paperConfig } from './paper-plan';
+import { METHODS, type Method } from './config';
+import { type PaperPlan, paperConfig } from './paper-plan';
+import { type Host, runDistill } from './run';
+import type { MethodRuns } from './table';
+import type { FinalRecord } from './trainer';
+
+export interface PaperHooks {
+  /** Every step of the run of `method` with seed index `k`. */
+  onStep?(method: Method, k: number, step: number, of: number): void;
+  /** A run finished. */
+  onRun?(method: Method, k: number, final: FinalRecord): void;
+  /** Checked before each run and after each step: true stops the table (it then throws PaperCancelled). */
+  cancelled?(): boolean;
+}
+
+export class PaperCancelled extends Error {
+  constructor() {
+    super('the paper table was stopped');
+    this.name = 'PaperCancelled';
+  }
+}
+
+/** Runs the table row by row (each method over every seed); returns each method's final records. */
+export async function runPaperTable(plan: PaperPlan, host: Host, hooks: PaperHooks = {}): Promise<MethodRuns[]> {
+  const all: MethodRuns[] = [];
+  for (const method of METHODS) {
+    const runs: FinalRecord[] = [];
+    for (let k = 0; k < plan.seeds; k++) {
+      const cfg = paperConfig(plan, method, k);
+      if (hooks.cancelled?.()) throw new PaperCancelled();
+      // Throwing from the step hook ends the run at once; runDistill frees its models on the way out.
+      const r = await runDistill(cfg, host, {
+        onStep: (rec) => {
+          if (hooks.cancelled?.()) throw new PaperCancelled();
+          hooks.onStep?.(method, k, rec.step + 1, cfg.steps);
+        },
+      });
+      runs.push(r.final);
+      hooks.onRun?.(method, k, r.final);
+    }
+    all.push({ method, runs });
+  }
+  return all;
+}
