@@ -11,7 +11,7 @@ import type { PaperEvent } from './paper-job';
 
 export type { PaperEvent, SessionEvent };
 /** Everything the worker tells the page without being asked. */
-export type EngineEvent = SessionEvent | PaperEvent;
+export type EngineEvent = SessionEvent | PaperEvent | { kind: 'deviceLost'; message: string };
 
 export const PROTOCOL_VERSION = 1;
 
@@ -32,7 +32,9 @@ export type EngineRequest =
   /** Starts the paper table (the eight methods over seeds) in the background; ends any run. */
   | { type: 'paperTable'; plan: PaperPlan }
   /** Stops the paper table after the step under way. */
-  | { type: 'paperStop' };
+  | { type: 'paperStop' }
+  /** Destroys the WebGPU device as a driver reset would, to show (and test) the recovery. */
+  | { type: 'loseDevice' };
 
 export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
   ? BackendInfo

@@ -22,13 +22,25 @@ async function idle(): Promise<void> {
   session = null;
 }
 
-/** A lost WebGPU device (driver reset, GPU removed) is reported; the user can pick another backend. */
+/** Set when the user asked to simulate a loss: then a 'destroyed' device counts as lost. */
+let simulatedLoss = false;
+
+function gpuDevice(): GPUDevice | null {
+  return tf.getBackend() === 'webgpu' ? ((tf.backend() as unknown as { device?: GPUDevice }).device ?? null) : null;
+}
+
+/**
+ * A lost WebGPU device (driver reset, GPU removed) stops the run and is reported; the page keeps
+ * the settings and the metrics so far, and restarts the engine in a fresh worker (a fresh device).
+ */
 function watchDevice(): void {
-  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-  if (tf.getBackend() !== 'webgpu' || !device) return;
+  const device = gpuDevice();
+  if (!device) return;
   void device.lost.then((info) => {
-    if (info.reason === 'destroyed') return; // we disposed it ourselves
-    emit({ kind: 'status', status: 'failed', step: session?.step ?? 0, message: `The GPU device was lost (${info.message || info.reason}). Choose another backend in the Engine panel to go on; the link keeps your settings.` });
+    if (info.reason === 'destroyed' && !simulatedLoss) return; // we disposed it ourselves
+    const message = `The GPU device was lost (${info.message || info.reason}).`;
+    if (session) emit({ kind: 'status', status: 'failed', step: session.step, message: `${message} The run stopped at step ${session.step}.` });
+    emit({ kind: 'deviceLost', message });
   });
 }
 
@@ -72,6 +84,14 @@ async function handle(req: EngineRequest): Promise<unknown> {
       await idle();
       paper = new PaperJob(req.plan, host, emit);
       return null;
+    case 'loseDevice': {
+      const device = gpuDevice();
+      if (!device) throw new Error('there is no WebGPU device to lose: the backend is not webgpu');
+      if (session) await session.pause();
+      simulatedLoss = true;
+      device.destroy();
+      return null;
+    }
     case 'paperStop':
       if (paper) await paper.stop();
       paper = null;

@@ -27,6 +27,12 @@ function onEvent(e: EngineEvent): void {
   const set = useApp.getState().set;
   const paper = useApp.getState().paper;
   switch (e.kind) {
+    case 'deviceLost': {
+      const engine = useApp.getState().engine;
+      set({ engine: { kind: 'lost', message: e.message, info: engine.kind === 'ready' ? engine.info : null }, restored: metrics.steps.length > 0 });
+      saveLastRun();
+      break;
+    }
     case 'paperStep':
       set({ paper: { ...paper, current: { method: e.method, seed: e.seed, step: e.step, of: e.of } }, progress: null });
       break;
@@ -87,6 +93,8 @@ export function pushUrl(): void {
 
 export async function startEngine(): Promise<void> {
   const set = useApp.getState().set;
+  // After a lost device the worker's GPU context is dead: start a fresh worker.
+  if (useApp.getState().engine.kind === 'lost') client.dispose();
   set({ engine: { kind: 'starting' }, status: 'idle', runInfo: null, startCheck: null });
   try {
     const info = await client.request({ type: 'init', backend: useApp.getState().backend ?? undefined });

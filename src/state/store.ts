@@ -34,7 +34,7 @@ export interface AppState {
   paper: PaperState;
   /** What the link had that was ignored or changed. */
   notices: string[];
-  engine: { kind: 'starting' } | { kind: 'ready'; info: BackendInfo } | { kind: 'error'; message: string };
+  engine: { kind: 'starting' } | { kind: 'ready'; info: BackendInfo } | { kind: 'error'; message: string } | { kind: 'lost'; message: string; info: BackendInfo | null };
   /** The quick gradient self-check run at start on a GPU backend: null until it has run. */
   startCheck: { ok: boolean; maxGradRelErr: number; backend: string } | null;
   status: RunStatus | 'idle';

@@ -43,6 +43,15 @@ function EnginePanel() {
           </p>
         )}
         {engine.kind === 'ready' && <BackendBadge info={engine.info} />}
+        {engine.kind === 'lost' && (
+          <div className="notice error" role="alert" data-testid="device-lost">
+            {engine.message} Your settings and the metrics so far are kept.{' '}
+            <button type="button" data-testid="engine-restart" onClick={() => void startEngine()}>
+              Restart the engine
+            </button>{' '}
+            or choose another backend below.
+          </div>
+        )}
         <label className="field">
           Backend{' '}
           <select value={backend ?? ''} onChange={(e) => choose(e.target.value as BackendName | '')} data-testid="backend-select">
@@ -56,6 +65,14 @@ function EnginePanel() {
         </label>
       </section>
       <SelfCheck disabled={engine.kind !== 'ready'} state={check} onRun={runCheck} />
+      {engine.kind === 'ready' && engine.info.name === 'webgpu' && (
+        <p className="muted">
+          <button type="button" className="secondary" data-testid="lose-device" onClick={() => void client.request({ type: 'loseDevice' }).catch(() => undefined)}>
+            Simulate losing the GPU
+          </button>{' '}
+          destroys the WebGPU device as a driver reset would, to see how the playground recovers.
+        </p>
+      )}
     </>
   );
 }

@@ -8,6 +8,7 @@ import { client, pause, play, pushUrl, reset, step } from '../state/engine';
 import { download, loadRunFile, snapshot } from '../state/persist';
 import { checkUserText, splitUserText } from '../data/userText';
 import { useApp } from '../state/store';
+import { ClassroomLink } from './ClassroomLink';
 
 export function Controls() {
   const config = useApp((s) => s.config);
@@ -143,6 +144,7 @@ export function Controls() {
         {progress && ` · ${progress.what}: ${progress.step}/${progress.of}`}
       </span>
       {shared && <span className="muted">{shared}</span>}
+      <ClassroomLink />
       <p className="muted method-summary">{METHOD_SPECS[config.method].summary}. {PRESETS[config.preset]?.description}.</p>
       {fileError && (
         <p className="notice error" role="alert" data-testid="file-error">
