@@ -1,6 +1,6 @@
 /**
  * One distillation run inside the engine worker, driven step by step: run, pause, single step,
- * reset. Metrics leave as plain records, batched a few times a second; tensors never leave.
+ * reset. Metrics leave as typed arrays, batched a few times a second; tensors never leave.
  */
 import type { DistillConfig } from '../distill/config';
 import { type Host, prepareTrainer } from '../distill/run';
@@ -8,6 +8,7 @@ import { disposeModel } from '../distill/models';
 import type { EvalRecord, FinalRecord, StepRecord, Trainer } from '../distill/trainer';
 import { encodeSafetensors, saveCheckpoint } from '../model/checkpoint';
 import type { Transformer } from '../model/transformer';
+import { type StepBatch, packSteps } from './step-batch';
 
 export interface RunInfo {
   config: DistillConfig;
@@ -29,7 +30,8 @@ export type RunStatus = 'preparing' | 'ready' | 'running' | 'paused' | 'done' | 
 export type SessionEvent =
   | { kind: 'progress'; what: string; step: number; of: number }
   | { kind: 'prepared'; info: RunInfo }
-  | { kind: 'steps'; records: StepRecord[] }
+  /** Step records packed into typed arrays (engine/step-batch.ts). */
+  | { kind: 'steps'; batch: StepBatch }
   | { kind: 'eval'; record: EvalRecord }
   | { kind: 'final'; record: FinalRecord }
   | { kind: 'status'; status: RunStatus; step: number; message?: string };
@@ -83,7 +85,7 @@ export class RunSession {
   private flush(force = false): void {
     const now = performance.now();
     if (this.buffer.length && (force || now - this.lastFlush >= FLUSH_MS)) {
-      this.emit({ kind: 'steps', records: this.buffer });
+      this.emit({ kind: 'steps', batch: packSteps(this.buffer) });
       this.buffer = [];
       this.lastFlush = now;
     }

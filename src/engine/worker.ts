@@ -4,12 +4,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend';
 import { browserHost, userText } from './browser-host';
 import { PaperJob } from './paper-job';
+import { transferables } from './step-batch';
 import { PROTOCOL_VERSION, type EngineEvent, type EngineRequest, type RequestEnvelope, type ResponseEnvelope } from './protocol';
 import { distillParity, gradientParity } from './selfcheck';
 import { RunSession } from './session';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const emit = (event: EngineEvent) => scope.postMessage({ v: PROTOCOL_VERSION, event } satisfies ResponseEnvelope);
+// Step batches' typed arrays are transferred, not copied.
+const emit = (event: EngineEvent) => scope.postMessage({ v: PROTOCOL_VERSION, event } satisfies ResponseEnvelope, event.kind === 'steps' ? transferables(event.batch) : []);
 const host = browserHost(new URL(import.meta.env.BASE_URL, scope.location.origin).href, (what, step, of) => emit({ kind: 'progress', what, step, of }));
 let session: RunSession | null = null;
 let paper: PaperJob | null = null;

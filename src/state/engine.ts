@@ -5,6 +5,7 @@
  */
 import { defaultsFor } from '../distill/resolve';
 import { EngineClient } from '../engine/client';
+import { unpackSteps } from '../engine/step-batch';
 import type { EngineEvent } from '../engine/protocol';
 import { paperConfig } from '../distill/paper-plan';
 import { clearMetrics, metrics } from './metrics';
@@ -51,11 +52,13 @@ function onEvent(e: EngineEvent): void {
     case 'prepared':
       set({ runInfo: e.info, progress: null });
       break;
-    case 'steps':
-      metrics.steps.push(...e.records);
-      set({ step: e.records.at(-1)!.step + 1 });
+    case 'steps': {
+      const records = unpackSteps(e.batch);
+      metrics.steps.push(...records);
+      set({ step: records.at(-1)!.step + 1 });
       scheduleBump();
       break;
+    }
     case 'eval':
       metrics.evals.push(e.record);
       scheduleBump();

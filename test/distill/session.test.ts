@@ -2,7 +2,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { RunSession, type SessionEvent } from '../../src/engine/session';
-import { microConfig, microHost } from './fixtures';
+import { packSteps, unpackSteps } from '../../src/engine/step-batch';
+import { runDistill } from '../../src/distill/run';
+import { MICRO, microConfig, microHost } from './fixtures';
+
+test('step records survive the typed-array packing exactly (nulls, booleans, optional memory fields, extras)', async () => {
+  for (const method of ['sti-lora', 'ft'] as const) {
+    const r = await runDistill(microConfig({ method, steps: 4, heatmapEvery: 2, rankEvery: 3 }), microHost, {}, MICRO);
+    const recs = r.steps.map((x, i) => (i === 1 ? { ...x, memory: { ...x.memory, gpuBytesInUse: 123, gpuBytesPooled: 456 } } : x));
+    const batch = packSteps(recs);
+    expect(batch.scalars).toBeInstanceOf(Float64Array);
+    expect(batch.extras.length).toBeLessThan(recs.length);
+    expect(unpackSteps(batch)).toEqual(recs);
+  }
+});
 
 test('prepare → step → play → pause → play to the end, with batched records, evaluations and a final record', async () => {
   const before = tf.memory().numTensors;
@@ -30,7 +43,7 @@ test('prepare → step → play → pause → play to the end, with batched reco
     s.play();
     await s.pause();
   }
-  const records = events.flatMap((e) => (e.kind === 'steps' ? e.records : []));
+  const records = events.flatMap((e) => (e.kind === 'steps' ? unpackSteps(e.batch) : []));
   expect(records.map((r) => r.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   expect(events.filter((e) => e.kind === 'eval').map((e) => (e as Extract<SessionEvent, { kind: 'eval' }>).record.step)).toEqual([0, 4, 8]);
   expect(events.some((e) => e.kind === 'final')).toBe(true);
