@@ -1,4 +1,4 @@
-/** A run survives a reload, downloads as JSON + safetensors (+ adapter), and its JSON loads back; a wrong file is refused. */
+/** A run survives a reload, downloads as JSON + safetensors (+ adapter), loads back (with its weights: live again); a wrong file is refused. */
 import { readFileSync } from 'node:fs';
 import { expect, test } from './fixtures';
 
@@ -42,8 +42,26 @@ test('reload, download, load back', async ({ page, context }) => {
   await expect(other.getByTestId('method-select')).toHaveValue('kd-lora');
   expect(await losses(other)).toEqual(ran);
 
+  // With its weights, the run is live again: their evaluation matches the original's, and it can go on.
+  const quality = async (p: import('@playwright/test').Page) => (await p.getByTestId('training-stats').innerText()).replace(/^.*(ROUGE-L .*)$/s, '$1');
+  const third = await context.newPage();
+  await third.goto('/#v=1&p=tiny&m=ft&s=9&be=cpu');
+  await expect(third.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
+  await third.getByTestId('load-run').setInputFiles([json.path, model.path].map((p, i) => ({ name: i ? 'run.safetensors' : 'run.json', mimeType: 'application/octet-stream', buffer: readFileSync(p) })));
+  await expect(third.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(third.getByTestId('run-status')).toHaveAttribute('data-step', '3');
+  await expect(third.getByTestId('run-status')).not.toContainText('saved run');
+  await expect.poll(() => quality(third)).toBe(await quality(page));
+  expect(await losses(third)).toEqual(ran);
+  // Weights of another run are refused with a message, and the metrics stay.
+  await third.goto('/#v=1&p=tiny&m=kd-lora&s=3&ee=0&be=cpu&lr=0.02');
+  await third.getByTestId('load-run').setInputFiles([json.path, model.path].map((p, i) => ({ name: i ? 'run.safetensors' : 'run.json', mimeType: 'application/octet-stream', buffer: i ? readFileSync(p) : Buffer.from(readFileSync(json.path, 'utf8').replace(/lr=[^&"]*/, 'lr=0.02').replace(/"lr": [^,]*/, '"lr": 0.02')) })));
+  await expect(third.getByTestId('file-error')).toContainText('saved by a run with other settings (lr)');
+  expect(await losses(third)).toEqual(ran);
+
   // A wrong file is refused and changes nothing.
   await other.getByTestId('load-run').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
   await expect(other.getByTestId('file-error')).toContainText('not a KD Playground run file');
   await expect(other.getByTestId('method-select')).toHaveValue('kd-lora');
+  expect(await losses(other)).toEqual(ran);
 });

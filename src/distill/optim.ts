@@ -45,6 +45,14 @@ export class AdamW {
     readonly o: AdamWOptions,
   ) {}
 
+  /** Forgets the moments (as at step 0). */
+  reset(): void {
+    tf.dispose([...Object.values(this.m), ...Object.values(this.v)]);
+    this.m = {};
+    this.v = {};
+    this.t = 0;
+  }
+
   /** Bytes held by the optimiser state. */
   stateBytes(): number {
     return [...Object.values(this.m), ...Object.values(this.v)].reduce((a, t) => a + t.size * 4, 0);

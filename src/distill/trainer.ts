@@ -197,6 +197,33 @@ export class Trainer {
     return Float32Array.from(out);
   }
 
+  /**
+   * Replaces the trained weights (and adapters) with a saved model of the same architecture, which
+   * this takes over, and goes on from `step`: the learning rate and τ continue from there; the
+   * optimiser's moments and the data order start again (a download keeps neither).
+   */
+  loadWeights(saved: Transformer, step: number): void {
+    const arch = (m: Transformer) => JSON.stringify({ model: m.config, lora: m.lora?.config ?? null });
+    const problem =
+      arch(saved) !== arch(this.model)
+        ? `their architecture ${arch(saved)} is not this run's ${arch(this.model)}`
+        : !Number.isInteger(step) || step < 0 || step > this.cfg.steps
+          ? `their step ${step} is outside this run's 0…${this.cfg.steps}`
+          : null;
+    if (problem) {
+      disposeModel(saved);
+      throw new Error(`these weights cannot continue this run: ${problem}`);
+    }
+    tf.dispose(Object.values(this.model.weights));
+    this.model.weights = saved.weights;
+    if (this.model.lora && saved.lora) {
+      tf.dispose(Object.values(this.model.lora.tensors));
+      this.model.lora.tensors = saved.lora.tensors;
+    }
+    this.optimizer.reset();
+    this.step = step;
+  }
+
   tauAt(step: number): number | null {
     return this.schedule ? tauAt(this.schedule, step) : null;
   }

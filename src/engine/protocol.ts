@@ -27,6 +27,8 @@ export type EngineRequest =
   | { type: 'reset' }
   /** The trained model as safetensors, and its LoRA adapter alone when it has one. */
   | { type: 'export' }
+  /** Continues the prepared run from weights it downloaded before; replies with their step. */
+  | { type: 'loadWeights'; bytes: Uint8Array; name: string }
   /** A user's text (checked and normalised on the main thread) for the your-text preset. */
   | { type: 'userText'; name: string; train: string; test: string }
   /** Starts the paper table (the eight methods over seeds) in the background; ends any run. */
@@ -42,7 +44,9 @@ export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
     ? SelfCheckReport
     : R extends { type: 'export' }
       ? ExportedWeights
-      : null;
+      : R extends { type: 'loadWeights' }
+        ? number
+        : null;
 
 export interface ExportedWeights {
   model: Uint8Array;

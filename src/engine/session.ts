@@ -2,11 +2,11 @@
  * One distillation run inside the engine worker, driven step by step: run, pause, single step,
  * reset. Metrics leave as typed arrays, batched a few times a second; tensors never leave.
  */
-import type { DistillConfig } from '../distill/config';
+import { type DistillConfig, KNOBS } from '../distill/config';
 import { type Host, prepareTrainer } from '../distill/run';
 import { disposeModel } from '../distill/models';
 import type { EvalRecord, FinalRecord, StepRecord, Trainer } from '../distill/trainer';
-import { encodeSafetensors, saveCheckpoint } from '../model/checkpoint';
+import { encodeSafetensors, readCheckpoint, saveCheckpoint } from '../model/checkpoint';
 import type { Transformer } from '../model/transformer';
 import { type StepBatch, packSteps } from './step-batch';
 
@@ -150,6 +150,36 @@ export class RunSession {
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  /**
+   * Continues this run from downloaded weights (a file exportWeights made): they must come from a
+   * run of the same config. Emits their evaluation; returns the step they were saved at.
+   */
+  async loadWeights(bytes: Uint8Array, name: string): Promise<number> {
+    if (this.playing) throw new Error('pause the run before loading weights');
+    let saved: ReturnType<typeof readCheckpoint>;
+    try {
+      saved = readCheckpoint(bytes);
+    } catch (e) {
+      throw new Error(`${name} is not a model checkpoint: ${(e as Error).message}`);
+    }
+    let run: { config?: Partial<DistillConfig>; step?: number } = {};
+    try {
+      run = JSON.parse(saved.metadata.run ?? '{}');
+    } catch {
+      // handled below
+    }
+    const differs = KNOBS.filter((k) => JSON.stringify(run.config?.[k.key]) !== JSON.stringify(this.trainer.cfg[k.key])).map((k) => k.key);
+    if (!run.config || typeof run.step !== 'number' || differs.length) {
+      disposeModel(saved.model);
+      throw new Error(run.config ? `${name} was saved by a run with other settings (${differs.slice(0, 4).join(', ')}${differs.length > 4 ? ', …' : ''}); load its .json with it` : `${name} was not saved by KD Playground (no run in its metadata)`);
+    }
+    this.trainer.loadWeights(saved.model, run.step);
+    const ev = await this.trainer.evaluate();
+    this.emit({ kind: 'eval', record: ev });
+    this.emit({ kind: 'status', status: this.step >= this.trainer.cfg.steps ? 'done' : 'paused', step: this.step });
+    return this.step;
   }
 
   /** The trained model (base weights and adapters) and, for LoRA methods, the adapter alone. */

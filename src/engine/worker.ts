@@ -100,6 +100,8 @@ async function handle(req: EngineRequest): Promise<unknown> {
       return null;
     case 'export':
       return current().exportWeights();
+    case 'loadWeights':
+      return current().loadWeights(req.bytes, req.name);
     case 'userText':
       Object.assign(userText, { name: req.name, train: req.train, test: req.test });
       return null;

@@ -9,7 +9,7 @@ import { unpackSteps } from '../engine/step-batch';
 import type { EngineEvent } from '../engine/protocol';
 import { paperConfig } from '../distill/paper-plan';
 import { clearMetrics, metrics } from './metrics';
-import { saveLastRun } from './persist';
+import { parseRunFile, saveLastRun, showRun } from './persist';
 import { useApp } from './store';
 import { type UrlState, decodeState, encodeState } from './url';
 
@@ -169,3 +169,44 @@ export async function runPaper(): Promise<void> {
 }
 
 export const stopPaper = () => guarded(() => client.request({ type: 'paperStop' }));
+
+/**
+ * Loads a downloaded run. Its .json shows the run's metrics and restores its config; given its
+ * .safetensors as well, the run is live again from those weights — Run or Step continues it.
+ * A wrong file gets a clear message (thrown) and the page keeps what it showed.
+ */
+export async function loadRun(files: File[]): Promise<void> {
+  // By content, not name: a run's JSON starts with '{'; a safetensors file with its header's length.
+  const isJson = async (f: File) => /^\s*\{/.test(new TextDecoder().decode(await f.slice(0, 16).arrayBuffer()));
+  const kinds = await Promise.all(files.map(isJson));
+  const json = files.find((_, i) => kinds[i]);
+  const weights = files.find((f, i) => !kinds[i] && !f.name.toLowerCase().endsWith('.lora.safetensors'));
+  if (!json) throw new Error("Choose the run's .json file (and, to go on training it, its .safetensors with it).");
+  const run = parseRunFile(await json.text(), json.name); // a wrong file stops here, changing nothing
+  await reset();
+  showRun(run);
+  pushUrl();
+  if (!weights) return;
+  const saved = { steps: metrics.steps, evals: metrics.evals, final: metrics.final };
+  const showSaved = () => {
+    Object.assign(metrics, saved);
+    useApp.getState().set({ restored: true, status: 'idle', step: saved.steps.length ? saved.steps.at(-1)!.step + 1 : 0 });
+    useApp.getState().bumpMetrics();
+  };
+  await prepare();
+  if (useApp.getState().status === 'failed') return showSaved();
+  let step: number;
+  try {
+    step = await client.request({ type: 'loadWeights', bytes: new Uint8Array(await weights.arrayBuffer()), name: weights.name });
+  } catch (e) {
+    showSaved();
+    throw e;
+  }
+  const live = metrics.evals.at(-1)!; // the loaded weights' evaluation
+  metrics.steps = saved.steps.filter((r) => r.step < step);
+  metrics.evals = [...saved.evals.filter((e) => e.step < step), live];
+  metrics.final = step >= useApp.getState().config.steps ? saved.final : null;
+  useApp.getState().set({ restored: false, step });
+  useApp.getState().bumpMetrics();
+  saveLastRun();
+}

@@ -69,8 +69,8 @@ export function restoreLastRun(): boolean {
   }
 }
 
-/** Reads a downloaded run's JSON; a wrong file gets a clear message and changes nothing. */
-export function loadRunFile(text: string, name: string): void {
+/** Reads a downloaded run's JSON; a wrong file gets a clear message (thrown). */
+export function parseRunFile(text: string, name: string): SavedRun {
   let run: SavedRun;
   try {
     run = JSON.parse(text) as SavedRun;
@@ -80,6 +80,11 @@ export function loadRunFile(text: string, name: string): void {
   if (!run || run.format !== RUN_FORMAT || !Array.isArray(run.steps) || !Array.isArray(run.evals) || typeof run.hash !== 'string') {
     throw new Error(`${name} is not a KD Playground run file (expected format ${RUN_FORMAT}).`);
   }
+  return run;
+}
+
+/** Shows a parsed run: its config (from its link) and its metrics. */
+export function showRun(run: SavedRun): void {
   const d = decodeState(run.hash, defaultsFor);
   useApp.getState().set({ config: d.config, backend: d.backend, hide: d.hide, notices: d.notices });
   restore(run);

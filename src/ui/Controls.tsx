@@ -4,8 +4,8 @@ import { METHODS, type Method } from '../distill/config';
 import { METHOD_SPECS } from '../distill/methods';
 import { defaultsFor } from '../distill/resolve';
 import { PRESETS, PRESET_NAMES } from '../data/presets';
-import { client, pause, play, pushUrl, reset, step } from '../state/engine';
-import { download, loadRunFile, snapshot } from '../state/persist';
+import { client, loadRun, pause, play, pushUrl, reset, step } from '../state/engine';
+import { download, snapshot } from '../state/persist';
 import { checkUserText, splitUserText } from '../data/userText';
 import { useApp } from '../state/store';
 import { ClassroomLink } from './ClassroomLink';
@@ -49,12 +49,10 @@ export function Controls() {
       setFileError((e as Error).message);
     }
   };
-  const loadRun = async (file: File | undefined) => {
-    if (!file) return;
+  const loadRunFiles = async (files: FileList | null) => {
+    if (!files?.length) return;
     try {
-      await reset();
-      loadRunFile(await file.text(), file.name);
-      pushUrl();
+      await loadRun([...files]);
       setFileError(null);
     } catch (e) {
       setFileError((e as Error).message);
@@ -135,9 +133,9 @@ export function Controls() {
         <input type="file" accept=".txt,text/plain" data-testid="user-text" onChange={(e) => void useText(e.target.files?.[0])} />
       </label>
       {textName && <span className="muted" data-testid="user-text-name">{textName}</span>}
-      <label className="file-button">
+      <label className="file-button" title="Choose a downloaded run's .json to see it again; choose its .safetensors with it to go on training it">
         Load run…
-        <input type="file" accept=".json,application/json" data-testid="load-run" onChange={(e) => void loadRun(e.target.files?.[0])} />
+        <input type="file" multiple accept=".json,.safetensors,application/json" data-testid="load-run" onChange={(e) => void loadRunFiles(e.target.files)} />
       </label>
       <span className="status" data-testid="run-status" data-status={status} data-step={stepNo}>
         {restored ? 'showing a saved run (Run starts a new one)' : status === 'idle' ? 'ready to run' : status} · step {stepNo} of {config.steps}

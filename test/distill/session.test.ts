@@ -66,3 +66,31 @@ test('a failing step reports the failure and the session survives', async () => 
   old.dispose();
   await s.dispose();
 });
+
+test('downloaded weights continue a run: same evaluation, same step; another config or a wrong file is refused', async () => {
+  const cfg = microConfig({ method: 'kd-lora', steps: 6, heatmapEvery: 0, rankEvery: 0 });
+  const events: SessionEvent[] = [];
+  const a = await RunSession.prepare(cfg, microHost, (e) => events.push(e));
+  for (let i = 0; i < 3; i++) await a.stepOnce();
+  const { model } = await a.exportWeights();
+  const evalA = await a.trainer.evaluate();
+  await a.dispose();
+
+  const before = tf.memory().numTensors;
+  const got: SessionEvent[] = [];
+  const b = await RunSession.prepare(cfg, microHost, (e) => got.push(e));
+  expect(await b.loadWeights(model, 'run.safetensors')).toBe(3);
+  const evals = got.filter((e) => e.kind === 'eval').map((e) => (e as { record: unknown }).record);
+  expect(evals.at(-1)).toEqual(evalA);
+  expect(got.at(-1)).toMatchObject({ kind: 'status', status: 'paused', step: 3 });
+  await b.stepOnce();
+  expect(b.step).toBe(4);
+  await b.dispose();
+
+  const c = await RunSession.prepare({ ...cfg, lr: cfg.lr * 2 }, microHost, () => {});
+  await expect(c.loadWeights(model, 'run.safetensors')).rejects.toThrow(/saved by a run with other settings \(lr\)/);
+  await expect(c.loadWeights(new Uint8Array([1, 2, 3]), 'notes.safetensors')).rejects.toThrow(/notes.safetensors is not a model checkpoint/);
+  expect(c.step).toBe(0);
+  await c.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+});
