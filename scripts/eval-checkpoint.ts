@@ -1,9 +1,10 @@
 /**
  * npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm]
  *
- * Loads a shipped base checkpoint, checks its sha256 against NAME.json, measures its validation
- * loss on the same fixed held-out windows its recipe used, and compares it with the recorded
- * figure (exit 1 when they differ by more than 1%).
+ * Loads a shipped checkpoint and checks its sha256 against NAME.json. A pretrained base: measures
+ * its validation loss on the same fixed held-out windows its recipe used. A preset's model (made by
+ * npm run finetune): measures perplexity and exact match on the preset's test set, as finetune did.
+ * Compares with the recorded figure; exit 1 when they differ by more than 1%.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,13 @@ import type { DataManifest } from '../src/data/corpus';
 import { heldOutLoss } from '../src/distill/lm';
 import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { readCheckpoint } from '../src/model/checkpoint';
+import type { Transformer } from '../src/model/transformer';
+import { getPreset } from '../src/data/presets';
+import { taskSource } from '../src/data/source';
+import { disposeModel } from '../src/distill/models';
+import { resolveConfig } from '../src/distill/resolve';
+import { Trainer } from '../src/distill/trainer';
+import { nodeHost } from './lib/host';
 
 async function main(): Promise<void> {
   const base = process.argv[2];
@@ -26,6 +34,7 @@ async function main(): Promise<void> {
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== info.results.sha256) throw new Error(`sha256 ${sha} differs from the recorded ${info.results.sha256}`);
   const { model, tokenizer } = readCheckpoint(bytes);
+  if (info.recipe.preset) return presetModel(stem, info, model, backend);
   const manifest = JSON.parse(readFileSync(join('public/data', 'manifest.json'), 'utf8')) as DataManifest;
   if (tokenizer?.alphabet !== manifest.alphabet) throw new Error('the checkpoint\'s alphabet differs from the prepared data\'s');
   const val = readFileSync(join('public/data', 'sotu-val.txt'), 'utf8');
@@ -33,6 +42,23 @@ async function main(): Promise<void> {
   const loss = await heldOutLoss(model, val, manifest.alphabet, info.recipe.window, 64, 11);
   const rel = Math.abs(loss - info.results.valLoss) / info.results.valLoss;
   console.log(`${stem}: sha256 ok; validation loss ${loss.toFixed(5)} nats/char (recorded ${Number(info.results.valLoss).toFixed(5)}, difference ${(100 * rel).toFixed(3)}%) on ${backend} in ${Date.now() - t0} ms`);
+  if (rel > 0.01) process.exit(1);
+}
+
+/** A preset's base or teacher: its test-set evaluation, as npm run finetune recorded it. */
+async function presetModel(stem: string, info: { recipe: { preset: string; what: string; seedData: number }; results: { perplexity: number; exactMatch: number } }, model: Transformer, backend: string): Promise<void> {
+  const preset = getPreset(info.recipe.preset);
+  const data = info.recipe.what === 'base' && preset.base.kind === 'recipe' ? taskSource(preset.base.recipe.task) : await nodeHost.data(preset);
+  const t0 = Date.now();
+  // The test set is drawn with the recipe's data seed, as finetune drew it.
+  const trainer = await Trainer.create(resolveConfig({ preset: preset.name, method: 'ft', steps: 1, seedData: info.recipe.seedData }), data, model, null);
+  disposeModel(model);
+  const ev = await trainer.evaluate();
+  trainer.dispose();
+  const rel = Math.abs(ev.perplexity - info.results.perplexity) / info.results.perplexity;
+  console.log(
+    `${stem}: sha256 ok; test perplexity ${ev.perplexity.toFixed(5)} (recorded ${Number(info.results.perplexity).toFixed(5)}, difference ${(100 * rel).toFixed(3)}%), exact match ${(100 * ev.exactMatch).toFixed(1)}% (recorded ${(100 * info.results.exactMatch).toFixed(1)}%) on ${backend} in ${Date.now() - t0} ms`,
+  );
   if (rel > 0.01) process.exit(1);
 }
 

@@ -22,7 +22,8 @@ const lines: string[] = [
   'alphabet and its recipe; `NAME.json` holds the same plus the results below, `NAME.loss.csv` the loss curve. This page',
   'is generated from those files by `npm run models-md`.',
   '',
-  'Check a pretrained base (sha256, then its validation loss on the held-out speeches against the recorded figure, within 1%):',
+  'Check a pretrained base (sha256, then its validation loss on the held-out speeches against the recorded figure, within 1%;',
+  'for a preset\'s model the same command measures its test-set perplexity and exact match):',
   '',
   '```sh',
   'npm run eval-checkpoint -- public/models/speech-4x128',
@@ -48,6 +49,7 @@ for (const m of infos) {
       ...r.byLength.map((b: { length: number; beyondTraining: boolean; exactMatch: number; rougeL: number }) => `  | ${b.length} | ${b.beyondTraining ? 'yes' : 'no'} | ${(100 * b.exactMatch).toFixed(1)}% | ${b.rougeL.toFixed(3)} |`),
       '',
       `- sha256 of \`${m.name}.safetensors\`: \`${r.sha256}\``,
+      `- Check (sha256, then the test perplexity against the figure above, within 1%): \`npm run eval-checkpoint -- public/models/${m.name} --backend ${m.recipe.backend}\``,
       '',
     );
     continue;
