@@ -1,19 +1,25 @@
 /**
  * npm run paper-table -- --preset P [--steps N] [--seeds K] [--backend cpu|wasm] --out DIR
+ * npm run paper-table -- --preset P ... [--methods ft,sti-lora] --check DIR/P.json
  *
  * Runs the eight methods with equal budgets (the same steps, data order and seeds) and writes
  * DIR/P.md and DIR/P.json — per method trainable parameters, peak step memory, ms/token, ROUGE-L,
  * perplexity and exact match (mean ± std over the seeds), each relative to ft and to lora, beside
  * the paper's ratios — and DIR/P-positions.csv / .svg, accuracy by output position beyond the
- * training lengths. Quality figures reproduce exactly on cpu; timings never do.
+ * training lengths. Quality figures reproduce exactly on the same backend; timings never do.
+ *
+ * With --check FILE it writes nothing: it re-runs the rows (all, or --methods) with the same
+ * budget and compares every run's ROUGE-L, perplexity and exact match with FILE's, printing the
+ * largest difference (exit 1 above --tolerance, default 0: identical).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { METHODS, type Method } from '../src/distill/config';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { PRESET_NAMES } from '../src/data/presets';
 import { type PaperPlan, PAPER_SEEDS_MAX, runPaperTable } from '../src/distill/paper';
 import { resolveConfig } from '../src/distill/resolve';
-import { positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/distill/table';
+import { type MethodRuns, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/distill/table';
 import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { flag } from './lib/cli';
 import { nodeHost } from './lib/host';
@@ -26,17 +32,22 @@ async function main(): Promise<void> {
   if (!Number.isInteger(seeds) || seeds < 1 || seeds > PAPER_SEEDS_MAX) throw new Error(`--seeds must be an integer in [1, ${PAPER_SEEDS_MAX}]`);
   const backend = flag('backend', 'cpu') as NodeBackend;
   if (!NODE_BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}`);
-  const out = flag('out');
+  const check = process.argv.includes('--check') ? flag('check') : null;
+  const out = check ? '' : flag('out');
+  const methods = process.argv.includes('--methods') ? (flag('methods').split(',') as Method[]) : undefined;
+  const bad = methods?.filter((m) => !METHODS.includes(m));
+  if (bad?.length) throw new Error(`--methods: ${bad.join(', ')} not among ${METHODS.join(', ')}`);
   await initNodeBackend(backend);
   const t0 = Date.now();
-  const plan: PaperPlan = { preset, ...(steps ? { steps } : {}), seeds };
+  const plan: PaperPlan = { preset, ...(steps ? { steps } : {}), seeds, ...(methods ? { methods } : {}) };
+  if (check) return checkAgainst(check, plan, backend, Number(flag('tolerance', '0')));
   const all = await runPaperTable(plan, nodeHost, {
     onRun: (method, k, final) => process.stderr.write(`${method} seed ${k + 1}/${seeds}: ROUGE-L ${final.rougeL.toFixed(4)}, perplexity ${final.perplexity.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`),
   });
   const wall = Math.round((Date.now() - t0) / 1000);
   const rows = tableRows(all);
   const cfg = resolveConfig({ preset, ...(steps ? { steps } : {}) });
-  const command = `npm run paper-table -- --preset ${preset}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds} --backend ${backend} --out ${out}`;
+  const command = `npm run paper-table -- --preset ${preset}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds}${methods ? ` --methods ${methods.join(',')}` : ''} --backend ${backend} --out ${out}`;
   const md = [
     `# Paper table: preset \`${preset}\``,
     '',
@@ -55,6 +66,26 @@ async function main(): Promise<void> {
   writeFileSync(join(out, `${preset}-positions.csv`), positionCsv(rows));
   writeFileSync(join(out, `${preset}-positions.svg`), positionSvg(rows, `${preset}: accuracy by output position beyond the training lengths`));
   console.log(md);
+}
+
+/** Re-runs the plan's rows and compares their quality figures with a committed result file. */
+async function checkAgainst(file: string, plan: PaperPlan, backend: string, tolerance: number): Promise<void> {
+  const ref = JSON.parse(readFileSync(file, 'utf8')) as { steps: number; seeds: number; backend: string; runs: MethodRuns[] };
+  const steps = resolveConfig({ preset: plan.preset, ...(plan.steps ? { steps: plan.steps } : {}) }).steps;
+  if (ref.steps !== steps || plan.seeds > ref.seeds) throw new Error(`${file} was made with ${ref.steps} steps and ${ref.seeds} seeds; pass the same --steps and at most --seeds ${ref.seeds}`);
+  let worst = 0;
+  const t0 = Date.now();
+  await runPaperTable(plan, nodeHost, {
+    onRun: (method, k, final) => {
+      const want = ref.runs.find((r) => r.method === method)?.runs[k];
+      if (!want) throw new Error(`${file} has no run of ${method} with seed ${k + 1}`);
+      const diffs = (['rougeL', 'perplexity', 'exactMatch'] as const).map((f) => Math.abs(final[f] - want[f]));
+      worst = Math.max(worst, ...diffs);
+      console.log(`${method} seed ${k + 1}: ROUGE-L ${final.rougeL.toFixed(6)} (recorded ${want.rougeL.toFixed(6)}), perplexity ${final.perplexity.toFixed(6)} (${want.perplexity.toFixed(6)}), exact match ${final.exactMatch.toFixed(4)} (${want.exactMatch.toFixed(4)}) — ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    },
+  });
+  console.log(`largest difference ${worst.toExponential(2)} on ${backend} against ${file} (made on ${ref.backend}); tolerance ${tolerance}`);
+  if (worst > tolerance) process.exit(1);
 }
 
 main().catch((e) => {

@@ -10,6 +10,8 @@ export interface PaperPlan {
   /** Steps of every run; absent: the preset's default. */
   steps?: number;
   seeds: number;
+  /** A subset of the rows, in table order (all eight when absent). */
+  methods?: Method[];
 }
 
 export const PAPER_SEEDS_MAX = 10;

@@ -29,7 +29,7 @@ export class PaperCancelled extends Error {
 /** Runs the table row by row (each method over every seed); returns each method's final records. */
 export async function runPaperTable(plan: PaperPlan, host: Host, hooks: PaperHooks = {}): Promise<MethodRuns[]> {
   const all: MethodRuns[] = [];
-  for (const method of METHODS) {
+  for (const method of METHODS.filter((m) => !plan.methods || plan.methods.includes(m))) {
     const runs: FinalRecord[] = [];
     for (let k = 0; k < plan.seeds; k++) {
       const cfg = paperConfig(plan, method, k);

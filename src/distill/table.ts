@@ -89,9 +89,13 @@ export function ratios(row: TableRow, ref: TableRow): Ratios {
   };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(0)}%`;
-const pm = (s: Stat, d: number) => (s.std > 0 ? `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}` : s.mean.toFixed(d));
+const fixed = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+/** A share as a percentage: 0.97 → "97%". */
+export const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '—');
+/** A relative change: −0.99 → "−99%". */
+export const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(0)}%` : '—');
+/** mean ± std (the mean alone for one seed). */
+export const pm = (s: Stat, d: number) => (s.std > 0 ? `${fixed(s.mean, d)} ± ${fixed(s.std, d)}` : fixed(s.mean, d));
 
 /** The table and the paper comparison as Markdown. */
 export function tableMarkdown(rows: TableRow[], memoryUnit: string): string {

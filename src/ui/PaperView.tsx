@@ -8,7 +8,7 @@ import { METHODS, type Method, parseKnob } from '../distill/config';
 import { METHOD_SPECS } from '../distill/methods';
 import { paperConfig } from '../distill/paper-plan';
 import { defaultsFor } from '../distill/resolve';
-import { PAPER, type TableRow, positionCsv, ratios, tableCsv, tableMarkdown, tableRows } from '../distill/table';
+import { PAPER, type TableRow, pct, pm, positionCsv, ratios, signed, tableCsv, tableMarkdown, tableRows } from '../distill/table';
 import { PRESETS, PRESET_NAMES } from '../data/presets';
 import { pushUrl, reset, runPaper, stopPaper } from '../state/engine';
 import { download } from '../state/persist';
@@ -16,11 +16,6 @@ import { useApp } from '../state/store';
 import { PAGE_KNOBS, type PageState } from '../state/url';
 import { Chart, color } from './Chart';
 import { Empty, Panel } from './Panel';
-
-const fmt = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '—');
-const pm = (s: { mean: number; std: number }, d: number) => (s.std > 0 ? `${fmt(s.mean, d)} ± ${fmt(s.std, d)}` : fmt(s.mean, d));
-const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '—');
-const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(0)}%` : '—');
 
 /** A page setting (steps per run, seeds) as a small input checked by its table entry. */
 function PageInput({ name, disabled }: { name: 'paperSteps' | 'paperSeeds'; disabled: boolean }) {

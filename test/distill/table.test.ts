@@ -1,7 +1,7 @@
 /** The paper table's arithmetic on hand-made records. */
 import { expect, test } from 'vitest';
 import type { Method } from '../../src/distill/config';
-import { PAPER, positionCsv, ratios, stat, tableMarkdown, tableRows } from '../../src/distill/table';
+import { PAPER, positionCsv, ratios, stat, tableCsv, tableMarkdown, tableRows } from '../../src/distill/table';
 import type { FinalRecord } from '../../src/distill/trainer';
 
 const rec = (o: Partial<FinalRecord>): FinalRecord =>
@@ -31,4 +31,11 @@ test('mean ± std, ratios against ft and lora, markdown and CSV', () => {
   expect(md).toContain('| quality vs full fine-tuning (ROUGE-L, perplexity) | 97% | 88% (ROUGE-L 95%, perplexity 80%) |');
   expect(PAPER.vsLora.params).toBe(-0.49);
   expect(positionCsv(rows).split('\n')[0]).toBe('position,ft,lora,sti-lora');
+  const csv = tableCsv(rows).trim().split('\n').map((l) => l.split(','));
+  const col = (name: string) => csv[0]!.indexOf(name);
+  expect(csv.map((r) => r[0])).toEqual(['method', 'ft', 'lora', 'sti-lora']);
+  expect(Number(csv[3]![col('rougeL')])).toBe(0.76);
+  expect(Number(csv[3]![col('qualityVsFt')])).toBeCloseTo(0.875, 5);
+  expect(Number(csv[3]![col('paramsVsLora')])).toBeCloseTo(-0.5, 5);
+  expect(Number(csv[3]![col('memoryVsFt')])).toBeCloseTo(-0.75, 5);
 });
