@@ -24,6 +24,7 @@ const LINKS: [string, string][] = [
   ['bad hide flag', 'v=1&hide=everything'],
   ['tauMin above tau0', 'v=1&tm=raw&t0=0.5&tmin=3'],
   ['duplicate keys', 'v=1&s=5&s=9'],
+  ['bad view and paper-table budget', 'v=1&view=%3Cscript%3E&pks=999&pts=-1'],
 ];
 
 for (const [what, hash] of LINKS) {
