@@ -1,4 +1,4 @@
-/** A person's own .txt file becomes the corpus of a run that trains; an empty and a binary file are refused. */
+/** A person's own .txt file becomes the corpus of a run that trains; an empty and a binary file are refused; preparing can be cancelled. */
 import { expect, test } from './fixtures';
 
 const TEXT = Array.from({ length: 60 }, (_, i) => `Line ${i}: the quick brown fox jumps over the lazy dog, and the whale swims on.`).join('\n');
@@ -27,4 +27,21 @@ test('a dropped-in text trains; empty and binary files are refused', async ({ pa
   console.log(`your-text ft on cpu: losses ${losses.map((x) => x.toFixed(4)).join(', ')}`);
   expect(losses).toHaveLength(2);
   expect(losses.every(Number.isFinite)).toBe(true);
+
+  // A KD method needs this text's teacher, trained here first: Cancel stops that at once, and the
+  // fresh engine still has the text.
+  await page.getByTestId('method-select').selectOption('kd');
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('run-status')).toContainText('training the teacher of your-text', { timeout: 60_000 });
+  await page.getByTestId('cancel').click();
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'idle');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
+  await expect(page.getByTestId('run-error')).toHaveCount(0);
+  await page.getByTestId('method-select').selectOption('ft');
+  for (const [knob, value] of [['steps', '1'], ['batchSize', '2'], ['evalEvery', '0']] as const) {
+    await page.getByTestId(`knob-${knob}`).fill(value);
+    await page.getByTestId(`knob-${knob}`).press('Enter');
+  }
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 170_000 });
 });

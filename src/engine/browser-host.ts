@@ -13,9 +13,12 @@ import { readCheckpoint } from '../model/checkpoint';
 
 export type Progress = (what: string, step: number, of: number) => void;
 
+/** The file, or null when the server does not have it. */
 async function fetchOk(url: string): Promise<Response | null> {
   const r = await fetch(url);
-  if (r.status === 404) return null;
+  // Static servers with a single-page fallback (vite preview, many hosts) answer a missing file
+  // with the app's index.html and status 200: no file we fetch is HTML.
+  if (r.status === 404 || (r.headers.get('content-type') ?? '').includes('text/html')) return null;
   if (!r.ok) throw new Error(`could not load ${url}: HTTP ${r.status}`);
   return r;
 }

@@ -101,6 +101,7 @@ export async function startEngine(): Promise<void> {
   set({ engine: { kind: 'starting' }, status: 'idle', runInfo: null, startCheck: null });
   try {
     const info = await client.request({ type: 'init', backend: useApp.getState().backend ?? undefined });
+    if (userText) await client.request({ type: 'userText', ...userText });
     set({ engine: { kind: 'ready', info } });
     if (info.name !== 'cpu') {
       // A quick check that this backend's gradients agree with the CPU's (design §6).
@@ -112,12 +113,38 @@ export async function startEngine(): Promise<void> {
   }
 }
 
+/** Bumped by cancel(): requests of an earlier worker then fail without it being an error. */
+let generation = 0;
+
 async function guarded(fn: () => Promise<unknown>): Promise<void> {
+  const g = generation;
   try {
     await fn();
   } catch (e) {
+    if (g !== generation) return; // cancelled on purpose
     useApp.getState().set({ error: (e as Error).message, status: 'failed' });
   }
+}
+
+/** The user's text, kept here too so that a fresh worker gets it again. */
+let userText: { name: string; train: string; test: string } | null = null;
+
+export async function sendUserText(t: { name: string; train: string; test: string }): Promise<void> {
+  await client.request({ type: 'userText', ...t });
+  userText = t;
+}
+
+/**
+ * Cancels whatever the engine is doing (preparing a run, training a teacher in the browser) by
+ * ending its worker — the only sure way to stop GPU work — and starts a fresh one.
+ */
+export async function cancel(): Promise<void> {
+  generation++;
+  client.dispose();
+  useApp.getState().set({ status: 'idle', runInfo: null, progress: null, error: null, step: 0 });
+  clearMetrics();
+  useApp.getState().bumpMetrics();
+  await startEngine();
 }
 
 /** Prepares the run of the current config (dropping the last run's metrics). */
@@ -130,19 +157,19 @@ export function prepare(): Promise<void> {
 
 const needsPrepare = () => !useApp.getState().runInfo || useApp.getState().restored;
 
-export async function play(): Promise<void> {
+/** Prepares the run when needed, then sends `request` — unless preparing failed or was cancelled. */
+async function preparedThen(request: { type: 'play' } | { type: 'step' }): Promise<void> {
+  const g = generation;
   if (needsPrepare()) await prepare();
-  if (useApp.getState().status === 'failed') return;
-  await guarded(() => client.request({ type: 'play' }));
+  if (g !== generation || useApp.getState().status === 'failed') return;
+  await guarded(() => client.request(request));
 }
+
+export const play = () => preparedThen({ type: 'play' });
 
 export const pause = () => guarded(() => client.request({ type: 'pause' }));
 
-export async function step(): Promise<void> {
-  if (needsPrepare()) await prepare();
-  if (useApp.getState().status === 'failed') return;
-  await guarded(() => client.request({ type: 'step' }));
-}
+export const step = () => preparedThen({ type: 'step' });
 
 export async function reset(): Promise<void> {
   await guarded(() => client.request({ type: 'reset' }));

@@ -4,7 +4,7 @@ import { METHODS, type Method } from '../distill/config';
 import { METHOD_SPECS } from '../distill/methods';
 import { defaultsFor } from '../distill/resolve';
 import { PRESETS, PRESET_NAMES } from '../data/presets';
-import { client, loadRun, pause, play, pushUrl, reset, step } from '../state/engine';
+import { cancel, client, loadRun, pause, play, pushUrl, reset, sendUserText, step } from '../state/engine';
 import { download, snapshot } from '../state/persist';
 import { checkUserText, splitUserText } from '../data/userText';
 import { useApp } from '../state/store';
@@ -41,7 +41,7 @@ export function Controls() {
       const window = PRESET.data.kind === 'corpus' ? PRESET.data.window : 128;
       const text = checkUserText(new Uint8Array(await file.arrayBuffer()), file.name, 10 * window);
       const { train, test } = splitUserText(text);
-      await client.request({ type: 'userText', name: file.name, train, test });
+      await sendUserText({ name: file.name, train, test });
       setTextName(`${file.name} (${text.length} characters)`);
       setFileError(null);
       choose('your-text', config.method);
@@ -119,9 +119,15 @@ export function Controls() {
       <button type="button" data-testid="step" onClick={() => void step()} disabled={!ready || busy || running || status === 'done'}>
         Step
       </button>
-      <button type="button" data-testid="reset" onClick={() => void reset()} disabled={busy}>
-        Reset
-      </button>
+      {busy ? (
+        <button type="button" data-testid="cancel" onClick={() => void cancel()} title="Stop preparing the run (ends the engine's worker and starts a fresh one)">
+          Cancel
+        </button>
+      ) : (
+        <button type="button" data-testid="reset" onClick={() => void reset()}>
+          Reset
+        </button>
+      )}
       <button type="button" data-testid="share" onClick={() => void share()}>
         Share
       </button>
