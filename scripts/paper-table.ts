@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { METHODS, type Method } from '../src/distill/config';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { PRESET_NAMES } from '../src/data/presets';
+import { PRESET_NAMES, getPreset } from '../src/data/presets';
 import { type PaperPlan, PAPER_SEEDS_MAX, runPaperTable } from '../src/distill/paper';
 import { resolveConfig } from '../src/distill/resolve';
 import { type MethodRuns, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/distill/table';
@@ -48,23 +48,28 @@ async function main(): Promise<void> {
   const rows = tableRows(all);
   const cfg = resolveConfig({ preset, ...(steps ? { steps } : {}) });
   const command = `npm run paper-table -- --preset ${preset}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds}${methods ? ` --methods ${methods.join(',')}` : ''} --backend ${backend} --out ${out}`;
+  const hasPositions = rows.some((r) => r.accuracyByPositionBeyond.length > 0);
   const md = [
     `# Paper table: preset \`${preset}\``,
     '',
     `Command: \`${command}\``,
     '',
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; tfjs backend \`${backend}\`; wall time ${wall} s. ${cfg.steps} steps per run, seeds (data, init, sampling) = (1 + k, 101 + k, 1001 + k) for k < ${seeds}; every other knob at the method's and preset's defaults. Quality figures reproduce exactly on \`cpu\`; timings (ms/token) do not. Peak memory is the logical peak of one training step (tf.profile), teacher and optimiser state included.`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; tfjs backend \`${backend}\`; wall time ${wall} s. ${cfg.steps} steps per run, seeds (data, init, sampling) = (1 + k, 101 + k, 1001 + k) for k < ${seeds}; every other knob at the method's and preset's defaults. Quality figures reproduce exactly on the same backend (check: the same command with \`--check ${out}/${preset}.json\` instead of \`--out\`, optionally \`--methods\` for a subset); timings (ms/token) do not. Peak memory is the logical peak of one training step (tf.profile), teacher and optimiser state included.`,
     '',
-    tableMarkdown(rows, 'MB'),
+    tableMarkdown(rows, 'MB', { exactMatch: getPreset(preset).data.kind === 'task' }),
     '',
-    `Accuracy by output position beyond the training lengths: [${preset}-positions.csv](${preset}-positions.csv), ![](${preset}-positions.svg)`,
+    hasPositions
+      ? `Accuracy by output position beyond the training lengths: [${preset}-positions.csv](${preset}-positions.csv), ![](${preset}-positions.svg)`
+      : 'This preset has no test lengths beyond its training lengths, so there is no accuracy-by-position chart.',
     '',
   ].join('\n');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, `${preset}.md`), md);
   writeFileSync(join(out, `${preset}.json`), JSON.stringify({ command, backend, wallSeconds: wall, seeds, steps: cfg.steps, rows, runs: all }, null, 1) + '\n');
-  writeFileSync(join(out, `${preset}-positions.csv`), positionCsv(rows));
-  writeFileSync(join(out, `${preset}-positions.svg`), positionSvg(rows, `${preset}: accuracy by output position beyond the training lengths`));
+  if (hasPositions) {
+    writeFileSync(join(out, `${preset}-positions.csv`), positionCsv(rows));
+    writeFileSync(join(out, `${preset}-positions.svg`), positionSvg(rows, `${preset}: accuracy by output position beyond the training lengths`));
+  }
   console.log(md);
 }
 

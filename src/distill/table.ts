@@ -97,8 +97,11 @@ export const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '�
 /** mean ± std (the mean alone for one seed). */
 export const pm = (s: Stat, d: number) => (s.std > 0 ? `${fixed(s.mean, d)} ± ${fixed(s.std, d)}` : fixed(s.mean, d));
 
-/** The table and the paper comparison as Markdown. */
-export function tableMarkdown(rows: TableRow[], memoryUnit: string): string {
+/**
+ * The table and the paper comparison as Markdown. Exact match is shown only where it is defined
+ * (tasks with one right answer; not text continuation).
+ */
+export function tableMarkdown(rows: TableRow[], memoryUnit: string, opts: { exactMatch: boolean } = { exactMatch: true }): string {
   const ft = rows.find((r) => r.method === 'ft');
   const lora = rows.find((r) => r.method === 'lora');
   const out: string[] = [
@@ -112,7 +115,7 @@ export function tableMarkdown(rows: TableRow[], memoryUnit: string): string {
       return `${pct(q.quality)}, ${signed(q.params)}, ${signed(q.memory)}, ${signed(q.inference)}`;
     };
     out.push(
-      `| \`${r.method}\` | ${Math.round(r.trainableParams.mean)} | ${pm({ mean: r.peakBytes.mean / 1048576, std: r.peakBytes.std / 1048576 }, 2)} | ${pm(r.msPerToken, 3)} | ${pm(r.rougeL, 3)} | ${pm(r.perplexity, 3)} | ${pm(r.exactMatch, 3)} | ${rel(ft)} | ${rel(lora)} |`,
+      `| \`${r.method}\` | ${Math.round(r.trainableParams.mean)} | ${pm({ mean: r.peakBytes.mean / 1048576, std: r.peakBytes.std / 1048576 }, 2)} | ${pm(r.msPerToken, 3)} | ${pm(r.rougeL, 3)} | ${pm(r.perplexity, 3)} | ${opts.exactMatch ? pm(r.exactMatch, 3) : '—'} | ${rel(ft)} | ${rel(lora)} |`,
     );
   }
   const sti = rows.find((r) => r.method === 'sti-lora');

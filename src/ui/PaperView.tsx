@@ -66,7 +66,7 @@ function exportMarkdown(rows: TableRow[], p: ReturnType<typeof useApp.getState>[
     '',
     `Run in KD Playground (${link}) on the \`${p.backend ?? '?'}\` backend: ${p.plan?.steps} steps per run, ${p.plan?.seeds} seed(s), seeds (data, init, sampling) = (1 + k, 101 + k, 1001 + k); every other knob at the method's and preset's defaults; wall time ${p.wallSeconds ?? '?'} s${p.status === 'done' ? '' : ` (${p.status}: ${rows.length} of ${METHODS.length} methods finished)`}. The same rows as \`npm run paper-table -- --preset ${p.plan?.preset} --steps ${p.plan?.steps} --seeds ${p.plan?.seeds}\`.`,
     '',
-    tableMarkdown(rows, p.backend === 'webgpu' ? 'GPU MB' : 'MB'),
+    tableMarkdown(rows, p.backend === 'webgpu' ? 'GPU MB' : 'MB', { exactMatch: PRESETS[p.plan?.preset ?? '']?.data.kind === 'task' }),
     '',
   ].join('\n');
 }
@@ -89,6 +89,8 @@ export function PaperView() {
   const lora = byMethod.get('lora');
   const sti = byMethod.get('sti-lora');
   const plannedSteps = paperConfig({ preset: config.preset, seeds: page.paperSeeds, ...(page.paperSteps ? { steps: page.paperSteps } : {}) }, 'ft', 0).steps;
+  // Exact match means something for tasks with one right answer, not for continuing text.
+  const emDefined = PRESETS[paper.plan?.preset ?? config.preset]?.data.kind === 'task';
   const positions = Math.max(0, ...rows.map((r) => r.accuracyByPositionBeyond.length));
   const stem = `paper-${paper.plan?.preset ?? config.preset}`;
   const choosePreset = (preset: string) => {
@@ -184,7 +186,7 @@ export function PaperView() {
                     <td>{pm(r.msPerToken, 2)}</td>
                     <td>{pm(r.rougeL, 3)}</td>
                     <td>{pm(r.perplexity, 3)}</td>
-                    <td>{pm(r.exactMatch, 3)}</td>
+                    <td>{emDefined ? pm(r.exactMatch, 3) : '—'}</td>
                     <td>{rel(r, ft)}</td>
                     <td>{rel(r, lora)}</td>
                   </>
