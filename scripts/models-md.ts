@@ -7,6 +7,7 @@
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getPreset } from '../src/data/presets';
 
 const dir = process.argv[2] ?? 'public/models';
 const infos = readdirSync(dir)
@@ -42,12 +43,16 @@ for (const m of infos) {
         : `- The \`ft\` model of preset \`${m.recipe.preset}\`: ${c.nLayer} layers × ${c.dModel}, fully fine-tuned from ${m.recipe.base}.`,
       `- Command: \`${m.recipe.command}\` (seed ${m.recipe.seedData}, ${m.recipe.steps} steps of ${m.recipe.batchSize}, peak learning rate ${m.recipe.lr}).`,
       `- Machine: ${r.machine}; wall time ${r.wallSeconds} s; final training loss ${Number(r.finalTrainLoss).toFixed(4)}.`,
-      `- Test set: exact match ${(100 * r.exactMatch).toFixed(1)}%, ROUGE-L ${Number(r.rougeL).toFixed(3)}, perplexity ${Number(r.perplexity).toFixed(3)}; by length:`,
-      '',
-      '  | length | beyond training | exact match | ROUGE-L |',
-      '  |---|---|---|---|',
-      ...r.byLength.map((b: { length: number; beyondTraining: boolean; exactMatch: number; rougeL: number }) => `  | ${b.length} | ${b.beyondTraining ? 'yes' : 'no'} | ${(100 * b.exactMatch).toFixed(1)}% | ${b.rougeL.toFixed(3)} |`),
-      '',
+      ...(getPreset(m.recipe.preset).data.kind === 'task'
+        ? [
+            `- Test set: exact match ${(100 * r.exactMatch).toFixed(1)}%, ROUGE-L ${Number(r.rougeL).toFixed(3)}, perplexity ${Number(r.perplexity).toFixed(3)}; by length:`,
+            '',
+            '  | length | beyond training | exact match | ROUGE-L |',
+            '  |---|---|---|---|',
+            ...r.byLength.map((b: { length: number; beyondTraining: boolean; exactMatch: number; rougeL: number }) => `  | ${b.length} | ${b.beyondTraining ? 'yes' : 'no'} | ${(100 * b.exactMatch).toFixed(1)}% | ${b.rougeL.toFixed(3)} |`),
+            '',
+          ]
+        : [`- Test set (continuations of held-out text): perplexity ${Number(r.perplexity).toFixed(3)}, word ROUGE-L ${Number(r.rougeL).toFixed(3)}.`]),
       `- sha256 of \`${m.name}.safetensors\`: \`${r.sha256}\``,
       `- Check (sha256, then the test perplexity against the figure above, within 1%): \`npm run eval-checkpoint -- public/models/${m.name} --backend ${m.recipe.backend}\``,
       '',
