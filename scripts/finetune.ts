@@ -59,6 +59,8 @@ async function main(): Promise<void> {
     if (!same) process.exit(1);
     return;
   }
+  // What the starting model scores on the same test set, to show what the recipe gained.
+  const ev0 = await trainer.evaluate();
   const csv = ['step,loss,lr,ms'];
   const t0 = Date.now();
   for (let s = 0; s < r.steps; s++) {
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
     perplexity: ev.perplexity,
     byLength: ev.byLength,
     samples: ev.samples,
+    start: { perplexity: ev0.perplexity, rougeL: ev0.rougeL, exactMatch: ev0.exactMatch },
     sha256: createHash('sha256').update(saved.safetensors).digest('hex'),
   };
   writeFileSync(`${stem}.json`, JSON.stringify({ ...JSON.parse(saved.configJson), recipe, results }, null, 1) + '\n');

@@ -43,6 +43,7 @@ for (const m of infos) {
         : `- The \`ft\` model of preset \`${m.recipe.preset}\`: ${c.nLayer} layers × ${c.dModel}, fully fine-tuned from ${m.recipe.base}.`,
       `- Command: \`${m.recipe.command}\` (seed ${m.recipe.seedData}, ${m.recipe.steps} steps of ${m.recipe.batchSize}, peak learning rate ${m.recipe.lr}).`,
       `- Machine: ${r.machine}; wall time ${r.wallSeconds} s; final training loss ${Number(r.finalTrainLoss).toFixed(4)}.`,
+      ...(r.start ? [`- Before this recipe, on the same test set: perplexity ${Number(r.start.perplexity).toFixed(3)}, ROUGE-L ${Number(r.start.rougeL).toFixed(3)}${getPreset(m.recipe.preset).data.kind === 'task' ? `, exact match ${(100 * r.start.exactMatch).toFixed(1)}%` : ''}.`] : []),
       ...(getPreset(m.recipe.preset).data.kind === 'task'
         ? [
             `- Test set: exact match ${(100 * r.exactMatch).toFixed(1)}%, ROUGE-L ${Number(r.rougeL).toFixed(3)}, perplexity ${Number(r.perplexity).toFixed(3)}; by length:`,
