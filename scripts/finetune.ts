@@ -8,22 +8,26 @@
  * file instead of training the teacher itself. With --what base it makes the base of a preset
  * whose base is a recipe (tiny) the same way, as DIR/P-base.*. With --verify CSV [--stop-after N]
  * it re-runs the recipe's first N steps (default 20) and compares their losses with the CSV.
+ *
+ * A recipe in phases (Recipe.then) writes each phase's model: DIR/P-teacher-phase1.* … and the
+ * last as DIR/P-teacher.*. --phase K makes (or with --verify re-runs) only phase K, starting from
+ * the phase K-1 file in DIR.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { PRESET_NAMES, getPreset } from '../src/data/presets';
-import { resolveConfig } from '../src/distill/run';
+import { phaseConfig, phaseData } from '../src/distill/checkpoints';
 import { Trainer } from '../src/distill/trainer';
 import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
-import { saveCheckpoint } from '../src/model/checkpoint';
+import { readCheckpoint, saveCheckpoint } from '../src/model/checkpoint';
 import type { Transformer } from '../src/model/transformer';
-import type { Recipe } from '../src/data/presets';
+import { type Recipe, recipePhases } from '../src/data/presets';
 import { taskSource } from '../src/data/source';
 import { disposeModel, initialModel } from '../src/distill/models';
 import { flag } from './lib/cli';
-import { verifyAgainstCsv } from './lib/verify';
+import { checkOrRecord } from './lib/verify';
 import { MODELS_DIR, nodeHost } from './lib/host';
 
 async function main(): Promise<void> {
@@ -50,50 +54,76 @@ async function main(): Promise<void> {
     start = await nodeHost.base(preset, presetData);
     r = preset.teacherRecipe;
   }
-  const cfg = resolveConfig({ preset: name, method: 'ft', steps: r.steps, lr: r.lr, batchSize: r.batchSize, seedData: r.seedData, warmupSteps: Math.min(50, Math.floor(r.steps / 10)), heatmapEvery: 0, rankEvery: 0 });
-  const trainer = await Trainer.create(cfg, data, start.model, null);
-  disposeModel(start.model);
-  if (process.argv.includes('--verify')) {
-    const same = await verifyAgainstCsv(trainer, flag('verify'), Number(flag('stop-after', '20')), backend);
+  const phases = recipePhases(r);
+  const stem = join(out, `${name}-${what}`);
+  // Phase k of n writes STEM-phase{k}.* (the last one STEM.*); --phase K makes only phase K, from
+  // the file phase K-1 wrote.
+  const fileOf = (k: number) => (k === phases.length ? stem : `${stem}-phase${k}`);
+  const only = process.argv.includes('--phase') ? Number(flag('phase')) : null;
+  if (only !== null && !(Number.isInteger(only) && only >= 1 && only <= phases.length)) throw new Error(`--phase must be 1…${phases.length} for this recipe`);
+  let first = 1;
+  if (only !== null && only > 1) {
+    const prev = `${fileOf(only - 1)}.safetensors`;
+    if (!existsSync(prev)) throw new Error(`${prev} is missing: phase ${only} continues from phase ${only - 1} (npm run finetune -- --preset ${name} --phase ${only - 1})`);
+    disposeModel(start.model);
+    start = { model: readCheckpoint(new Uint8Array(readFileSync(prev))).model, origin: `its phase ${only - 1}, ${prev}` };
+    first = only;
+  }
+  const last = only ?? phases.length;
+  if (process.argv.includes('--verify') || process.argv.includes('--record')) {
+    // Re-runs (or records) the first steps of the phase named by --phase (default the first).
+    const trainer = await Trainer.create(phaseConfig(phases[first - 1]!, name), phaseData(data, phases[first - 1]!), start.model, null);
+    disposeModel(start.model);
+    const same = await checkOrRecord(trainer, process.argv, Number(flag('stop-after', '20')), backend);
     trainer.dispose();
     if (!same) process.exit(1);
     return;
   }
-  // What the starting model scores on the same test set, to show what the recipe gained.
-  const ev0 = await trainer.evaluate();
-  const csv = ['step,loss,lr,ms'];
-  const t0 = Date.now();
-  for (let s = 0; s < r.steps; s++) {
-    const rec = await trainer.trainStep();
-    csv.push(`${s},${rec.loss.toFixed(6)},${rec.lr.toExponential(4)},${rec.msPerStep.toFixed(0)}`);
-    if (s % 50 === 0 || s === r.steps - 1) process.stderr.write(`step ${s + 1}/${r.steps}  loss ${rec.loss.toFixed(4)}  ${rec.msPerStep.toFixed(0)} ms/step\n`);
+  let model = start.model;
+  let origin = start.origin;
+  for (let k = first; k <= last; k++) {
+    const phase = phases[k - 1]!;
+    const trainer = await Trainer.create(phaseConfig(phase, name), phaseData(data, phase), model, null);
+    disposeModel(model);
+    const ev0 = await trainer.evaluate(); // what the starting model scores on the same test set
+    const csv = ['step,loss,lr,ms'];
+    const t0 = Date.now();
+    for (let s = 0; s < phase.steps; s++) {
+      const rec = await trainer.trainStep();
+      csv.push(`${s},${rec.loss.toFixed(6)},${rec.lr.toExponential(4)},${rec.msPerStep.toFixed(0)}`);
+      if (s % 50 === 0 || s === phase.steps - 1) process.stderr.write(`${phases.length > 1 ? `phase ${k}/${phases.length}  ` : ''}step ${s + 1}/${phase.steps}  loss ${rec.loss.toFixed(4)}  ${rec.msPerStep.toFixed(0)} ms/step\n`);
+    }
+    const wallSeconds = Math.round((Date.now() - t0) / 1000);
+    const ev = await trainer.evaluate();
+    model = trainer.release();
+    const { then: _later, ...own } = phase;
+    const command = `npm run finetune -- --preset ${name} --backend ${backend}${what === 'base' ? ' --what base' : ''}${phases.length > 1 ? ` --phase ${k}` : ''}`;
+    const recipe = { command, preset: name, what, base: origin, ...own, ...(phases.length > 1 ? { phase: k, phases: phases.length } : {}), backend };
+    const alphabet = data.tokenizer.alphabet.slice(1).join('');
+    const saved = await saveCheckpoint(model, { recipe: JSON.stringify(recipe) }, { alphabet });
+    mkdirSync(out, { recursive: true });
+    const file = fileOf(k);
+    writeFileSync(`${file}.safetensors`, saved.safetensors);
+    writeFileSync(`${file}.loss.csv`, csv.join('\n') + '\n');
+    const results = {
+      wallSeconds,
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, tfjs ${backend}`,
+      finalTrainLoss: Number(csv.at(-1)!.split(',')[1]),
+      rougeL: ev.rougeL,
+      exactMatch: ev.exactMatch,
+      perplexity: ev.perplexity,
+      byLength: ev.byLength,
+      samples: ev.samples,
+      start: { perplexity: ev0.perplexity, rougeL: ev0.rougeL, exactMatch: ev0.exactMatch },
+      sha256: createHash('sha256').update(saved.safetensors).digest('hex'),
+    };
+    writeFileSync(`${file}.json`, JSON.stringify({ ...JSON.parse(saved.configJson), recipe, results }, null, 1) + '\n');
+    console.log(`wrote ${file}.{safetensors,json,loss.csv} in ${wallSeconds} s`);
+    for (const b of ev.byLength) console.log(`  length ${b.length}${b.beyondTraining ? ' (beyond training)' : ''}: exact match ${(100 * b.exactMatch).toFixed(1)}%, ROUGE-L ${b.rougeL.toFixed(3)}`);
+    console.log(`  perplexity ${ev.perplexity.toFixed(3)}`);
+    origin = `its phase ${k}, ${file}.safetensors`;
   }
-  const wallSeconds = Math.round((Date.now() - t0) / 1000);
-  const ev = await trainer.evaluate();
-  const model = trainer.release();
-  const recipe = { command: `npm run finetune -- --preset ${name} --backend ${backend}${what === 'base' ? ' --what base' : ''}`, preset: name, what, base: start.origin, ...r, backend };
-  const alphabet = data.tokenizer.alphabet.slice(1).join('');
-  const saved = await saveCheckpoint(model, { recipe: JSON.stringify(recipe) }, { alphabet });
-  mkdirSync(out, { recursive: true });
-  const stem = join(out, `${name}-${what}`);
-  writeFileSync(`${stem}.safetensors`, saved.safetensors);
-  writeFileSync(`${stem}.loss.csv`, csv.join('\n') + '\n');
-  const results = {
-    wallSeconds,
-    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, tfjs ${backend}`,
-    finalTrainLoss: Number(csv.at(-1)!.split(',')[1]),
-    rougeL: ev.rougeL,
-    exactMatch: ev.exactMatch,
-    perplexity: ev.perplexity,
-    byLength: ev.byLength,
-    samples: ev.samples,
-    start: { perplexity: ev0.perplexity, rougeL: ev0.rougeL, exactMatch: ev0.exactMatch },
-    sha256: createHash('sha256').update(saved.safetensors).digest('hex'),
-  };
-  writeFileSync(`${stem}.json`, JSON.stringify({ ...JSON.parse(saved.configJson), recipe, results }, null, 1) + '\n');
-  console.log(`wrote ${stem}.{safetensors,json,loss.csv} in ${wallSeconds} s`);
-  for (const b of ev.byLength) console.log(`  length ${b.length}${b.beyondTraining ? ' (beyond training)' : ''}: exact match ${(100 * b.exactMatch).toFixed(1)}%, ROUGE-L ${b.rougeL.toFixed(3)}`);
-  console.log(`  perplexity ${ev.perplexity.toFixed(3)}`);
+  disposeModel(model);
 }
 
 main().catch((e) => {

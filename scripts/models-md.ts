@@ -5,9 +5,9 @@
  * write beside each shipped checkpoint: recipe, machine, wall time, losses, sha256 and a greedy
  * continuation, so the document never disagrees with the files.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getPreset } from '../src/data/presets';
+import { getPreset, recipePhases } from '../src/data/presets';
 
 const dir = process.argv[2] ?? 'public/models';
 const infos = readdirSync(dir)
@@ -31,17 +31,36 @@ const lines: string[] = [
   '```',
   '',
 ];
+/**
+ * How to re-run a recipe's first 20 steps against its logged losses: on the backend it was trained
+ * on, and, for a recipe trained on wasm, on cpu against NAME.loss.cpu.csv (see scripts/lib/verify.ts).
+ */
+function reproduce(name: string, command: string, backend: string): string[] {
+  const on = (b: string, csv: string) => `\`${command.replace(/--backend \S+/, `--backend ${b}`)} --verify public/models/${csv} --stop-after 20\``;
+  const lines = [`- Reproduce its first 20 logged losses exactly on ${backend}: ${on(backend, `${name}.loss.csv`)}`];
+  if (backend !== 'cpu' && existsSync(join(dir, `${name}.loss.cpu.csv`))) {
+    lines.push(`- … and on cpu, against the first 20 losses as the cpu backend computes them (${name}.loss.cpu.csv; they differ from ${backend}'s by float rounding): ${on('cpu', `${name}.loss.cpu.csv`)}`);
+  }
+  return lines;
+}
+
 for (const m of infos) {
   const r = m.results;
   const c = m.model;
   if (m.recipe.preset) {
+    // A teacher recipe in phases: phase k of n (files made before phases were recorded say it by name).
+    const phases = m.recipe.what === 'teacher' ? recipePhases(getPreset(m.recipe.preset).teacherRecipe).length : 1;
+    const k: number = m.recipe.phase ?? Number(/-phase(\d+)$/.exec(m.name)?.[1] ?? phases);
+    const command = phases > 1 && !m.recipe.phase ? `${m.recipe.command} --phase ${k}` : m.recipe.command;
     lines.push(
       `## ${m.name}`,
       '',
       m.recipe.what === 'base'
         ? `- The base of preset \`${m.recipe.preset}\`: ${c.nLayer} layers × ${c.dModel}, trained from ${m.recipe.base} on its base recipe's tasks.`
-        : `- The \`ft\` model of preset \`${m.recipe.preset}\`: ${c.nLayer} layers × ${c.dModel}, fully fine-tuned from ${m.recipe.base}.`,
-      `- Command: \`${m.recipe.command}\` (seed ${m.recipe.seedData}, ${m.recipe.steps} steps of ${m.recipe.batchSize}, peak learning rate ${m.recipe.lr}).`,
+        : phases > 1
+          ? `- Phase ${k} of ${phases} of the \`ft\` model of preset \`${m.recipe.preset}\`: ${c.nLayer} layers × ${c.dModel}, fully fine-tuned from ${m.recipe.base}.${k < phases ? ` Phase ${k + 1} continues from this file.` : ''}`
+          : `- The \`ft\` model of preset \`${m.recipe.preset}\`: ${c.nLayer} layers × ${c.dModel}, fully fine-tuned from ${m.recipe.base}.`,
+      `- Command: \`${command}\` (seed ${m.recipe.seedData}, ${m.recipe.steps} steps of ${m.recipe.batchSize}, peak learning rate ${m.recipe.lr}${m.recipe.trainLengths ? `, training strings of ${m.recipe.trainLengths[0]}–${m.recipe.trainLengths[1]} characters` : ''}${phases > 1 ? `; without \`--phase\` it runs all ${phases} phases` : ''}).`,
       `- Machine: ${r.machine}; wall time ${r.wallSeconds} s; final training loss ${Number(r.finalTrainLoss).toFixed(4)}.`,
       ...(r.start ? [`- Before this recipe, on the same test set: perplexity ${Number(r.start.perplexity).toFixed(3)}, ROUGE-L ${Number(r.start.rougeL).toFixed(3)}${getPreset(m.recipe.preset).data.kind === 'task' ? `, exact match ${(100 * r.start.exactMatch).toFixed(1)}%` : ''}.`] : []),
       ...(getPreset(m.recipe.preset).data.kind === 'task'
@@ -56,6 +75,7 @@ for (const m of infos) {
         : [`- Test set (continuations of held-out text): perplexity ${Number(r.perplexity).toFixed(3)}, word ROUGE-L ${Number(r.rougeL).toFixed(3)}.`]),
       `- sha256 of \`${m.name}.safetensors\`: \`${r.sha256}\``,
       `- Check (sha256, then the test perplexity against the figure above, within 1%): \`npm run eval-checkpoint -- public/models/${m.name} --backend ${m.recipe.backend}\``,
+      ...reproduce(m.name, command, m.recipe.backend),
       '',
     );
     continue;
@@ -69,6 +89,7 @@ for (const m of infos) {
     `- Machine: ${r.machine}; wall time ${r.wallSeconds} s.`,
     `- Final training loss ${Number(r.finalTrainLoss).toFixed(4)}, validation loss ${Number(r.valLoss).toFixed(4)}, test loss ${Number(r.testLoss).toFixed(4)} nats per character (perplexity ${Math.exp(r.valLoss).toFixed(2)} on validation).`,
     `- sha256 of \`${m.name}.safetensors\`: \`${r.sha256}\``,
+    ...reproduce(m.name, m.recipe.command, /--backend (\S+)/.exec(m.recipe.command)?.[1] ?? 'wasm'),
     `- Greedy continuation of a held-out (test) speech, prompt in brackets:`,
     '',
     `  > [${r.prompt}]${r.greedyContinuation}`,

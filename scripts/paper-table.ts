@@ -12,7 +12,8 @@
  * budget and compares every run's ROUGE-L, perplexity and exact match with FILE's, printing the
  * largest difference (exit 1 above --tolerance, default 0: identical).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { METHODS, type Method } from '../src/distill/config';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +22,16 @@ import { type PaperPlan, PAPER_SEEDS_MAX, runPaperTable } from '../src/distill/p
 import { resolveConfig } from '../src/distill/resolve';
 import { type MethodRuns, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/distill/table';
 import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
+import { teacherKey } from '../src/distill/checkpoints';
 import { flag } from './lib/cli';
-import { nodeHost } from './lib/host';
+import { MODELS_DIR, nodeHost } from './lib/host';
+
+/** Which teacher the distilling rows learn from: the shipped file (by sha256) or the recipe it is trained by. */
+function teacherRecord(preset: string): string {
+  const file = join(MODELS_DIR, `${preset}-teacher.safetensors`);
+  if (existsSync(file)) return `${file} (sha256 ${createHash('sha256').update(readFileSync(file)).digest('hex')})`;
+  return `trained from its recipe (${teacherKey(getPreset(preset))})`;
+}
 
 async function main(): Promise<void> {
   const preset = flag('preset');
@@ -49,12 +58,15 @@ async function main(): Promise<void> {
   const cfg = resolveConfig({ preset, ...(steps ? { steps } : {}) });
   const command = `npm run paper-table -- --preset ${preset}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds}${methods ? ` --methods ${methods.join(',')}` : ''} --backend ${backend} --out ${out}`;
   const hasPositions = rows.some((r) => r.accuracyByPositionBeyond.length > 0);
+  const teacher = teacherRecord(preset);
   const md = [
     `# Paper table: preset \`${preset}\``,
     '',
     `Command: \`${command}\``,
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; tfjs backend \`${backend}\`; wall time ${wall} s. ${cfg.steps} steps per run, seeds (data, init, sampling) = (1 + k, 101 + k, 1001 + k) for k < ${seeds}; every other knob at the method's and preset's defaults. Quality figures reproduce exactly on the same backend (check: the same command with \`--check ${out}/${preset}.json\` instead of \`--out\`, optionally \`--methods\` for a subset); timings (ms/token) do not. Peak memory is the logical peak of one training step (tf.profile), teacher and optimiser state included.`,
+    '',
+    `Teacher: ${teacher}.`,
     '',
     tableMarkdown(rows, 'MB', { exactMatch: getPreset(preset).data.kind === 'task' }),
     '',
@@ -65,7 +77,7 @@ async function main(): Promise<void> {
   ].join('\n');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, `${preset}.md`), md);
-  writeFileSync(join(out, `${preset}.json`), JSON.stringify({ command, backend, wallSeconds: wall, seeds, steps: cfg.steps, rows, runs: all }, null, 1) + '\n');
+  writeFileSync(join(out, `${preset}.json`), JSON.stringify({ command, backend, wallSeconds: wall, seeds, steps: cfg.steps, teacher, rows, runs: all }, null, 1) + '\n');
   if (hasPositions) {
     writeFileSync(join(out, `${preset}-positions.csv`), positionCsv(rows));
     writeFileSync(join(out, `${preset}-positions.svg`), positionSvg(rows, `${preset}: accuracy by output position beyond the training lengths`));
@@ -75,7 +87,9 @@ async function main(): Promise<void> {
 
 /** Re-runs the plan's rows and compares their quality figures with a committed result file. */
 async function checkAgainst(file: string, plan: PaperPlan, backend: string, tolerance: number): Promise<void> {
-  const ref = JSON.parse(readFileSync(file, 'utf8')) as { steps: number; seeds: number; backend: string; runs: MethodRuns[] };
+  const ref = JSON.parse(readFileSync(file, 'utf8')) as { steps: number; seeds: number; backend: string; teacher?: string; runs: MethodRuns[] };
+  const teacher = teacherRecord(plan.preset);
+  if (ref.teacher && ref.teacher !== teacher) throw new Error(`${file} was made with the teacher ${ref.teacher}; the teacher now is ${teacher}: make the table again with --out`);
   const steps = resolveConfig({ preset: plan.preset, ...(plan.steps ? { steps: plan.steps } : {}) }).steps;
   if (ref.steps !== steps || plan.seeds > ref.seeds) throw new Error(`${file} was made with ${ref.steps} steps and ${ref.seeds} seeds; pass the same --steps and at most --seeds ${ref.seeds}`);
   let worst = 0;

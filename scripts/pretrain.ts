@@ -1,6 +1,6 @@
 /**
  * npm run pretrain -- --config C --steps N --seed S [--backend cpu|wasm] [--batch B] [--lr X] [--out DIR] [--every K]
- * npm run pretrain -- <the same recipe> --verify DIR/C.loss.csv --stop-after 20
+ * npm run pretrain -- <the same recipe> --verify DIR/C.loss.csv --stop-after 20   (or --record FILE: write them)
  *
  * Trains a base model on the State of the Union training speeches (character level, every
  * position predicted) with the engine's trainer, and writes DIR/C.safetensors (weights, with the
@@ -21,7 +21,7 @@ import { Trainer } from '../src/distill/trainer';
 import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { saveCheckpoint } from '../src/model/checkpoint';
 import { flag } from './lib/cli';
-import { verifyAgainstCsv } from './lib/verify';
+import { checkOrRecord } from './lib/verify';
 import { modelConfig } from '../src/model/config';
 import { initWeights } from '../src/model/params';
 import { generate } from '../src/model/sampling';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const lr = Number(flag('lr', '3e-3'));
   const every = int('every', 100);
   const out = flag('out', 'public/models');
-  const verify = process.argv.includes('--verify') ? flag('verify') : null;
+  const verify = process.argv.includes('--verify') || process.argv.includes('--record');
   const stopAfter = verify ? int('stop-after', 20) : steps;
   await initNodeBackend(backend);
 
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   tf.dispose(Object.values(init.weights));
 
   if (verify) {
-    const same = await verifyAgainstCsv(trainer, verify, stopAfter, backend);
+    const same = await checkOrRecord(trainer, process.argv, stopAfter, backend);
     trainer.dispose();
     if (!same) process.exit(1);
     return;

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DataManifest } from '../../src/data/corpus';
-import type { Preset } from '../../src/data/presets';
+import { type Preset, recipeSteps } from '../../src/data/presets';
 import { type DataSource, corpusSource, taskSource } from '../../src/data/source';
 import { baseKey, teacherKey, trainBase, trainTeacher } from '../../src/distill/checkpoints';
 import type { Host, ProvidedModel } from '../../src/distill/run';
@@ -67,6 +67,6 @@ export const nodeHost: Host = {
   async teacher(preset, base, data) {
     const shipped = join(MODELS_DIR, `${preset.name}-teacher.safetensors`);
     if (existsSync(shipped)) return { model: load(shipped), origin: `shipped ft teacher ${shipped}` };
-    return cached(`ft teacher of preset ${preset.name}`, teacherKey(preset), preset.teacherRecipe.steps, (on) => trainTeacher(preset, base, data, on), alphabetOf(data));
+    return cached(`ft teacher of preset ${preset.name}`, teacherKey(preset), recipeSteps(preset.teacherRecipe), (on) => trainTeacher(preset, base, data, on), alphabetOf(data));
   },
 };

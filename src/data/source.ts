@@ -28,6 +28,8 @@ export interface DataSource {
   longestBatch(rng: Rng, B: number): Example[];
   /** The held-out set, fixed by its seed. */
   testSet(seed: number): TestGroup[];
+  /** Task sources: the same task and test set, with training strings of lengths `range` (inclusive). */
+  withTrainLengths?(range: [number, number]): DataSource;
 }
 
 export function taskSource(cfg: TaskConfig): DataSource {
@@ -39,6 +41,11 @@ export function taskSource(cfg: TaskConfig): DataSource {
     trainBatch: (rng, B) => trainBatch(cfg, rng, B),
     longestBatch: (rng, B) => trainBatch({ ...cfg, trainLengths: [cfg.trainLengths[1], cfg.trainLengths[1]] }, rng, B),
     testSet: (seed) => testSet(cfg, seed).map((g) => ({ ...g, beyondTraining: g.length > cfg.trainLengths[1] })),
+    withTrainLengths([lo, hi]) {
+      const longest = Math.max(cfg.trainLengths[1], ...cfg.testLengths);
+      if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && lo <= hi && hi <= longest)) throw new Error(`training lengths ${lo}…${hi} must lie in 1…${longest}`);
+      return { ...taskSource(cfg), trainBatch: (rng, B) => trainBatch({ ...cfg, trainLengths: [lo, hi] }, rng, B) };
+    },
   };
 }
 

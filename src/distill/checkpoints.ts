@@ -5,26 +5,50 @@
  * them on first use and may cache them (the CLI keeps them under .cache/).
  */
 import type { Transformer } from '../model/transformer';
-import type { Preset, Recipe } from '../data/presets';
+import { type Preset, type Recipe, recipePhases } from '../data/presets';
 import { type DataSource, taskSource } from '../data/source';
-import { initialModel } from './models';
+import type { DistillConfig } from './config';
+import { disposeModel, initialModel } from './models';
 import { resolveConfig } from './run';
 import { type StepRecord, Trainer } from './trainer';
 
-async function trainCE(data: DataSource, start: Transformer, recipe: Recipe, onStep?: (r: StepRecord) => void): Promise<Transformer> {
-  const cfg = resolveConfig({
+/** The `ft` run of one recipe phase (warm-up a tenth of its steps, at most 50). */
+export function phaseConfig(phase: Recipe, preset?: string): DistillConfig {
+  return resolveConfig({
+    ...(preset ? { preset } : {}),
     method: 'ft',
-    steps: recipe.steps,
-    lr: recipe.lr,
-    batchSize: recipe.batchSize,
-    seedData: recipe.seedData,
-    warmupSteps: Math.min(50, Math.floor(recipe.steps / 10)),
+    steps: phase.steps,
+    lr: phase.lr,
+    batchSize: phase.batchSize,
+    seedData: phase.seedData,
+    warmupSteps: Math.min(50, Math.floor(phase.steps / 10)),
     heatmapEvery: 0,
     rankEvery: 0,
   });
-  const trainer = await Trainer.create(cfg, data, start, null);
-  for (let s = 0; s < recipe.steps; s++) onStep?.(await trainer.trainStep());
-  return trainer.release();
+}
+
+/** The data one recipe phase trains on: the preset's, or its task at the phase's training lengths. */
+export function phaseData(data: DataSource, phase: Recipe): DataSource {
+  if (!phase.trainLengths) return data;
+  if (!data.withTrainLengths) throw new Error('a recipe phase with its own training lengths needs a task preset');
+  return data.withTrainLengths(phase.trainLengths);
+}
+
+/** CE training of a copy of `start` by every phase of `recipe` in turn; `onStep` counts steps over all phases. */
+async function trainCE(data: DataSource, start: Transformer, recipe: Recipe, onStep?: (r: StepRecord) => void): Promise<Transformer> {
+  let model = start;
+  let done = 0;
+  for (const phase of recipePhases(recipe)) {
+    const trainer = await Trainer.create(phaseConfig(phase), phaseData(data, phase), model, null);
+    if (model !== start) disposeModel(model);
+    for (let s = 0; s < phase.steps; s++) {
+      const rec = await trainer.trainStep();
+      onStep?.({ ...rec, step: done + rec.step });
+    }
+    done += phase.steps;
+    model = trainer.release();
+  }
+  return model;
 }
 
 /** Pretrains a recipe base from its seeded initialisation (owned by the caller). */
@@ -44,7 +68,7 @@ export function trainTeacher(preset: Preset, base: Transformer, data: DataSource
   return trainCE(data, base, preset.teacherRecipe, onStep);
 }
 
-const recipeKey = (r: Recipe) => `s${r.steps}-lr${r.lr}-b${r.batchSize}-sd${r.seedData}`;
+const recipeKey = (r: Recipe): string => recipePhases(r).map((p) => `s${p.steps}-lr${p.lr}-b${p.batchSize}-sd${p.seedData}${p.trainLengths ? `-len${p.trainLengths.join('-')}` : ''}`).join('-then-');
 
 /** Identifies a base, for cache file names. */
 export function baseKey(preset: Preset): string {

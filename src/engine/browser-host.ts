@@ -4,7 +4,7 @@
  * here, with progress reported.
  */
 import type { DataManifest } from '../data/corpus';
-import type { Preset } from '../data/presets';
+import { type Preset, recipeSteps } from '../data/presets';
 import { type DataSource, corpusSource, taskSource } from '../data/source';
 import { trainBase, trainTeacher } from '../distill/checkpoints';
 import type { Host, ProvidedModel } from '../distill/run';
@@ -68,7 +68,7 @@ export function browserHost(baseUrl: string, progress: Progress): Host {
     async teacher(preset, base, data) {
       const found = await shipped(`${preset.name}-teacher`);
       if (found) return found;
-      const model = await trainTeacher(preset, base, data, report(`training the teacher of ${preset.name}`, preset.teacherRecipe.steps));
+      const model = await trainTeacher(preset, base, data, report(`training the teacher of ${preset.name}`, recipeSteps(preset.teacherRecipe)));
       return { model, origin: `ft teacher of ${preset.name}, trained here from its recipe` };
     },
   };
