@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     const preset = getPreset(process.argv[pi + 1] ?? '');
     const ev = await evaluateOn(preset.name, preset.teacherRecipe.seedData, await nodeHost.data(preset), model);
     console.log(`${stem} on the test set of ${preset.name}: perplexity ${ev.perplexity.toFixed(4)}, ROUGE-L ${ev.rougeL.toFixed(4)}, exact match ${(100 * ev.exactMatch).toFixed(1)}% (${backend})`);
+    for (const b of preset.data.kind === 'task' ? ev.byLength : []) console.log(`  length ${b.length}${b.beyondTraining ? ' (beyond training)' : ''}: exact match ${(100 * b.exactMatch).toFixed(1)}%, ROUGE-L ${b.rougeL.toFixed(3)}`);
     return;
   }
   if (info.recipe.preset) return presetModel(stem, info, model, backend);

@@ -44,6 +44,12 @@ function reproduce(name: string, command: string, backend: string): string[] {
   return lines;
 }
 
+/** Exact match over the test lengths within (or beyond) training; every length has as many strings. */
+function emOver(byLength: { beyondTraining: boolean; exactMatch: number }[], beyond: boolean): string {
+  const g = byLength.filter((b) => b.beyondTraining === beyond);
+  return g.length ? `${((100 * g.reduce((a, b) => a + b.exactMatch, 0)) / g.length).toFixed(1)}%` : '';
+}
+
 for (const m of infos) {
   const r = m.results;
   const c = m.model;
@@ -65,7 +71,7 @@ for (const m of infos) {
       ...(r.start ? [`- Before this recipe, on the same test set: perplexity ${Number(r.start.perplexity).toFixed(3)}, ROUGE-L ${Number(r.start.rougeL).toFixed(3)}${getPreset(m.recipe.preset).data.kind === 'task' ? `, exact match ${(100 * r.start.exactMatch).toFixed(1)}%` : ''}.`] : []),
       ...(getPreset(m.recipe.preset).data.kind === 'task'
         ? [
-            `- Test set: exact match ${(100 * r.exactMatch).toFixed(1)}%, ROUGE-L ${Number(r.rougeL).toFixed(3)}, perplexity ${Number(r.perplexity).toFixed(3)}; by length:`,
+            `- Test set: exact match ${emOver(r.byLength, false)} on the training lengths${emOver(r.byLength, true) ? `, ${emOver(r.byLength, true)} beyond them` : ''}; over all: exact match ${(100 * r.exactMatch).toFixed(1)}%, ROUGE-L ${Number(r.rougeL).toFixed(3)}, perplexity ${Number(r.perplexity).toFixed(3)}; by length:`,
             '',
             '  | length | beyond training | exact match | ROUGE-L |',
             '  |---|---|---|---|',
