@@ -4,7 +4,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
-  server: { port: 5173, host: '127.0.0.1' },
+  // open: false — never start a browser (on a machine without a desktop that prints a stack trace).
+  server: { port: 5173, host: '127.0.0.1', open: false },
   preview: { port: 4173, host: '127.0.0.1', strictPort: true },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
 });

@@ -16,14 +16,14 @@ test('tiny sti-lora: steps, panels, highlighted interventions, pause and step', 
   const status = page.getByTestId('run-status');
   // Two single steps (this also prepares the run: data, shipped base and teacher, step-0 evaluation).
   await page.getByTestId('step').click();
-  await expect(status).toHaveAttribute('data-step', '1', { timeout: 150_000 });
+  await expect(status).toHaveAttribute('data-done', '1', { timeout: 150_000 });
   await expect(status).toHaveAttribute('data-status', 'paused');
   await page.getByTestId('step').click();
-  await expect(status).toHaveAttribute('data-step', '2');
+  await expect(status).toHaveAttribute('data-done', '2');
   // Run to the end.
   await page.getByTestId('run').click();
   await expect(status).toHaveAttribute('data-status', 'done', { timeout: 150_000 });
-  await expect(status).toHaveAttribute('data-step', '6');
+  await expect(status).toHaveAttribute('data-done', '6');
   // Every panel shows data.
   const th = page.getByTestId('threshold-stats');
   expect(Number(await th.getAttribute('data-tau-first'))).toBeGreaterThan(Number(await th.getAttribute('data-tau-last')));

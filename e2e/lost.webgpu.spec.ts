@@ -7,7 +7,7 @@ test('a lost GPU stops the run with a message, keeps the settings and metrics, a
   const hash = await page.evaluate(() => location.hash);
   await page.getByTestId('run').click();
   await expect
-    .poll(async () => Number(await page.getByTestId('run-status').getAttribute('data-step')), { timeout: 150_000 })
+    .poll(async () => Number(await page.getByTestId('run-status').getAttribute('data-done')), { timeout: 150_000 })
     .toBeGreaterThanOrEqual(3);
   await page.getByTestId('lose-device').click();
   await expect(page.getByTestId('device-lost')).toContainText('The GPU device was lost');
@@ -22,7 +22,7 @@ test('a lost GPU stops the run with a message, keeps the settings and metrics, a
   await expect(page.getByTestId('device-lost')).toHaveCount(0);
   await page.getByTestId('step').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'paused', { timeout: 150_000 });
-  await expect(page.getByTestId('run-status')).toHaveAttribute('data-step', '1');
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-done', '1');
   const losses = async () => JSON.parse((await page.getByTestId('training-stats').getAttribute('data-losses')) ?? '[]') as number[];
   await expect.poll(losses).toHaveLength(1);
   expect((await losses())[0]).toBeCloseTo(kept[0]!, 4); // the same run from the start: same first loss

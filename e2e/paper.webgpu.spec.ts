@@ -1,6 +1,6 @@
 /** The Paper table view on the tiny preset: all eight rows run in the worker and fill in, and the exports are produced. */
 import { readFileSync } from 'node:fs';
-import { METHODS } from '../src/distill/config';
+import { METHODS } from '../src/config/knobs';
 import { expect, test } from './fixtures';
 
 test('paper table: eight rows filled on the tiny preset, Markdown and CSV exported, the plan in the link', async ({ page }) => {

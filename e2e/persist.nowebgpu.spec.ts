@@ -28,7 +28,7 @@ test('reload, download, load back', async ({ page, context }) => {
   const json = files.find((f) => f.name.endsWith('.json'))!;
   const model = files.find((f) => f.name.endsWith('step3.safetensors'))!;
   const adapter = files.find((f) => f.name.endsWith('.lora.safetensors'))!;
-  expect(JSON.parse(readFileSync(json.path, 'utf8')).format).toBe('kd-playground-run/1');
+  expect(JSON.parse(readFileSync(json.path, 'utf8')).format).toBe('kd-playground-run/2');
   for (const f of [model, adapter]) {
     const b = readFileSync(f.path);
     const n = Number(b.readBigUInt64LE(0));
@@ -49,7 +49,7 @@ test('reload, download, load back', async ({ page, context }) => {
   await expect(third.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
   await third.getByTestId('load-run').setInputFiles([json.path, model.path].map((p, i) => ({ name: i ? 'run.safetensors' : 'run.json', mimeType: 'application/octet-stream', buffer: readFileSync(p) })));
   await expect(third.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
-  await expect(third.getByTestId('run-status')).toHaveAttribute('data-step', '3');
+  await expect(third.getByTestId('run-status')).toHaveAttribute('data-done', '3');
   await expect(third.getByTestId('run-status')).not.toContainText('saved run');
   await expect.poll(() => quality(third)).toBe(await quality(page));
   expect(await losses(third)).toEqual(ran);
@@ -63,5 +63,14 @@ test('reload, download, load back', async ({ page, context }) => {
   await other.getByTestId('load-run').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
   await expect(other.getByTestId('file-error')).toContainText('not a KD Playground run file');
   await expect(other.getByTestId('method-select')).toHaveValue('kd-lora');
+  expect(await losses(other)).toEqual(ran);
+
+  // A run file whose 200,000 step records are not numbers is refused by field, and changes nothing.
+  const run = JSON.parse(readFileSync(json.path, 'utf8'));
+  const bogus = { ...run, steps: Array.from({ length: 200_000 }, (_, i) => ({ ...run.steps[0], step: i, loss: 'abc' })) };
+  await other.getByTestId('load-run').setInputFiles({ name: 'bogus.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bogus)) });
+  await expect(other.getByTestId('file-error')).toContainText(/bogus\.json is not a KD Playground run file: steps\[0\]\.loss/);
+  await expect(other.getByTestId('method-select')).toHaveValue('kd-lora');
+  await expect(other.getByTestId('run')).toBeEnabled();
   expect(await losses(other)).toEqual(ran);
 });

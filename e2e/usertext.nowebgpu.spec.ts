@@ -1,9 +1,12 @@
-/** A person's own .txt file becomes the corpus of a run that trains; an empty and a binary file are refused; preparing can be cancelled. */
+/**
+ * A person's own .txt file (here UTF-16 with a byte-order mark) becomes the corpus of a run that
+ * trains; an empty, a binary and a mostly unreadable file are refused; preparing can be cancelled.
+ */
 import { expect, test } from './fixtures';
 
 const TEXT = Array.from({ length: 60 }, (_, i) => `Line ${i}: the quick brown fox jumps over the lazy dog, and the whale swims on.`).join('\n');
 
-test('a dropped-in text trains; empty and binary files are refused', async ({ page }) => {
+test('a dropped-in text trains; empty, binary and unreadable files are refused', async ({ page }) => {
   await page.goto('/#v=1&p=tiny&m=ft&s=2&ee=0&be=cpu');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
   const input = page.getByTestId('user-text');
@@ -12,8 +15,14 @@ test('a dropped-in text trains; empty and binary files are refused', async ({ pa
   await input.setInputFiles({ name: 'image.txt', mimeType: 'text/plain', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]) });
   await expect(page.getByTestId('file-error')).toContainText('looks binary');
   await expect(page.getByTestId('preset-select')).toHaveValue('tiny');
+  // Mostly characters the model cannot read (Hebrew and emoji): refused with the share, nothing changes.
+  await input.setInputFiles({ name: 'other.txt', mimeType: 'text/plain', buffer: Buffer.from('שלום עולם 😀 '.repeat(400)) });
+  await expect(page.getByTestId('file-error')).toContainText(/other\.txt: \d+% of its characters are outside the model's alphabet/);
+  await expect(page.getByTestId('preset-select')).toHaveValue('tiny');
 
-  await input.setInputFiles({ name: 'mine.txt', mimeType: 'text/plain', buffer: Buffer.from(TEXT) });
+  // UTF-16 with a byte-order mark (as Windows Notepad saves "Unicode") is read, not called binary.
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(TEXT, 'utf16le')]);
+  await input.setInputFiles({ name: 'mine.txt', mimeType: 'text/plain', buffer: utf16 });
   await expect(page.getByTestId('preset-select')).toHaveValue('your-text');
   await expect(page.getByTestId('user-text-name')).toContainText('mine.txt');
   await expect(page.getByTestId('file-error')).toHaveCount(0);

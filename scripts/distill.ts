@@ -6,11 +6,15 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type NodeBackend, initNodeBackend } from '../src/engine/node';
-import type { DistillConfig } from '../src/distill/config';
-import { type RunResult, resolveConfig, runDistill } from '../src/distill/run';
-import { parseArgs, usage } from './lib/cli';
+import { resolveConfig } from '../src/config/resolve';
+import { type RunResult, runDistill } from '../src/distill/run';
+import { initNodeBackend } from '../src/engine/node';
+import type { StepRecord } from '../src/protocol/records';
+import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { DISTILL_FLAGS } from './lib/flags';
 import { nodeHost } from './lib/host';
+
+const CLI: CliOptions = { usage: 'npm run distill -- --preset P --method M --steps N [--backend cpu|wasm] [--json FILE] [--<knob> value ...]', knobs: true };
 
 function fmt(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
@@ -38,37 +42,26 @@ function summary(r: RunResult): string {
 }
 
 async function main(): Promise<void> {
-  let args: ReturnType<typeof parseArgs>;
-  let cfg: DistillConfig;
-  try {
-    args = parseArgs(process.argv.slice(2));
-    cfg = resolveConfig(args.overrides);
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}\n\n${usage()}`);
-    process.exit(2);
-  }
-  await initNodeBackend(args.backend as NodeBackend);
+  const { flags, knobs } = parseCli(process.argv.slice(2), DISTILL_FLAGS, CLI);
+  const cfg = resolveConfig(knobs);
+  await initNodeBackend(flags.backend as 'cpu' | 'wasm');
   const t0 = Date.now();
-  const bar = (rec: { step: number; loss: number; tau: number | null; interventionRate: number; msPerStep: number }) => {
-    if (args.quiet) return;
-    const n = rec.step + 1;
+  const bar = (rec: StepRecord, done: number) => {
+    if (flags.quiet) return;
     const width = 24;
-    const done = Math.round((n / cfg.steps) * width);
+    const filled = Math.round((done / cfg.steps) * width);
     process.stderr.write(
-      `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${n}/${cfg.steps}  loss ${rec.loss.toFixed(4)}  τ ${fmt(rec.tau)}  intervened ${(100 * rec.interventionRate).toFixed(1)}%  ${rec.msPerStep.toFixed(0)} ms/step   `,
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${cfg.steps}  loss ${rec.loss.toFixed(4)}  τ ${fmt(rec.tau)}  intervened ${(100 * rec.interventionRate).toFixed(1)}%  ${rec.msPerStep.toFixed(0)} ms/step   `,
     );
   };
   const result = await runDistill(cfg, nodeHost, { onStep: bar });
-  if (!args.quiet) process.stderr.write('\n');
-  console.log(`\nsummary (${((Date.now() - t0) / 1000).toFixed(1)} s, backend ${args.backend})\n${summary(result)}`);
-  if (args.json) {
-    mkdirSync(dirname(args.json) || '.', { recursive: true });
-    writeFileSync(args.json, JSON.stringify({ config: result.config, base: result.base, teacher: result.teacher, layerMap: result.layerMap, tau0: result.tau0, evals: result.evals, steps: result.steps, final: result.final }, null, 1));
-    console.log(`wrote ${args.json}`);
+  if (!flags.quiet) process.stderr.write('\n');
+  console.log(`\nsummary (${((Date.now() - t0) / 1000).toFixed(1)} s, backend ${flags.backend})\n${summary(result)}`);
+  if (flags.json) {
+    mkdirSync(dirname(flags.json) || '.', { recursive: true });
+    writeFileSync(flags.json, JSON.stringify(result, null, 1));
+    console.log(`wrote ${flags.json}`);
   }
 }
 
-main().catch((e) => {
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+runScript(main, () => usage(DISTILL_FLAGS, CLI));

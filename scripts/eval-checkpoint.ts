@@ -11,44 +11,44 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { DataManifest } from '../src/data/corpus';
+import { getPreset } from '../src/config/presets';
+import { taskSource } from '../src/data/source';
+import { evaluateModel, testSeed } from '../src/distill/evaluate';
+import { readManifest } from '../src/distill/host';
 import { heldOutLoss } from '../src/distill/lm';
-import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
+import { disposeModel } from '../src/distill/models';
+import { initNodeBackend } from '../src/engine/node';
 import { readCheckpoint } from '../src/model/checkpoint';
 import type { Transformer } from '../src/model/transformer';
-import { getPreset } from '../src/data/presets';
-import { type DataSource, taskSource } from '../src/data/source';
-import { disposeModel } from '../src/distill/models';
-import { resolveConfig } from '../src/distill/resolve';
-import { type EvalRecord, Trainer } from '../src/distill/trainer';
-import { nodeHost } from './lib/host';
+import type { DataSource } from '../src/data/source';
+import type { EvalRecord } from '../src/protocol/records';
+import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { EVAL_CHECKPOINT_FLAGS } from './lib/flags';
+import { nodeFiles, nodeHost } from './lib/host';
+
+const CLI: CliOptions = { usage: 'npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm] [--preset P]', positional: { name: 'the checkpoint, e.g. public/models/speech-4x128', required: true } };
 
 async function main(): Promise<void> {
-  const base = process.argv[2];
-  if (!base || base.startsWith('--')) throw new Error('usage: npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm] [--preset P]');
-  const bi = process.argv.indexOf('--backend');
-  const backend = (bi >= 0 ? process.argv[bi + 1] : 'wasm') as NodeBackend;
-  if (!NODE_BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}`);
-  await initNodeBackend(backend);
-  const stem = base.replace(/\.(safetensors|json)$/, '');
+  const { flags, positional } = parseCli(process.argv.slice(2), EVAL_CHECKPOINT_FLAGS, CLI);
+  const backend = flags.backend;
+  await initNodeBackend(backend as 'cpu' | 'wasm');
+  const stem = positional[0]!.replace(/\.(safetensors|json)$/, '');
   const bytes = new Uint8Array(readFileSync(`${stem}.safetensors`));
   const info = JSON.parse(readFileSync(`${stem}.json`, 'utf8'));
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== info.results.sha256) throw new Error(`sha256 ${sha} differs from the recorded ${info.results.sha256}`);
   const { model, tokenizer } = readCheckpoint(bytes);
-  const pi = process.argv.indexOf('--preset');
-  if (pi >= 0) {
-    const preset = getPreset(process.argv[pi + 1] ?? '');
-    const ev = await evaluateOn(preset.name, preset.teacherRecipe.seedData, await nodeHost.data(preset), model);
+  if (flags.preset) {
+    const preset = getPreset(flags.preset);
+    const ev = await evaluateOn(preset.teacherRecipe.seedData, await nodeHost.data(preset), model);
     console.log(`${stem} on the test set of ${preset.name}: perplexity ${ev.perplexity.toFixed(4)}, ROUGE-L ${ev.rougeL.toFixed(4)}, exact match ${(100 * ev.exactMatch).toFixed(1)}% (${backend})`);
     for (const b of preset.data.kind === 'task' ? ev.byLength : []) console.log(`  length ${b.length}${b.beyondTraining ? ' (beyond training)' : ''}: exact match ${(100 * b.exactMatch).toFixed(1)}%, ROUGE-L ${b.rougeL.toFixed(3)}`);
     return;
   }
   if (info.recipe.preset) return presetModel(stem, info, model, backend);
-  const manifest = JSON.parse(readFileSync(join('public/data', 'manifest.json'), 'utf8')) as DataManifest;
-  if (tokenizer?.alphabet !== manifest.alphabet) throw new Error('the checkpoint\'s alphabet differs from the prepared data\'s');
-  const val = readFileSync(join('public/data', 'sotu-val.txt'), 'utf8');
+  const manifest = await readManifest(nodeFiles);
+  if (tokenizer?.alphabet !== manifest.alphabet) throw new Error("the checkpoint's alphabet differs from the prepared data's");
+  const val = (await nodeFiles.text('data/sotu-val.txt')) ?? '';
   const t0 = Date.now();
   const loss = await heldOutLoss(model, val, manifest.alphabet, info.recipe.window, 64, 11);
   const rel = Math.abs(loss - info.results.valLoss) / info.results.valLoss;
@@ -56,13 +56,13 @@ async function main(): Promise<void> {
   if (rel > 0.01) process.exit(1);
 }
 
-/** A model's evaluation on a preset's test set (drawn with `seedData`); frees the model. */
-async function evaluateOn(preset: string, seedData: number, data: DataSource, model: Transformer): Promise<EvalRecord> {
-  const trainer = await Trainer.create(resolveConfig({ preset, method: 'ft', steps: 1, seedData }), data, model, null);
-  disposeModel(model);
-  const ev = await trainer.evaluate();
-  trainer.dispose();
-  return ev;
+/** A model's evaluation on a preset's test set (drawn with `seedData`, as a recipe phase with that seed draws it); frees the model. */
+async function evaluateOn(seedData: number, data: DataSource, model: Transformer): Promise<EvalRecord> {
+  try {
+    return await evaluateModel(model, data, testSeed(seedData), 0);
+  } finally {
+    disposeModel(model);
+  }
 }
 
 /** A preset's base or teacher: its test-set evaluation, as npm run finetune recorded it. */
@@ -71,7 +71,7 @@ async function presetModel(stem: string, info: { recipe: { preset: string; what:
   const data = info.recipe.what === 'base' && preset.base.kind === 'recipe' ? taskSource(preset.base.recipe.task) : await nodeHost.data(preset);
   const t0 = Date.now();
   // The test set is drawn with the recipe's data seed, as finetune drew it.
-  const ev = await evaluateOn(preset.name, info.recipe.seedData, data, model);
+  const ev = await evaluateOn(info.recipe.seedData, data, model);
   const rel = Math.abs(ev.perplexity - info.results.perplexity) / info.results.perplexity;
   console.log(
     `${stem}: sha256 ok; test perplexity ${ev.perplexity.toFixed(5)} (recorded ${Number(info.results.perplexity).toFixed(5)}, difference ${(100 * rel).toFixed(3)}%), exact match ${(100 * ev.exactMatch).toFixed(1)}% (recorded ${(100 * info.results.exactMatch).toFixed(1)}%) on ${backend} in ${Date.now() - t0} ms`,
@@ -79,7 +79,4 @@ async function presetModel(stem: string, info: { recipe: { preset: string; what:
   if (rel > 0.01) process.exit(1);
 }
 
-main().catch((e) => {
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+runScript(main, () => usage(EVAL_CHECKPOINT_FLAGS, CLI));

@@ -7,9 +7,11 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getPreset, recipePhases } from '../src/data/presets';
+import { getPreset, recipePhases } from '../src/config/presets';
+import { parseCli } from './lib/cli';
 
-const dir = process.argv[2] ?? 'public/models';
+const { positional } = parseCli(process.argv.slice(2), {}, { usage: 'npm run models-md [-- DIR]', positional: { name: 'the folder of the checkpoints', required: false } });
+const dir = positional[0] ?? 'public/models';
 const infos = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort()

@@ -14,17 +14,21 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { METHODS, type Method } from '../src/distill/config';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { PRESET_NAMES, getPreset } from '../src/data/presets';
-import { type PaperPlan, PAPER_SEEDS_MAX, runPaperTable } from '../src/distill/paper';
-import { resolveConfig } from '../src/distill/resolve';
-import { type MethodRuns, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/distill/table';
-import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
-import { teacherKey } from '../src/distill/checkpoints';
-import { flag } from './lib/cli';
+import type { Method } from '../src/config/knobs';
+import type { PaperPlan } from '../src/config/paper-plan';
+import { getPreset } from '../src/config/presets';
+import { resolveConfig } from '../src/config/resolve';
+import { runPaperTable } from '../src/distill/paper';
+import { teacherKey } from '../src/distill/recipes';
+import { initNodeBackend } from '../src/engine/node';
+import { type MethodRuns, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/report/paper-table';
+import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { PAPER_TABLE_FLAGS } from './lib/flags';
 import { MODELS_DIR, nodeHost } from './lib/host';
+
+const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm] (--out DIR | --check DIR/P.json)' };
 
 /** Which teacher the distilling rows learn from: the shipped file (by sha256) or the recipe it is trained by. */
 function teacherRecord(preset: string): string {
@@ -34,22 +38,16 @@ function teacherRecord(preset: string): string {
 }
 
 async function main(): Promise<void> {
-  const preset = flag('preset');
-  if (!PRESET_NAMES.includes(preset)) throw new Error(`unknown --preset ${preset}; valid: ${PRESET_NAMES.join(', ')}`);
-  const steps = process.argv.includes('--steps') ? Number(flag('steps')) : undefined;
-  const seeds = Number(flag('seeds', '3'));
-  if (!Number.isInteger(seeds) || seeds < 1 || seeds > PAPER_SEEDS_MAX) throw new Error(`--seeds must be an integer in [1, ${PAPER_SEEDS_MAX}]`);
-  const backend = flag('backend', 'cpu') as NodeBackend;
-  if (!NODE_BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}`);
-  const check = process.argv.includes('--check') ? flag('check') : null;
-  const out = check ? '' : flag('out');
-  const methods = process.argv.includes('--methods') ? (flag('methods').split(',') as Method[]) : undefined;
-  const bad = methods?.filter((m) => !METHODS.includes(m));
-  if (bad?.length) throw new Error(`--methods: ${bad.join(', ')} not among ${METHODS.join(', ')}`);
-  await initNodeBackend(backend);
+  const { flags } = parseCli(process.argv.slice(2), PAPER_TABLE_FLAGS, CLI);
+  const { preset, steps, seeds, backend } = flags;
+  const methods = flags.methods as Method[] | undefined;
+  const check = flags.check ?? null;
+  if (!check && flags.out === undefined) throw new Error('say where the table goes (--out DIR), or what to check it against (--check DIR/P.json)');
+  const out = flags.out ?? '';
+  await initNodeBackend(backend as 'cpu' | 'wasm');
   const t0 = Date.now();
   const plan: PaperPlan = { preset, ...(steps ? { steps } : {}), seeds, ...(methods ? { methods } : {}) };
-  if (check) return checkAgainst(check, plan, backend, Number(flag('tolerance', '0')));
+  if (check) return checkAgainst(check, plan, backend, flags.tolerance);
   const all = await runPaperTable(plan, nodeHost, {
     onRun: (method, k, final) => process.stderr.write(`${method} seed ${k + 1}/${seeds}: ROUGE-L ${final.rougeL.toFixed(4)}, perplexity ${final.perplexity.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`),
   });
@@ -107,7 +105,4 @@ async function checkAgainst(file: string, plan: PaperPlan, backend: string, tole
   if (worst > tolerance) process.exit(1);
 }
 
-main().catch((e) => {
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+runScript(main, () => usage(PAPER_TABLE_FLAGS, CLI));

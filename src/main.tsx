@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { loadFromUrl } from './state/engine';
+import { loadFromUrl } from './state/link';
 import { restoreLastRun } from './state/persist';
 import { App } from './ui/App';
 import './ui/app.css';

@@ -1,11 +1,20 @@
 /** Shared fixtures for the unit tests: tiny models and a finite-difference gradient checker. */
 import * as tf from '@tensorflow/tfjs-core';
-import { randomModel } from '../src/engine/selfcheck';
 import { type LoraConfig, type ModelConfig, modelConfig } from '../src/model/config';
-import { type Weights, randomizeWeights as randomize } from '../src/model/params';
+import { initLora } from '../src/model/lora';
+import { type Weights, initWeights, randomizeWeights as randomize } from '../src/model/params';
 import { Rng } from '../src/model/rng';
+import type { Transformer } from '../src/model/transformer';
 
-export { randomModel, randomize };
+export { randomize };
+
+/** A model with random (not small) weights and, optionally, random adapters (B ≠ 0), so every path carries signal. */
+export function randomModel(cfg: ModelConfig, seed: number, lora?: LoraConfig): Transformer {
+  const weights = randomize(initWeights(cfg, seed), seed + 1);
+  const adapters = lora ? initLora(cfg, lora, seed + 2) : null;
+  if (adapters) adapters.tensors = randomize(adapters.tensors, seed + 3);
+  return { config: cfg, weights, lora: adapters };
+}
 
 export function tinyConfig(over: Partial<ModelConfig> = {}): ModelConfig {
   return modelConfig({ vocabSize: 11, nLayer: 2, nHead: 2, dModel: 8, dFF: 16, nPositions: 12, contextLength: 12, ...over });

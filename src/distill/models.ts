@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, modelConfig } from '../model/config';
 import { type Weights, initWeights } from '../model/params';
 import type { Transformer } from '../model/transformer';
-import type { Preset } from '../data/presets';
+import type { Preset } from '../config/presets';
 import { type DataSource, taskSource } from '../data/source';
 
 /** The architecture of a preset whose base is made from a recipe, sized for its data. */

@@ -3,16 +3,16 @@
  * same steps, data order and seeds), one run after another. `npm run paper-table` and the app's
  * Paper table view both drive this, so a row means the same thing in both.
  */
-export { type PaperPlan, PAPER_SEEDS_MAX, paperConfig } from './paper-plan';
-import { METHODS, type Method } from './config';
-import { type PaperPlan, paperConfig } from './paper-plan';
-import { type Host, runDistill } from './run';
-import type { MethodRuns } from './table';
-import type { FinalRecord } from './trainer';
+import { METHODS, type Method } from '../config/knobs';
+import { type PaperPlan, paperConfig } from '../config/paper-plan';
+import type { FinalRecord } from '../protocol/records';
+import type { Host } from './host';
+import { runDistill } from './run';
+import type { MethodRuns } from '../report/paper-table';
 
 export interface PaperHooks {
-  /** Every step of the run of `method` with seed index `k`. */
-  onStep?(method: Method, k: number, step: number, of: number): void;
+  /** Every step of the run of `method` with seed index `k`: `done` of `of` steps. */
+  onStep?(method: Method, k: number, done: number, of: number): void;
   /** A run finished. */
   onRun?(method: Method, k: number, final: FinalRecord): void;
   /** Checked before each run and after each step: true stops the table (it then throws PaperCancelled). */
@@ -36,9 +36,9 @@ export async function runPaperTable(plan: PaperPlan, host: Host, hooks: PaperHoo
       if (hooks.cancelled?.()) throw new PaperCancelled();
       // Throwing from the step hook ends the run at once; runDistill frees its models on the way out.
       const r = await runDistill(cfg, host, {
-        onStep: (rec) => {
+        onStep: (_, done) => {
           if (hooks.cancelled?.()) throw new PaperCancelled();
-          hooks.onStep?.(method, k, rec.step + 1, cfg.steps);
+          hooks.onStep?.(method, k, done, cfg.steps);
         },
       });
       runs.push(r.final);

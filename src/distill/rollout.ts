@@ -12,7 +12,7 @@ import { type DivergenceOptions, divergence } from '../model/losses';
 import { Rng } from '../model/rng';
 import { type SamplingOptions, lastLogits, sampleTokens, samplingNoise } from '../model/sampling';
 import { type KVCache, type Transformer, disposeCache, emptyCache, forward } from '../model/transformer';
-import type { Trigger } from './config';
+import type { Trigger } from '../config/knobs';
 
 export interface RolloutOptions {
   /** Response tokens to generate. */

@@ -1,19 +1,18 @@
 /**
- * A whole run, host-independent: resolve the config, get the teacher, evaluate at step 0, train,
- * evaluate every evalEvery steps and at the end. The CLI (scripts/distill.ts) and the browser
- * worker both drive this.
+ * A whole run, host-independent: get the data, base and teacher from the host, build the
+ * trainer, and drive it (driver.ts) from the step-0 evaluation to the final record. The CLI, the
+ * paper table and the browser worker's session all start runs here.
  */
-import type { Transformer } from '../model/transformer';
-import { type Preset, getPreset } from '../data/presets';
-import type { DistillConfig } from './config';
-import { resolveConfig } from './resolve';
-
-export { resolveConfig };
-import { METHOD_SPECS } from './methods';
-import type { DataSource } from '../data/source';
+import { type Preset, getPreset } from '../config/presets';
+import type { DistillConfig } from '../config/knobs';
+import { METHOD_SPECS } from '../config/methods';
+import type { EvalRecord, FinalRecord, RunInfo, StepRecord } from '../protocol/records';
+import { StepDriver } from './driver';
+import type { Host, ProvidedModel } from './host';
 import { disposeModel } from './models';
-import { type EvalRecord, type FinalRecord, type StepRecord, Trainer } from './trainer';
+import { Trainer } from './trainer';
 
+/** What `npm run distill -- --json` writes. */
 export interface RunResult {
   config: DistillConfig;
   base: string;
@@ -26,27 +25,19 @@ export interface RunResult {
 }
 
 export interface RunHooks {
-  onStep?(rec: StepRecord): void;
+  /** Every step, with the steps done after it; throwing abandons the run (its models are freed). */
+  onStep?(rec: StepRecord, done: number): void;
   onEval?(rec: EvalRecord): void;
-  /** Checked between steps: return true to stop early (the final metrics are still computed). */
+  /** Asked between steps: true stops early (the run is still evaluated and measured where it stopped). */
   shouldStop?(): boolean;
 }
 
-export interface ProvidedModel {
-  model: Transformer;
-  /** Where it came from, for the output (e.g. "cached in .cache/…", "trained here in 40 s"). */
-  origin: string;
-}
+export const NO_TEACHER = 'none (this method trains on gold data only)';
 
-/**
- * What a host (Node scripts, the browser worker) supplies to a run: the preset's data (reading
- * corpus files as it can), its base and its frozen teacher (the ft model). The run owns the models
- * it gets.
- */
-export interface Host {
-  data(preset: Preset): Promise<DataSource>;
-  base(preset: Preset, data: DataSource): Promise<ProvidedModel>;
-  teacher(preset: Preset, base: Transformer, data: DataSource): Promise<ProvidedModel>;
+export interface PreparedRun {
+  trainer: Trainer;
+  teacher: ProvidedModel | null;
+  baseOrigin: string;
 }
 
 /**
@@ -54,7 +45,7 @@ export interface Host {
  * The base is freed once the trained model is built from it; the caller owns the trainer and the
  * teacher.
  */
-export async function prepareTrainer(cfg: DistillConfig, host: Host, preset: Preset = getPreset(cfg.preset)): Promise<{ trainer: Trainer; teacher: ProvidedModel | null; baseOrigin: string }> {
+export async function prepareTrainer(cfg: DistillConfig, host: Host, preset: Preset = getPreset(cfg.preset)): Promise<PreparedRun> {
   const data = await host.data(preset);
   const base = await host.base(preset, data);
   let teacher: ProvidedModel | null = null;
@@ -70,40 +61,54 @@ export async function prepareTrainer(cfg: DistillConfig, host: Host, preset: Pre
   }
 }
 
+export function disposePrepared(p: PreparedRun): void {
+  p.trainer.dispose();
+  disposeModel(p.teacher?.model);
+}
+
+/** What the page shows of a prepared run before its first step. */
+export function runInfo(p: PreparedRun): RunInfo {
+  const { trainer } = p;
+  const counts = trainer.paramCounts();
+  const lora = trainer.model.lora;
+  return {
+    config: trainer.cfg,
+    base: p.baseOrigin,
+    teacher: p.teacher?.origin ?? NO_TEACHER,
+    layerMap: trainer.layerMap(),
+    studentLayers: trainer.model.config.nLayer,
+    tau0: trainer.schedule?.tau0 ?? null,
+    tauMin: trainer.schedule?.tauMin ?? null,
+    trainableParams: counts.trainable,
+    totalParams: counts.total,
+    teacherParams: counts.teacher,
+    loraRank: lora?.config.rank ?? null,
+    loraModules: lora ? Object.keys(lora.tensors).filter((n) => n.endsWith('.lora_A')).map((n) => n.slice(0, -'.lora_A'.length)) : [],
+  };
+}
+
 export async function runDistill(cfg: DistillConfig, host: Host, hooks: RunHooks = {}, preset: Preset = getPreset(cfg.preset)): Promise<RunResult> {
-  const { trainer, teacher, baseOrigin } = await prepareTrainer(cfg, host, preset);
+  const prepared = await prepareTrainer(cfg, host, preset);
+  const { trainer } = prepared;
   try {
     const evals: EvalRecord[] = [];
     const steps: StepRecord[] = [];
-    const ev0 = await trainer.evaluate();
-    evals.push(ev0);
-    hooks.onEval?.(ev0);
-    for (let s = 0; s < cfg.steps && !hooks.shouldStop?.(); s++) {
-      const rec = await trainer.trainStep();
-      steps.push(rec);
-      hooks.onStep?.(rec);
-      if (cfg.evalEvery > 0 && (s + 1) % cfg.evalEvery === 0 && s + 1 < cfg.steps) {
-        const ev = await trainer.evaluate();
+    let final: FinalRecord | null = null;
+    await new StepDriver(trainer, { final: true }).run({
+      onStep: (rec, done) => {
+        steps.push(rec);
+        hooks.onStep?.(rec, done);
+      },
+      onEval: (ev) => {
         evals.push(ev);
         hooks.onEval?.(ev);
-      }
-    }
-    const last = await trainer.evaluate();
-    evals.push(last);
-    hooks.onEval?.(last);
-    const final = await trainer.finalMetrics(last);
-    return {
-      config: cfg,
-      base: baseOrigin,
-      teacher: teacher ? teacher.origin : 'none (this method trains on gold data only)',
-      layerMap: trainer.layerMap(),
-      tau0: trainer.schedule?.tau0 ?? null,
-      evals,
-      steps,
-      final,
-    };
+      },
+      onFinal: (f) => (final = f),
+      shouldStop: hooks.shouldStop && (() => hooks.shouldStop!()),
+    });
+    const info = runInfo(prepared);
+    return { config: cfg, base: info.base, teacher: info.teacher, layerMap: info.layerMap, tau0: info.tau0, evals, steps, final: final! };
   } finally {
-    trainer.dispose();
-    disposeModel(teacher?.model);
+    disposePrepared(prepared);
   }
 }

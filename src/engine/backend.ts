@@ -15,7 +15,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerUnsortedSegmentSum } from './kernels';
-import { type AdapterInfo, BACKEND_ORDER, type BackendInfo, type BackendName, type BackendTry } from './backend-info';
+import { type AdapterInfo, BACKEND_ORDER, type BackendInfo, type BackendName, type BackendTry } from '../protocol/backend';
 
 // The wasm binaries are served from the app's own origin, like everything else.
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });

@@ -3,7 +3,7 @@
  * Cancelling (an AbortSignal) terminates the worker, the only reliable way to stop GPU work;
  * the next request starts a fresh one. Imports no tfjs.
  */
-import { PROTOCOL_VERSION, type EngineReply, type EngineRequest, type RequestEnvelope, type ResponseEnvelope, type EngineEvent } from './protocol';
+import { PROTOCOL_VERSION, type EngineReply, type EngineRequest, type RequestEnvelope, type ResponseEnvelope, type EngineEvent } from '../protocol/messages';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 

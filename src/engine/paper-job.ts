@@ -3,17 +3,10 @@
  * streams its progress (throttled) and each finished run. Stopping it takes effect after the step
  * under way; nothing of it is kept but the finished runs the page already has.
  */
-import type { Method } from '../distill/config';
-import { type PaperPlan, PaperCancelled, runPaperTable } from '../distill/paper';
-import type { Host } from '../distill/run';
-import type { FinalRecord } from '../distill/trainer';
-
-export type PaperStatus = 'running' | 'done' | 'stopped' | 'failed';
-
-export type PaperEvent =
-  | { kind: 'paperStep'; method: Method; seed: number; step: number; of: number }
-  | { kind: 'paperRun'; method: Method; seed: number; final: FinalRecord }
-  | { kind: 'paperStatus'; status: PaperStatus; message?: string };
+import type { PaperPlan } from '../config/paper-plan';
+import type { Host } from '../distill/host';
+import { PaperCancelled, runPaperTable } from '../distill/paper';
+import type { PaperEvent } from '../protocol/messages';
 
 const PROGRESS_MS = 250;
 
@@ -27,11 +20,11 @@ export class PaperJob {
       emit({ kind: 'paperStatus', status: 'running' });
       try {
         await runPaperTable(plan, host, {
-          onStep: (method, seed, step, of) => {
+          onStep: (method, seed, done, of) => {
             const now = performance.now();
-            if (step !== 1 && step !== of && now - last < PROGRESS_MS) return;
+            if (done !== 1 && done !== of && now - last < PROGRESS_MS) return;
             last = now;
-            emit({ kind: 'paperStep', method, seed, step, of });
+            emit({ kind: 'paperStep', method, seed, done, of });
           },
           onRun: (method, seed, final) => emit({ kind: 'paperRun', method, seed, final }),
           cancelled: () => this.stopRequested,

@@ -10,24 +10,24 @@ import { crossEntropy, distillLoss } from '../model/losses';
 import { initWeights, randomizeWeights } from '../model/params';
 import { Rng } from '../model/rng';
 import { type Transformer, allParams, forward, logitLens, valueAndGrads } from '../model/transformer';
-import { type Preset, getPreset } from '../data/presets';
-import { presetModelConfig } from '../distill/models';
-import { resolveConfig } from '../distill/run';
-import { Trainer } from '../distill/trainer';
 import { taskSource } from '../data/source';
+import { resolveConfig } from '../config/resolve';
+import { StepDriver } from '../distill/driver';
+import { Trainer } from '../distill/trainer';
+import type { DistillParityReport, ParityReport } from '../protocol/messages';
 
-/** A model with random (not small) weights and, optionally, random adapters (B ≠ 0), so every path carries signal. */
-export function randomModel(cfg: ModelConfig, seed: number, lora?: LoraConfig): Transformer {
+/** Random, not small, weights (and adapters with B ≠ 0 when asked), so every path carries signal. */
+function noisyModel(cfg: ModelConfig, seed: number, lora?: LoraConfig): Transformer {
   const weights = randomizeWeights(initWeights(cfg, seed), seed + 1);
   const adapters = lora ? initLora(cfg, lora, seed + 2) : null;
   if (adapters) adapters.tensors = randomizeWeights(adapters.tensors, seed + 3);
   return { config: cfg, weights, lora: adapters };
 }
 
-export const SELF_CHECK_CONFIG = modelConfig({ vocabSize: 16, nLayer: 2, nHead: 2, dModel: 16, dFF: 32, nPositions: 16, contextLength: 16 });
-const SELF_CHECK_LORA: LoraConfig = { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'fc1', 'fc2'], dropout: 0 };
+const GRADIENT_MODEL = modelConfig({ vocabSize: 16, nLayer: 2, nHead: 2, dModel: 16, dFF: 32, nPositions: 16, contextLength: 16 });
+const GRADIENT_LORA: LoraConfig = { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'fc1', 'fc2'], dropout: 0 };
 
-export interface StepResult {
+export interface StepGradients {
   loss: number;
   grads: Record<string, Float32Array>;
 }
@@ -36,9 +36,9 @@ export interface StepResult {
  * Loss and gradients of one step on the current backend: cross-entropy on random targets plus a
  * forward-KL logit-lens term on every layer, w.r.t. every base and LoRA tensor.
  */
-export async function trainingStepGradients(seed = 1): Promise<StepResult> {
-  const cfg = SELF_CHECK_CONFIG;
-  const model = randomModel(cfg, seed, SELF_CHECK_LORA);
+export async function trainingStepGradients(seed = 1): Promise<StepGradients> {
+  const cfg = GRADIENT_MODEL;
+  const model = noisyModel(cfg, seed, GRADIENT_LORA);
   const rng = new Rng(seed + 10);
   const B = 2;
   const T = 8;
@@ -51,24 +51,10 @@ export async function trainingStepGradients(seed = 1): Promise<StepResult> {
     const lens = logitLens(m, r.hidden!);
     return lens.reduce((acc, l) => tf.add(acc, tf.mul(distillLoss(teacher, l, { kind: 'fkl' }), 0.5)), crossEntropy(r.logits, targets));
   });
-  const out: StepResult = { loss: (await value.data())[0]!, grads: {} };
+  const out: StepGradients = { loss: (await value.data())[0]!, grads: {} };
   for (const n of names) out.grads[n] = (await grads[n]!.data()) as Float32Array;
   tf.dispose([value, ids, targets, teacher, ...Object.values(grads), ...Object.values(allParams(model))]);
   return out;
-}
-
-export interface ParityReport {
-  backend: string;
-  reference: string;
-  tensors: number;
-  lossActive: number;
-  lossReference: number;
-  lossRelErr: number;
-  /** Largest over tensors of max|g_active − g_ref| / max|g_ref|. */
-  maxGradRelErr: number;
-  worstTensor: string;
-  ok: boolean;
-  tolerance: number;
 }
 
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -127,44 +113,28 @@ export async function gradientParity(backend: string, reference = 'cpu', toleran
   };
 }
 
-/** The tiny preset's task at one fixed length, with 4 × 16 models: the smallest real distillation run. */
-const TINY = getPreset('tiny');
-export const MICRO_PRESET: Preset = {
-  ...TINY,
-  data: { kind: 'task', task: { task: 'reverse', trainLengths: [4, 4], testLengths: [3, 4, 6], testPerLength: 4 } },
-  base: { ...(TINY.base as Extract<Preset['base'], { kind: 'recipe' }>), arch: { nLayer: 4, nHead: 2, dModel: 16, dFF: 32 } },
-};
-export const MICRO_DATA = taskSource((MICRO_PRESET.data as Extract<Preset['data'], { kind: 'task' }>).task);
-
-export interface DistillParityReport {
-  backend: string;
-  reference: string;
-  steps: number;
-  lossesActive: number[];
-  lossesReference: number[];
-  interventionActive: number[];
-  interventionReference: number[];
-  /** Largest relative difference of a step's loss. */
-  maxLossRelErr: number;
-  ok: boolean;
-  tolerance: number;
-}
+/**
+ * The tiny preset's task (reversal) at one fixed length, with 4 × 16 models of the tiny base's
+ * context (18 positions): the smallest real distillation run.
+ */
+const DISTILL_TASK = taskSource({ task: 'reverse', trainLengths: [4, 4], testLengths: [3, 4, 6], testPerLength: 4 });
+const DISTILL_MODEL = modelConfig({ vocabSize: DISTILL_TASK.tokenizer.vocabSize, nLayer: 4, nHead: 2, dModel: 16, dFF: 32, nPositions: 18, contextLength: 18 });
 
 /** Losses and intervention rates of a few sti-lora steps (rollouts, teacher, layer term, AdamW) on the current backend. */
 async function distillSteps(steps: number): Promise<{ losses: number[]; rates: number[] }> {
-  const cfgModel = presetModelConfig(MICRO_PRESET, MICRO_DATA);
-  const teacher = randomModel(cfgModel, 5);
-  const base = randomModel(cfgModel, 6);
+  const teacher = noisyModel(DISTILL_MODEL, 5);
+  const base = noisyModel(DISTILL_MODEL, 6);
   const cfg = resolveConfig({ preset: 'tiny', method: 'sti-lora', batchSize: 4, steps, warmupSteps: 1, heatmapEvery: 0, rankEvery: 0, topK: 3 });
-  const trainer = await Trainer.create(cfg, MICRO_DATA, base, teacher);
+  const trainer = await Trainer.create(cfg, DISTILL_TASK, base, teacher);
   const losses: number[] = [];
   const rates: number[] = [];
   try {
-    for (let s = 0; s < steps; s++) {
-      const r = await trainer.trainStep();
-      losses.push(r.loss);
-      rates.push(r.interventionRate);
-    }
+    await new StepDriver(trainer, { evaluate: null }).run({
+      onStep: (r) => {
+        losses.push(r.loss);
+        rates.push(r.interventionRate);
+      },
+    });
   } finally {
     trainer.dispose();
     tf.dispose([...Object.values(teacher.weights), ...Object.values(base.weights)]);

@@ -2,17 +2,23 @@
 /** Entry of the engine's dedicated module worker: owns tfjs and every tensor. */
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend';
-import { browserHost, userText } from './browser-host';
+import { browserHost } from './browser-host';
 import { PaperJob } from './paper-job';
-import { transferables } from './step-batch';
-import { PROTOCOL_VERSION, type EngineEvent, type EngineRequest, type RequestEnvelope, type ResponseEnvelope } from './protocol';
+import { transferables } from '../protocol/step-batch';
+import { PROTOCOL_VERSION, type EngineEvent, type EngineRequest, type RequestEnvelope, type ResponseEnvelope, type UserText } from '../protocol/messages';
 import { distillParity, gradientParity } from './selfcheck';
 import { RunSession } from './session';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 // Step batches' typed arrays are transferred, not copied.
 const emit = (event: EngineEvent) => scope.postMessage({ v: PROTOCOL_VERSION, event } satisfies ResponseEnvelope, event.kind === 'steps' ? transferables(event.batch) : []);
-const host = browserHost(new URL(import.meta.env.BASE_URL, scope.location.origin).href, (what, step, of) => emit({ kind: 'progress', what, step, of }));
+/** The person's own text for the your-text preset, as the page last sent it. */
+let userText: UserText | null = null;
+const host = browserHost(
+  new URL(import.meta.env.BASE_URL, scope.location.origin).href,
+  (what, done, of) => emit({ kind: 'progress', what, done, of }),
+  () => userText,
+);
 let session: RunSession | null = null;
 let paper: PaperJob | null = null;
 
@@ -41,7 +47,7 @@ function watchDevice(): void {
   void device.lost.then((info) => {
     if (info.reason === 'destroyed' && !simulatedLoss) return; // we disposed it ourselves
     const message = `The GPU device was lost (${info.message || info.reason}).`;
-    if (session) emit({ kind: 'status', status: 'failed', step: session.step, message: `${message} The run stopped at step ${session.step}.` });
+    if (session) emit({ kind: 'status', status: 'failed', done: session.done, message: `${message} The run stopped at step ${session.done}.` });
     emit({ kind: 'deviceLost', message });
   });
 }
@@ -103,7 +109,7 @@ async function handle(req: EngineRequest): Promise<unknown> {
     case 'loadWeights':
       return current().loadWeights(req.bytes, req.name);
     case 'userText':
-      Object.assign(userText, { name: req.name, train: req.train, test: req.test });
+      userText = { name: req.name, train: req.train, test: req.test };
       return null;
   }
 }

@@ -189,7 +189,28 @@ export function valueAndGrads(
   loss: (m: Transformer) => tf.Scalar,
 ): { value: tf.Scalar; grads: Weights } {
   const params = allParams(model);
-  const f = (...xs: tf.Tensor[]) => loss(withParams(model, Object.fromEntries(names.map((n, i) => [n, xs[i]!])))) ;
+  const f = (...xs: tf.Tensor[]) => loss(withParams(model, Object.fromEntries(names.map((n, i) => [n, xs[i]!]))));
   const { value, grads } = tf.valueAndGrads(f)(names.map((n) => params[n]!));
   return { value, grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])) };
+}
+
+/**
+ * valueAndGrads for a loss that also returns measurements made on the way (say, the per-layer
+ * divergence it was built from), so they need not be computed twice. The measurements come back
+ * as tensors the caller owns (no gradient flows through them).
+ */
+export function valueAndGradsWithAux<A extends Record<string, tf.Tensor>>(
+  model: Transformer,
+  names: string[],
+  loss: (m: Transformer) => { loss: tf.Scalar; aux: A },
+): { value: tf.Scalar; grads: Weights; aux: A } {
+  let aux: A | null = null;
+  const r = valueAndGrads(model, names, (m) => {
+    const out = loss(m);
+    // tf.valueAndGrads disposes everything made inside but the loss: keep the measurements.
+    for (const t of Object.values(out.aux)) tf.keep(t);
+    aux = out.aux;
+    return out.loss;
+  });
+  return { ...r, aux: aux! };
 }

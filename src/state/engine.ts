@@ -1,19 +1,18 @@
 /**
- * Glue between the store and the engine worker: starting the backend, preparing and driving a
- * run, and folding the worker's events into the store and the metric buffers (the store's
- * version is bumped at most every 200 ms). Also keeps the URL and the config in step.
+ * The store's side of the engine worker: starting the backend, preparing and driving a run, the
+ * paper table, the self-check, and folding the worker's events into the store and the metric
+ * buffers (the store's version is bumped at most every 200 ms). Every request to the worker goes
+ * through here, so cancelling (which ends the worker) covers all of them.
  */
-import { defaultsFor } from '../distill/resolve';
+import { paperConfig } from '../config/paper-plan';
 import { EngineClient } from '../engine/client';
-import { unpackSteps } from '../engine/step-batch';
-import type { EngineEvent } from '../engine/protocol';
-import { paperConfig } from '../distill/paper-plan';
+import type { EngineEvent, EngineReply, EngineRequest, UserText } from '../protocol/messages';
+import { unpackSteps } from '../protocol/step-batch';
 import { clearMetrics, metrics } from './metrics';
-import { parseRunFile, saveLastRun, showRun } from './persist';
+import { saveLastRun } from './persist';
 import { useApp } from './store';
-import { type UrlState, decodeState, encodeState } from './url';
 
-export const client = new EngineClient();
+const client = new EngineClient();
 let bumpTimer: ReturnType<typeof setTimeout> | null = null;
 
 function scheduleBump(): void {
@@ -35,7 +34,7 @@ function onEvent(e: EngineEvent): void {
       break;
     }
     case 'paperStep':
-      set({ paper: { ...paper, current: { method: e.method, seed: e.seed, step: e.step, of: e.of } }, progress: null });
+      set({ paper: { ...paper, current: { method: e.method, seed: e.seed, done: e.done, of: e.of } }, progress: null });
       break;
     case 'paperRun':
       set({ paper: { ...paper, runs: { ...paper.runs, [e.method]: [...(paper.runs[e.method] ?? []), e.final] } } });
@@ -47,18 +46,16 @@ function onEvent(e: EngineEvent): void {
       });
       break;
     case 'progress':
-      set({ progress: { what: e.what, step: e.step, of: e.of } });
+      set({ progress: { what: e.what, done: e.done, of: e.of } });
       break;
     case 'prepared':
       set({ runInfo: e.info, progress: null });
       break;
-    case 'steps': {
-      const records = unpackSteps(e.batch);
-      metrics.steps.push(...records);
-      set({ step: records.at(-1)!.step + 1 });
+    case 'steps':
+      metrics.steps.push(...unpackSteps(e.batch));
+      set({ done: e.done });
       scheduleBump();
       break;
-    }
     case 'eval':
       metrics.evals.push(e.record);
       scheduleBump();
@@ -70,28 +67,48 @@ function onEvent(e: EngineEvent): void {
       saveLastRun();
       break;
     case 'status':
-      set({ status: e.status, step: e.step, error: e.status === 'failed' ? (e.message ?? 'the run failed') : null });
+      set({ status: e.status, done: e.done, error: e.status === 'failed' ? (e.message ?? 'the run failed') : null });
       if (e.status === 'paused' || e.status === 'done' || e.status === 'failed') saveLastRun();
       break;
   }
 }
 client.onEvent(onEvent);
 
-/** Applies the URL's state (on load, back/forward); returns its notices. */
-export function loadFromUrl(hash: string): void {
-  const d = decodeState(hash, defaultsFor);
-  useApp.getState().set({ config: d.config, backend: d.backend, hide: d.hide, page: d.page, notices: d.notices });
+/** Bumped by cancel(): requests of an earlier worker then fail without it being an error. */
+let generation = 0;
+
+export class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'Cancelled';
+  }
 }
 
-export function currentUrlState(): UrlState {
-  const s = useApp.getState();
-  return { config: s.config, backend: s.backend, hide: s.hide, page: s.page };
+/** A request to the worker; one that a cancel() ended rejects with Cancelled. */
+async function request<R extends EngineRequest>(req: R): Promise<EngineReply<R>> {
+  const g = generation;
+  try {
+    return await client.request(req);
+  } catch (e) {
+    throw g !== generation ? new Cancelled() : e;
+  }
 }
 
-/** Writes the state into the URL (a new history entry, so back and forward work). */
-export function pushUrl(): void {
-  const hash = `#${encodeState(currentUrlState())}`;
-  if (location.hash !== hash) history.pushState(null, '', hash);
+/** A request whose failure is the run's failure (shown as the run's error), unless it was cancelled. */
+async function guarded(req: EngineRequest): Promise<void> {
+  try {
+    await request(req);
+  } catch (e) {
+    if (!(e instanceof Cancelled)) useApp.getState().set({ error: (e as Error).message, status: 'failed' });
+  }
+}
+
+/** The user's text, kept here too so that a fresh worker gets it again. */
+let userText: UserText | null = null;
+
+export async function sendUserText(t: UserText): Promise<void> {
+  await request({ type: 'userText', ...t });
+  userText = t;
 }
 
 export async function startEngine(): Promise<void> {
@@ -100,38 +117,17 @@ export async function startEngine(): Promise<void> {
   if (useApp.getState().engine.kind === 'lost') client.dispose();
   set({ engine: { kind: 'starting' }, status: 'idle', runInfo: null, startCheck: null });
   try {
-    const info = await client.request({ type: 'init', backend: useApp.getState().backend ?? undefined });
-    if (userText) await client.request({ type: 'userText', ...userText });
+    const info = await request({ type: 'init', backend: useApp.getState().backend ?? undefined });
+    if (userText) await request({ type: 'userText', ...userText });
     set({ engine: { kind: 'ready', info } });
     if (info.name !== 'cpu') {
       // A quick check that this backend's gradients agree with the CPU's (design §6).
-      const r = await client.request({ type: 'selfCheck', quick: true });
+      const r = await request({ type: 'selfCheck', quick: true });
       set({ startCheck: { ok: r.gradients.ok, maxGradRelErr: r.gradients.maxGradRelErr, backend: info.name } });
     }
   } catch (e) {
-    set({ engine: { kind: 'error', message: (e as Error).message } });
+    if (!(e instanceof Cancelled)) set({ engine: { kind: 'error', message: (e as Error).message } });
   }
-}
-
-/** Bumped by cancel(): requests of an earlier worker then fail without it being an error. */
-let generation = 0;
-
-async function guarded(fn: () => Promise<unknown>): Promise<void> {
-  const g = generation;
-  try {
-    await fn();
-  } catch (e) {
-    if (g !== generation) return; // cancelled on purpose
-    useApp.getState().set({ error: (e as Error).message, status: 'failed' });
-  }
-}
-
-/** The user's text, kept here too so that a fresh worker gets it again. */
-let userText: { name: string; train: string; test: string } | null = null;
-
-export async function sendUserText(t: { name: string; train: string; test: string }): Promise<void> {
-  await client.request({ type: 'userText', ...t });
-  userText = t;
 }
 
 /**
@@ -141,7 +137,7 @@ export async function sendUserText(t: { name: string; train: string; test: strin
 export async function cancel(): Promise<void> {
   generation++;
   client.dispose();
-  useApp.getState().set({ status: 'idle', runInfo: null, progress: null, error: null, step: 0 });
+  useApp.getState().set({ status: 'idle', runInfo: null, progress: null, error: null, done: 0 });
   clearMetrics();
   useApp.getState().bumpMetrics();
   await startEngine();
@@ -150,33 +146,45 @@ export async function cancel(): Promise<void> {
 /** Prepares the run of the current config (dropping the last run's metrics). */
 export function prepare(): Promise<void> {
   clearMetrics();
-  useApp.getState().set({ runInfo: null, restored: false, step: 0, error: null, progress: null });
+  useApp.getState().set({ runInfo: null, restored: false, done: 0, error: null, progress: null });
   useApp.getState().bumpMetrics();
-  return guarded(() => client.request({ type: 'prepare', config: useApp.getState().config }));
+  return guarded({ type: 'prepare', config: useApp.getState().config });
 }
 
 const needsPrepare = () => !useApp.getState().runInfo || useApp.getState().restored;
 
-/** Prepares the run when needed, then sends `request` — unless preparing failed or was cancelled. */
-async function preparedThen(request: { type: 'play' } | { type: 'step' }): Promise<void> {
+/** Prepares the run when needed, then sends `req` — unless preparing failed or was cancelled. */
+async function preparedThen(req: { type: 'play' } | { type: 'step' }): Promise<void> {
   const g = generation;
   if (needsPrepare()) await prepare();
   if (g !== generation || useApp.getState().status === 'failed') return;
-  await guarded(() => client.request(request));
+  await guarded(req);
 }
 
 export const play = () => preparedThen({ type: 'play' });
 
-export const pause = () => guarded(() => client.request({ type: 'pause' }));
+export const pause = () => guarded({ type: 'pause' });
 
 export const step = () => preparedThen({ type: 'step' });
 
 export async function reset(): Promise<void> {
-  await guarded(() => client.request({ type: 'reset' }));
+  await guarded({ type: 'reset' });
   clearMetrics();
-  useApp.getState().set({ runInfo: null, restored: false, status: 'idle', step: 0, error: null, progress: null });
+  useApp.getState().set({ runInfo: null, restored: false, status: 'idle', done: 0, error: null, progress: null });
   useApp.getState().bumpMetrics();
 }
+
+/** The full self-check (gradients and three distillation steps) on the active backend. */
+export const selfCheck = () => request({ type: 'selfCheck' });
+
+/** Destroys the WebGPU device on purpose, to show the recovery. */
+export const loseDevice = () => request({ type: 'loseDevice' });
+
+/** The live run's weights (and LoRA adapter) as safetensors. */
+export const exportWeights = () => request({ type: 'export' });
+
+/** Continues the prepared run from downloaded weights; resolves to the steps they were saved after. */
+export const loadWeights = (bytes: Uint8Array, name: string) => request({ type: 'loadWeights', bytes, name });
 
 /** Starts the paper table of the current preset with the page's budget (ending any run). */
 export async function runPaper(): Promise<void> {
@@ -185,55 +193,14 @@ export async function runPaper(): Promise<void> {
   const steps = paperConfig(plan, 'ft', 0).steps;
   const backend = s.engine.kind === 'ready' ? s.engine.info.name : null;
   clearMetrics();
-  s.set({ runInfo: null, restored: false, status: 'idle', step: 0, error: null, progress: null });
+  s.set({ runInfo: null, restored: false, status: 'idle', done: 0, error: null, progress: null });
   s.bumpMetrics();
   s.set({ paper: { status: 'running', plan: { preset: plan.preset, steps, seeds: plan.seeds }, runs: {}, current: null, backend, startedAt: Date.now(), wallSeconds: null } });
   try {
-    await client.request({ type: 'paperTable', plan });
+    await request({ type: 'paperTable', plan });
   } catch (e) {
-    useApp.getState().set({ paper: { ...useApp.getState().paper, status: 'failed', message: (e as Error).message } });
+    if (!(e instanceof Cancelled)) useApp.getState().set({ paper: { ...useApp.getState().paper, status: 'failed', message: (e as Error).message } });
   }
 }
 
-export const stopPaper = () => guarded(() => client.request({ type: 'paperStop' }));
-
-/**
- * Loads a downloaded run. Its .json shows the run's metrics and restores its config; given its
- * .safetensors as well, the run is live again from those weights — Run or Step continues it.
- * A wrong file gets a clear message (thrown) and the page keeps what it showed.
- */
-export async function loadRun(files: File[]): Promise<void> {
-  // By content, not name: a run's JSON starts with '{'; a safetensors file with its header's length.
-  const isJson = async (f: File) => /^\s*\{/.test(new TextDecoder().decode(await f.slice(0, 16).arrayBuffer()));
-  const kinds = await Promise.all(files.map(isJson));
-  const json = files.find((_, i) => kinds[i]);
-  const weights = files.find((f, i) => !kinds[i] && !f.name.toLowerCase().endsWith('.lora.safetensors'));
-  if (!json) throw new Error("Choose the run's .json file (and, to go on training it, its .safetensors with it).");
-  const run = parseRunFile(await json.text(), json.name); // a wrong file stops here, changing nothing
-  await reset();
-  showRun(run);
-  pushUrl();
-  if (!weights) return;
-  const saved = { steps: metrics.steps, evals: metrics.evals, final: metrics.final };
-  const showSaved = () => {
-    Object.assign(metrics, saved);
-    useApp.getState().set({ restored: true, status: 'idle', step: saved.steps.length ? saved.steps.at(-1)!.step + 1 : 0 });
-    useApp.getState().bumpMetrics();
-  };
-  await prepare();
-  if (useApp.getState().status === 'failed') return showSaved();
-  let step: number;
-  try {
-    step = await client.request({ type: 'loadWeights', bytes: new Uint8Array(await weights.arrayBuffer()), name: weights.name });
-  } catch (e) {
-    showSaved();
-    throw e;
-  }
-  const live = metrics.evals.at(-1)!; // the loaded weights' evaluation
-  metrics.steps = saved.steps.filter((r) => r.step < step);
-  metrics.evals = [...saved.evals.filter((e) => e.step < step), live];
-  metrics.final = step >= useApp.getState().config.steps ? saved.final : null;
-  useApp.getState().set({ restored: false, step });
-  useApp.getState().bumpMetrics();
-  saveLastRun();
-}
+export const stopPaper = () => guarded({ type: 'paperStop' });

@@ -3,7 +3,7 @@
  * Components read them when the store's metricsVersion changes (a few times a second at most) and
  * draw downsampled series, so the page stays responsive through thousands of steps.
  */
-import type { EvalRecord, FinalRecord, StepRecord } from '../distill/trainer';
+import type { EvalRecord, FinalRecord, StepRecord } from '../protocol/records';
 
 export const metrics = {
   steps: [] as StepRecord[],

@@ -4,12 +4,9 @@
  * live outside React state (state/metrics.ts).
  */
 import { create } from 'zustand';
-import type { DistillConfig } from '../distill/config';
-import type { BackendInfo, BackendName } from '../engine/backend-info';
-import type { RunInfo, RunStatus } from '../engine/session';
-import type { Method } from '../distill/config';
-import type { FinalRecord } from '../distill/trainer';
-import type { PaperStatus } from '../engine/paper-job';
+import type { DistillConfig, Method } from '../config/knobs';
+import type { BackendInfo, BackendName } from '../protocol/backend';
+import type { FinalRecord, PaperStatus, RunInfo, RunStatus } from '../protocol/records';
 import { type Hideable, PAGE_DEFAULTS, type PageState } from './url';
 
 /** The paper table being run or last run in this page: its plan, finished runs and progress. */
@@ -19,7 +16,7 @@ export interface PaperState {
   /** The plan of the table shown (set when it starts). */
   plan: { preset: string; steps: number; seeds: number } | null;
   runs: Partial<Record<Method, FinalRecord[]>>;
-  current: { method: Method; seed: number; step: number; of: number } | null;
+  current: { method: Method; seed: number; done: number; of: number } | null;
   /** The backend it ran on, for the export's header. */
   backend: string | null;
   startedAt: number;
@@ -38,11 +35,12 @@ export interface AppState {
   /** The quick gradient self-check run at start on a GPU backend: null until it has run. */
   startCheck: { ok: boolean; maxGradRelErr: number; backend: string } | null;
   status: RunStatus | 'idle';
-  step: number;
+  /** Steps done in the run shown. */
+  done: number;
   runInfo: RunInfo | null;
   /** The metrics shown were restored (after a reload or from a file): there is no live run. */
   restored: boolean;
-  progress: { what: string; step: number; of: number } | null;
+  progress: { what: string; done: number; of: number } | null;
   error: string | null;
   metricsVersion: number;
   set(partial: Partial<Omit<AppState, 'set'>>): void;
@@ -59,7 +57,7 @@ export const useApp = create<AppState>((set) => ({
   engine: { kind: 'starting' },
   startCheck: null,
   status: 'idle',
-  step: 0,
+  done: 0,
   runInfo: null,
   restored: false,
   progress: null,

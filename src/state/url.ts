@@ -1,15 +1,16 @@
 /**
  * The URL codec (design §5): the hash holds the whole run config, versioned, one short key per
- * knob from the table in distill/config.ts, plus the backend and classroom `hide=` flags.
+ * knob from the table in config/knobs.ts (read by its own parser, in its clamping mode), plus the
+ * backend and classroom `hide=` flags.
  *
  * Links are untrusted input. Decoding never throws: unknown keys are ignored, out-of-range numbers
  * clamped, malformed values replaced by the default, a too-long hash or another version ignored —
  * each with a notice the UI shows. Metrics never go in the URL.
  */
-import { BASE_DEFAULTS, type DistillConfig, KNOBS, type Knob, METHODS, type Method } from '../distill/config';
-import { PRESET_NAMES } from '../data/presets';
-import { PAPER_SEEDS_MAX } from '../distill/paper-plan';
-import { BACKEND_ORDER, type BackendName } from '../engine/backend-info';
+import { BASE_DEFAULTS, type DistillConfig, KNOBS, type Knob, type KnobReading, METHODS, type Method, readKnob as readKnobText } from '../config/knobs';
+import { PRESET_NAMES } from '../config/presets';
+import { PAPER_SEEDS_MAX } from '../config/paper-plan';
+import { BACKEND_ORDER, type BackendName } from '../protocol/backend';
 
 export const URL_VERSION = 1;
 /** Longest hash we read; a real link is well under 1 KB. */
@@ -76,31 +77,10 @@ export function encodeState(s: UrlState): string {
   return parts.join('&');
 }
 
-const show = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+/** A link's reading of a knob: numbers clamped into range (with a notice), not refused. */
+const readKnob = (k: Knob<string>, text: string): KnobReading => readKnobText(k, text, 'clamp', PRESET_NAMES);
 
-/** Reads one knob's text, clamping numbers into range; returns the value or a reason it was refused. */
-function readKnob(k: Knob<string>, text: string): { value?: DistillConfig[keyof DistillConfig]; clamped?: boolean; error?: string } {
-  switch (k.kind) {
-    case 'int':
-    case 'number': {
-      if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text)) return { error: 'not a number' };
-      let v = Number(text);
-      if (!Number.isFinite(v)) return { error: 'not a finite number' };
-      if (k.kind === 'int') v = Math.round(v);
-      const c = Math.min(k.max!, Math.max(k.min!, v));
-      return { value: c, clamped: c !== Number(text) };
-    }
-    case 'choice': {
-      const choices = k.key === 'preset' ? PRESET_NAMES : (k.choices ?? []);
-      return choices.includes(text) ? { value: text as never } : { error: `not one of ${choices.join(', ')}` };
-    }
-    case 'list': {
-      const items = text.split(',').filter(Boolean);
-      const ok = items.length > 0 && items.every((i) => (k.choices ?? []).includes(i)) && new Set(items).size === items.length;
-      return ok ? { value: items as never } : { error: `not a list of ${(k.choices ?? []).join(', ')}` };
-    }
-  }
-}
+const show = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 
 /** Parses a hash (with or without '#') into a state and notices. Never throws. */
 export function decodeState(hash: string, defaults: Defaults): Decoded {
@@ -142,7 +122,7 @@ export function decodeState(hash: string, defaults: Defaults): Decoded {
     const text = params.get(k.short);
     if (text === undefined) return fallbackValue;
     const r = readKnob(k, text);
-    if (r.error) {
+    if (r.error !== undefined) {
       notices.push(`${key} ${show(text)} is ${r.error}; using ${fallbackValue}.`);
       return fallbackValue;
     }
@@ -156,7 +136,7 @@ export function decodeState(hash: string, defaults: Defaults): Decoded {
     const pk = pageByShort.get(key);
     if (pk) {
       const r = readKnob(pk, text);
-      if (r.error) notices.push(`${pk.key} ${show(text)} is ${r.error}; using the default.`);
+      if (r.error !== undefined) notices.push(`${pk.key} ${show(text)} is ${r.error}; using the default.`);
       else {
         (page as unknown as Record<string, unknown>)[pk.key] = r.value;
         if (r.clamped) notices.push(`${pk.key} ${show(text)} is out of range [${pk.min}, ${pk.max}]; set to ${formatValue(pk, r.value!)}.`);
@@ -170,7 +150,7 @@ export function decodeState(hash: string, defaults: Defaults): Decoded {
     }
     if (k.key === 'preset' || k.key === 'method') continue;
     const r = readKnob(k, text);
-    if (r.error) notices.push(`${k.key} ${show(text)} is ${r.error}; using the default ${formatValue(k, config[k.key])}.`);
+    if (r.error !== undefined) notices.push(`${k.key} ${show(text)} is ${r.error}; using the default ${formatValue(k, config[k.key])}.`);
     else {
       (config as unknown as Record<string, unknown>)[k.key] = r.value;
       if (r.clamped) notices.push(`${k.key} ${show(text)} is out of range [${k.min}, ${k.max}]; set to ${formatValue(k, r.value!)}.`);

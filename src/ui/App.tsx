@@ -3,11 +3,12 @@
  * Worker (state/engine.ts); this file and its components never import tfjs.
  */
 import { useEffect, useState } from 'react';
-import { BACKEND_ORDER, type BackendName } from '../engine/backend-info';
-import type { SelfCheckReport } from '../engine/protocol';
-import { client, loadFromUrl, pushUrl, startEngine } from '../state/engine';
+import type { SelfCheckReport } from '../protocol/messages';
+import { setBackend, setView } from '../state/actions';
+import { BACKEND_ORDER, type BackendName, type View } from '../state/catalog';
+import { Cancelled, loseDevice, selfCheck, startEngine } from '../state/engine';
+import { loadFromUrl } from '../state/link';
 import { useApp } from '../state/store';
-import type { View } from '../state/url';
 import { BackendBadge } from './BackendBadge';
 import { ConfigPanel } from './ConfigPanel';
 import { Controls } from './Controls';
@@ -20,17 +21,14 @@ function EnginePanel() {
   const backend = useApp((s) => s.backend);
   const [check, setCheck] = useState<{ running: boolean; report?: SelfCheckReport; error?: string }>({ running: false });
   const choose = (b: BackendName | '') => {
-    useApp.getState().set({ backend: b || null });
-    pushUrl();
     setCheck({ running: false });
-    void startEngine();
+    setBackend(b || null);
   };
   const runCheck = () => {
     setCheck({ running: true });
-    client
-      .request({ type: 'selfCheck' })
+    selfCheck()
       .then((report) => setCheck({ running: false, report }))
-      .catch((e: Error) => setCheck({ running: false, error: e.message }));
+      .catch((e: Error) => setCheck(e instanceof Cancelled ? { running: false } : { running: false, error: e.message }));
   };
   return (
     <>
@@ -67,7 +65,7 @@ function EnginePanel() {
       <SelfCheck disabled={engine.kind !== 'ready'} state={check} onRun={runCheck} />
       {engine.kind === 'ready' && engine.info.name === 'webgpu' && (
         <p className="muted">
-          <button type="button" className="secondary" data-testid="lose-device" onClick={() => void client.request({ type: 'loseDevice' }).catch(() => undefined)}>
+          <button type="button" className="secondary" data-testid="lose-device" onClick={() => void loseDevice().catch(() => undefined)}>
             Simulate losing the GPU
           </button>{' '}
           destroys the WebGPU device as a driver reset would, to see how the playground recovers.
@@ -87,11 +85,7 @@ function StartCheck() {
       trusted here.{' '}
       <button
         type="button"
-        onClick={() => {
-          useApp.getState().set({ backend: 'cpu' });
-          pushUrl();
-          void startEngine();
-        }}
+        onClick={() => setBackend('cpu')}
       >
         Switch to the CPU
       </button>
@@ -102,10 +96,6 @@ function StartCheck() {
 /** Playground (one run, live panels) or the Paper table; the choice is part of the link. */
 function ViewTabs() {
   const view = useApp((s) => s.page.view);
-  const choose = (v: View) => {
-    useApp.getState().set({ page: { ...useApp.getState().page, view: v } });
-    pushUrl();
-  };
   return (
     <nav className="tabs" role="tablist" aria-label="View">
       {(
@@ -114,7 +104,7 @@ function ViewTabs() {
           ['paper', 'Paper table'],
         ] as const
       ).map(([v, label]) => (
-        <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'tab active' : 'tab'} data-testid={`view-${v}`} onClick={() => choose(v)}>
+        <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'tab active' : 'tab'} data-testid={`view-${v}`} onClick={() => setView(v as View)}>
           {label}
         </button>
       ))}

@@ -1,5 +1,5 @@
 /** The active backend and adapter, with a plain warning when timings are not representative. */
-import { type BackendInfo, describeBackend } from '../engine/backend-info';
+import { type BackendInfo, describeBackend } from '../state/catalog';
 
 export function BackendBadge({ info }: { info: BackendInfo }) {
   return (

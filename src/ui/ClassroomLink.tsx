@@ -3,8 +3,8 @@
  * explainers…) and copy a link to this exact run with those parts hidden (the URL's `hide=` flags).
  */
 import { useState } from 'react';
-import { currentUrlState } from '../state/engine';
-import { HIDEABLE, type Hideable, encodeState } from '../state/url';
+import { HIDEABLE, type Hideable } from '../state/catalog';
+import { classroomLink } from '../state/link';
 
 const LABELS: Record<Hideable, string> = {
   config: 'every-knob panel',
@@ -22,7 +22,7 @@ const LABELS: Record<Hideable, string> = {
 export function ClassroomLink() {
   const [hide, setHide] = useState<Hideable[]>(['config', 'backend']);
   const [copied, setCopied] = useState<string | null>(null);
-  const link = `${location.origin}${location.pathname}#${encodeState({ ...currentUrlState(), hide })}`;
+  const link = classroomLink(hide);
   const toggle = (h: Hideable) => setHide((xs) => (xs.includes(h) ? xs.filter((x) => x !== h) : HIDEABLE.filter((x) => x === h || xs.includes(x))));
   const copy = async () => {
     try {

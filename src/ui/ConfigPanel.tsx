@@ -1,8 +1,7 @@
-/** Every knob of the run, from the one table in distill/config.ts, each with its one-line explanation. */
+/** Every knob of the run, from the one table in config/knobs.ts, each with its one-line explanation. */
 import { useState } from 'react';
-import { type DistillConfig, KNOBS, type Knob, describeValid, parseKnob } from '../distill/config';
-import { PRESET_NAMES } from '../data/presets';
-import { pushUrl, reset } from '../state/engine';
+import { setKnob } from '../state/actions';
+import { KNOBS, type Knob, PRESET_NAMES, describeValid } from '../state/catalog';
 import { useApp } from '../state/store';
 import { Panel } from './Panel';
 
@@ -13,17 +12,9 @@ function KnobInput({ k }: { k: Knob }) {
   const [draft, setDraft] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const apply = (t: string) => {
-    try {
-      const v = parseKnob(k, t.trim(), PRESET_NAMES);
-      setError(null);
-      setDraft(null);
-      const config = { ...useApp.getState().config, [k.key]: v } as DistillConfig;
-      useApp.getState().set({ config });
-      pushUrl();
-      if (useApp.getState().runInfo) void reset();
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    const refused = setKnob(k, t);
+    setError(refused);
+    if (!refused) setDraft(null);
   };
   const id = `knob-${k.key}`;
   return (

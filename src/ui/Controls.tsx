@@ -1,19 +1,16 @@
 /** Preset and method pickers, run / pause / step / reset, share, and the run's status. */
 import { useState } from 'react';
-import { METHODS, type Method } from '../distill/config';
-import { METHOD_SPECS } from '../distill/methods';
-import { defaultsFor } from '../distill/resolve';
-import { PRESETS, PRESET_NAMES } from '../data/presets';
-import { cancel, client, loadRun, pause, play, pushUrl, reset, sendUserText, step } from '../state/engine';
-import { download, snapshot } from '../state/persist';
-import { checkUserText, splitUserText } from '../data/userText';
+import { choose, downloadRun, loadRun, useTextFile } from '../state/actions';
+import { METHODS, METHOD_SPECS, type Method, PRESETS, PRESET_NAMES } from '../state/catalog';
+import { cancel, pause, play, reset, step } from '../state/engine';
+import { pushUrl } from '../state/link';
 import { useApp } from '../state/store';
 import { ClassroomLink } from './ClassroomLink';
 
 export function Controls() {
   const config = useApp((s) => s.config);
   const status = useApp((s) => s.status);
-  const stepNo = useApp((s) => s.step);
+  const done = useApp((s) => s.done);
   const engine = useApp((s) => s.engine);
   const progress = useApp((s) => s.progress);
   const error = useApp((s) => s.error);
@@ -21,14 +18,9 @@ export function Controls() {
   const [fileError, setFileError] = useState<string | null>(null);
   const restored = useApp((s) => s.restored);
   const hasRun = useApp((s) => s.runInfo !== null);
-  const downloadRun = async () => {
-    const name = `kd-${config.preset}-${config.method}-step${stepNo}`;
-    download(`${name}.json`, JSON.stringify(snapshot(), null, 1), 'application/json');
-    if (restored) return; // no live weights to save
+  const save = async () => {
     try {
-      const w = await client.request({ type: 'export' });
-      download(`${name}.safetensors`, w.model as BlobPart, 'application/octet-stream');
-      if (w.adapter) download(`${name}.lora.safetensors`, w.adapter as BlobPart, 'application/octet-stream');
+      await downloadRun();
     } catch (e) {
       setFileError((e as Error).message);
     }
@@ -37,14 +29,8 @@ export function Controls() {
   const useText = async (file: File | undefined) => {
     if (!file) return;
     try {
-      const PRESET = PRESETS['your-text']!;
-      const window = PRESET.data.kind === 'corpus' ? PRESET.data.window : 128;
-      const text = checkUserText(new Uint8Array(await file.arrayBuffer()), file.name, 10 * window);
-      const { train, test } = splitUserText(text);
-      await sendUserText({ name: file.name, train, test });
-      setTextName(`${file.name} (${text.length} characters)`);
+      setTextName(await useTextFile(file));
       setFileError(null);
-      choose('your-text', config.method);
     } catch (e) {
       setFileError((e as Error).message);
     }
@@ -61,12 +47,6 @@ export function Controls() {
   const busy = status === 'preparing';
   const running = status === 'running';
   const ready = engine.kind === 'ready';
-
-  const choose = (preset: string, method: Method) => {
-    useApp.getState().set({ config: defaultsFor(preset, method) });
-    pushUrl();
-    void reset();
-  };
   const share = async () => {
     pushUrl();
     try {
@@ -131,7 +111,7 @@ export function Controls() {
       <button type="button" data-testid="share" onClick={() => void share()}>
         Share
       </button>
-      <button type="button" data-testid="download" onClick={() => void downloadRun()} disabled={!hasRun || running || busy}>
+      <button type="button" data-testid="download" onClick={() => void save()} disabled={!hasRun || running || busy}>
         Download run
       </button>
       <label className="file-button" title="Distill on your own text: it stays in this browser">
@@ -143,9 +123,9 @@ export function Controls() {
         Load run…
         <input type="file" multiple accept=".json,.safetensors,application/json" data-testid="load-run" onChange={(e) => void loadRunFiles(e.target.files)} />
       </label>
-      <span className="status" data-testid="run-status" data-status={status} data-step={stepNo}>
-        {restored ? 'showing a saved run (Run starts a new one)' : status === 'idle' ? 'ready to run' : status} · step {stepNo} of {config.steps}
-        {progress && ` · ${progress.what}: ${progress.step}/${progress.of}`}
+      <span className="status" data-testid="run-status" data-status={status} data-done={done}>
+        {restored ? 'showing a saved run (Run starts a new one)' : status === 'idle' ? 'ready to run' : status} · step {done} of {config.steps}
+        {progress && ` · ${progress.what}: ${progress.done}/${progress.of}`}
       </span>
       {shared && <span className="muted">{shared}</span>}
       <ClassroomLink />

@@ -4,37 +4,26 @@
  * as rows finish, the accuracy-by-position chart, and Markdown / CSV export.
  */
 import { useState } from 'react';
-import { METHODS, type Method, parseKnob } from '../distill/config';
-import { METHOD_SPECS } from '../distill/methods';
-import { paperConfig } from '../distill/paper-plan';
-import { defaultsFor } from '../distill/resolve';
-import { PAPER, type TableRow, pct, pm, positionCsv, ratios, signed, tableCsv, tableMarkdown, tableRows } from '../distill/table';
-import { PRESETS, PRESET_NAMES } from '../data/presets';
-import { pushUrl, reset, runPaper, stopPaper } from '../state/engine';
+import { choose, setPageValue } from '../state/actions';
+import { METHODS, METHOD_SPECS, type Method, PAGE_KNOBS, PAPER, PRESETS, PRESET_NAMES, type TableRow, defaultsFor, paperConfig, pct, pm, positionCsv, ratios, signed, tableCsv, tableMarkdown, tableRows } from '../state/catalog';
+import { runPaper, stopPaper } from '../state/engine';
 import { download } from '../state/persist';
 import { useApp } from '../state/store';
-import { PAGE_KNOBS, type PageState } from '../state/url';
 import { Chart, color } from './Chart';
 import { Empty, Panel } from './Panel';
 
 /** A page setting (steps per run, seeds) as a small input checked by its table entry. */
 function PageInput({ name, disabled }: { name: 'paperSteps' | 'paperSeeds'; disabled: boolean }) {
-  const k = PAGE_KNOBS.find((x) => x.key === name)!;
+  const k = PAGE_KNOBS.find((x) => x.key === name)! as Parameters<typeof setPageValue>[0];
   const page = useApp((s) => s.page);
   const preset = useApp((s) => s.config.preset);
   const shown = name === 'paperSteps' ? (page.paperSteps ?? defaultsFor(preset, 'ft').steps) : page.paperSeeds;
   const [draft, setDraft] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const apply = (text: string) => {
-    try {
-      const v = parseKnob(k, text.trim()) as number;
-      setDraft(null);
-      setError(null);
-      useApp.getState().set({ page: { ...useApp.getState().page, [name]: v } as PageState });
-      pushUrl();
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    const refused = setPageValue(k, text);
+    setError(refused);
+    if (!refused) setDraft(null);
   };
   return (
     <label title={k.help}>
@@ -93,11 +82,6 @@ export function PaperView() {
   const emDefined = PRESETS[paper.plan?.preset ?? config.preset]?.data.kind === 'task';
   const positions = Math.max(0, ...rows.map((r) => r.accuracyByPositionBeyond.length));
   const stem = `paper-${paper.plan?.preset ?? config.preset}`;
-  const choosePreset = (preset: string) => {
-    useApp.getState().set({ config: defaultsFor(preset, config.method) });
-    pushUrl();
-    void reset();
-  };
   const rel = (r: TableRow, ref: TableRow | undefined) => {
     if (!ref || ref === r) return '—';
     const q = ratios(r, ref);
@@ -120,7 +104,7 @@ export function PaperView() {
       <div className="controls">
         <label>
           Preset{' '}
-          <select data-testid="paper-preset" value={config.preset} disabled={running} onChange={(e) => choosePreset(e.target.value)}>
+          <select data-testid="paper-preset" value={config.preset} disabled={running} onChange={(e) => choose(e.target.value, config.method)}>
             {PRESET_NAMES.map((p) => (
               <option key={p} value={p} title={PRESETS[p]!.description}>
                 {p}
@@ -142,8 +126,8 @@ export function PaperView() {
         <span className="status" data-testid="paper-status" data-status={paper.status}>
           {paper.status === 'idle'
             ? `${METHODS.length} methods × ${page.paperSeeds} seed(s) × ${plannedSteps} steps`
-            : `${paper.status}${paper.current ? ` · ${paper.current.method} seed ${paper.current.seed + 1}: step ${paper.current.step}/${paper.current.of}` : ''}${paper.wallSeconds !== null ? ` · ${paper.wallSeconds} s` : ''}`}
-          {progress && running && ` · ${progress.what}: ${progress.step}/${progress.of}`}
+            : `${paper.status}${paper.current ? ` · ${paper.current.method} seed ${paper.current.seed + 1}: step ${paper.current.done}/${paper.current.of}` : ''}${paper.wallSeconds !== null ? ` · ${paper.wallSeconds} s` : ''}`}
+          {progress && running && ` · ${progress.what}: ${progress.done}/${progress.of}`}
         </span>
         {paper.status === 'failed' && (
           <p className="notice error" role="alert" data-testid="paper-error">
@@ -177,7 +161,7 @@ export function PaperView() {
                 </td>
                 <td>
                   {paper.runs[m]?.length ?? 0}/{paper.plan?.seeds ?? page.paperSeeds}
-                  {state === 'running' && paper.current && ` (step ${paper.current.step}/${paper.current.of})`}
+                  {state === 'running' && paper.current && ` (step ${paper.current.done}/${paper.current.of})`}
                 </td>
                 {r ? (
                   <>

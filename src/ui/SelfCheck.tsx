@@ -1,5 +1,5 @@
 /** Runs a tiny training step and a few distillation steps on the active backend and on the CPU, and shows how far they differ. */
-import type { SelfCheckReport } from '../engine/protocol';
+import type { SelfCheckReport } from '../protocol/messages';
 
 interface Props {
   disabled: boolean;

@@ -13,6 +13,7 @@ export function TrainingPanel() {
   const steps = downsample(metrics.steps);
   const ev = metrics.evals;
   const last = metrics.steps.at(-1);
+  const done = useApp((s) => s.done);
   return (
     <Panel id="training" title="Training" explainer="The loss being minimised (its parts: output-layer KD, layer KD, cross-entropy), and quality on the held-out test set: ROUGE-L (longest common subsequence F1) and perplexity of the gold answers.">
       {steps.length === 0 ? (
@@ -32,7 +33,7 @@ export function TrainingPanel() {
       {ev.length > 0 && (
         <Chart
           height={160}
-          rows={ev.map((e) => ({ step: e.step, rouge: e.rougeL, em: e.exactMatch, ppl: e.perplexity }))}
+          rows={ev.map((e) => ({ step: e.done, rouge: e.rougeL, em: e.exactMatch, ppl: e.perplexity }))}
           x="step"
           series={[
             { key: 'rouge', name: 'ROUGE-L', color: color(0) },
@@ -42,7 +43,7 @@ export function TrainingPanel() {
         />
       )}
       <p className="stats" data-testid="training-stats" data-losses={JSON.stringify(metrics.steps.map((x) => x.loss))}>
-        step {last ? last.step + 1 : 0} · loss {fmt(last?.loss, 4)} · {fmt(last?.tokensPerSec, 0)} tokens/s · {fmt(last?.msPerStep, 0)} ms/step · ROUGE-L{' '}
+        step {done} · loss {fmt(last?.loss, 4)} · {fmt(last?.tokensPerSec, 0)} tokens/s · {fmt(last?.msPerStep, 0)} ms/step · ROUGE-L{' '}
         {fmt(ev.at(-1)?.rougeL)} · perplexity {fmt(ev.at(-1)?.perplexity)}
       </p>
     </Panel>

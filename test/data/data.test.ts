@@ -91,19 +91,20 @@ describe('corpus text', () => {
 
 describe('users’ text files', () => {
   const enc = (s: string) => new TextEncoder().encode(s);
+  const ABC = "Its fine. '"; // the alphabet of these texts (more cases in user-text.test.ts)
   test('a normal file is accepted and normalised', () => {
-    expect(checkUserText(enc('It\u2019s fine. '.repeat(50)), 'a.txt', 100)).toMatch(/^It's fine\./);
+    expect(checkUserText(enc('It\u2019s fine. '.repeat(50)), 'a.txt', 100, ABC).text).toMatch(/^It's fine\./);
   });
-  test('empty, binary, non-UTF-8, oversized and too-short files are refused with a reason', () => {
-    expect(() => checkUserText(new Uint8Array(0), 'e.txt', 10)).toThrow(/e.txt is empty/);
-    expect(() => checkUserText(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2]), 'p.png', 1)).toThrow(/looks binary/);
-    expect(() => checkUserText(new Uint8Array([0xff, 0xfe, 0x41, 0x42]), 'l.txt', 1)).toThrow(/not UTF-8/);
-    expect(() => checkUserText(enc('\u0001\u0002\u0003abc'.repeat(100)), 'c.txt', 1)).toThrow(/control characters/);
-    expect(() => checkUserText(new Uint8Array(MAX_USER_TEXT_BYTES + 1).fill(65), 'big.txt', 1)).toThrow(/limit is 5 MB/);
-    expect(() => checkUserText(enc('short'), 's.txt', 100)).toThrow(/has 5 characters.*at least 100/);
-    expect(() => checkUserText(enc('x'), 'x.txt', 1)).not.toThrow();
+  test('empty, binary, undecodable, oversized and too-short files are refused with a reason', () => {
+    expect(() => checkUserText(new Uint8Array(0), 'e.txt', 10, ABC)).toThrow(/e.txt is empty/);
+    expect(() => checkUserText(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2]), 'p.png', 1, ABC)).toThrow(/looks binary/);
+    expect(() => checkUserText(new Uint8Array([0x41, 0xff, 0x42]), 'l.txt', 1, ABC)).toThrow(/not UTF-8 or UTF-16/);
+    expect(() => checkUserText(enc('\u0001\u0002\u0003abc'.repeat(100)), 'c.txt', 1, ABC)).toThrow(/control characters/);
+    expect(() => checkUserText(new Uint8Array(MAX_USER_TEXT_BYTES + 1).fill(65), 'big.txt', 1, ABC)).toThrow(/limit is 5 MB/);
+    expect(() => checkUserText(enc('short'), 's.txt', 100, ABC)).toThrow(/has 5 characters.*at least 100/);
+    expect(() => checkUserText(enc('I'), 'x.txt', 1, ABC)).not.toThrow();
     try {
-      checkUserText(new Uint8Array(0), 'e.txt', 1);
+      checkUserText(new Uint8Array(0), 'e.txt', 1, ABC);
     } catch (e) {
       expect(e).toBeInstanceOf(UserTextError);
     }

@@ -1,6 +1,6 @@
 /** The Node host's data for every preset: tokenizers, lengths that fit, held-out sets. */
 import { expect, test } from 'vitest';
-import { PRESET_NAMES, getPreset } from '../../src/data/presets';
+import { PRESET_NAMES, getPreset } from '../../src/config/presets';
 import { Rng } from '../../src/model/rng';
 import { nodeHost } from '../../scripts/lib/host';
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import type { DataManifest } from '../../src/data/corpus';
-import { SPEECH_BASE } from '../../src/data/presets';
+import { SPEECH_BASE } from '../../src/config/presets';
 import { readCheckpoint } from '../../src/model/checkpoint';
 
 const DIR = 'public/models';

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { Trainer } from '../../src/distill/trainer';
-import { MICRO_DATA, microBase, microConfig, microTeacher } from './fixtures';
+import { MICRO_DATA, microBase, microConfig, microTeacher, trainSteps } from './fixtures';
 
 // Generated on the cpu backend, tfjs 4.22.0.
 const GOLDEN: number[] = [
@@ -20,8 +20,7 @@ test('sti-lora: the first 10 losses match the stored trajectory', async () => {
   const trainer = await Trainer.create(microConfig({ method: 'sti-lora', steps: 10, loraDropout: 0.1 }), MICRO_DATA, base, teacher);
   const losses: number[] = [];
   const rates: number[] = [];
-  for (let s = 0; s < 10; s++) {
-    const r = await trainer.trainStep();
+  for (const r of await trainSteps(trainer, 10)) {
     losses.push(r.loss);
     rates.push(r.interventionRate);
   }

@@ -8,11 +8,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
-import { METHODS } from '../../src/distill/config';
-import { METHOD_SPECS } from '../../src/distill/methods';
+import { METHODS } from '../../src/config/knobs';
+import { METHOD_SPECS } from '../../src/config/methods';
 import { Trainer } from '../../src/distill/trainer';
 import type { Weights } from '../../src/model/params';
-import { MICRO_DATA, microBase, microConfig, microTeacher } from './fixtures';
+import { MICRO_DATA, microBase, microConfig, microTeacher, trainSteps } from './fixtures';
 
 async function snapshot(w: Weights): Promise<Record<string, Float32Array>> {
   const out: Record<string, Float32Array> = {};
@@ -34,7 +34,7 @@ describe('each method, 30 steps', () => {
       const before = await snapshot(trainer.model.weights);
       const loraBefore = trainer.model.lora ? await snapshot(trainer.model.lora.tensors) : {};
       const losses: number[] = [];
-      for (let s = 0; s < 30; s++) losses.push((await trainer.trainStep()).loss);
+      for (const r of await trainSteps(trainer, 30)) losses.push(r.loss);
       const first = mean(losses.slice(0, 5));
       const last = mean(losses.slice(-5));
       console.log(`${method}: loss ${first.toFixed(4)} → ${last.toFixed(4)} (×${(last / first).toFixed(3)})`);

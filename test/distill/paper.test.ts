@@ -1,8 +1,9 @@
 /** The paper table's run sequence (shared by the CLI and the app): equal budgets, order, stopping. */
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
-import { METHODS } from '../../src/distill/config';
-import { PaperCancelled, paperConfig, runPaperTable } from '../../src/distill/paper';
+import { METHODS } from '../../src/config/knobs';
+import { paperConfig } from '../../src/config/paper-plan';
+import { PaperCancelled, runPaperTable } from '../../src/distill/paper';
 import { microHost } from './fixtures';
 
 test('every method gets the same steps and seeds; seed k moves data, init and sampling together', () => {
@@ -19,9 +20,9 @@ test('every method gets the same steps and seeds; seed k moves data, init and sa
 test('the table runs the eight methods in order over the seeds and frees every tensor', async () => {
   const before = tf.memory().numTensors;
   const seen: string[] = [];
-  const all = await runPaperTable({ preset: 'tiny', steps: 2, seeds: 1 }, microHost, { onRun: (m, k, f) => seen.push(`${m}/${k}/${f.step}`) });
+  const all = await runPaperTable({ preset: 'tiny', steps: 2, seeds: 1 }, microHost, { onRun: (m, k, f) => seen.push(`${m}/${k}/${f.done}`) });
   expect(all.map((r) => r.method)).toEqual([...METHODS]);
-  expect(all.every((r) => r.runs.length === 1 && r.runs[0]!.step === 2)).toBe(true);
+  expect(all.every((r) => r.runs.length === 1 && r.runs[0]!.done === 2)).toBe(true);
   expect(seen).toEqual(METHODS.map((m) => `${m}/0/2`));
   expect(tf.memory().numTensors).toBe(before);
 });

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { layerDivergences, layerMap } from '../../src/distill/layers';
 import { presetModelConfig, studentFromBase } from '../../src/distill/models';
 import { type RolloutOptions, stiRollout } from '../../src/distill/rollout';
-import { randomModel } from '../../src/engine/selfcheck';
+import { randomModel } from '../helpers';
 import { divergence } from '../../src/model/losses';
 import { generate } from '../../src/model/sampling';
 import { forward } from '../../src/model/transformer';

@@ -1,12 +1,15 @@
 /** Whole runs: determinism, no tensor leak, NaN handling, config resolution and CLI flags. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
-import { KNOBS, KnobError, parseKnob, validateConfig } from '../../src/distill/config';
-import { resolveConfig, runDistill } from '../../src/distill/run';
-import { NonFiniteError, type StepRecord, Trainer } from '../../src/distill/trainer';
-import { PRESET_NAMES } from '../../src/data/presets';
-import { parseArgs } from '../../scripts/lib/cli';
-import { MICRO, MICRO_DATA, microBase, microConfig, microHost, microTeacher } from './fixtures';
+import { KNOBS, KnobError, parseKnob, validateConfig } from '../../src/config/knobs';
+import { resolveConfig } from '../../src/config/resolve';
+import { StepDriver } from '../../src/distill/driver';
+import { runDistill } from '../../src/distill/run';
+import { NonFiniteError } from '../../src/distill/train-step';
+import { Trainer } from '../../src/distill/trainer';
+import type { StepRecord } from '../../src/protocol/records';
+import { PRESET_NAMES } from '../../src/config/presets';
+import { MICRO, MICRO_DATA, microBase, microConfig, microHost, microTeacher, trainSteps } from './fixtures';
 
 /** A step record without the fields that measure wall time or the machine. */
 function logical(r: StepRecord) {
@@ -25,7 +28,7 @@ test('the same config and seeds give identical JSON steps (timings aside)', asyn
   expect(a.steps[0]!.heatmap!.values.length).toBe(2 * 5); // L_S × response length
   expect(Object.keys(a.steps[0]!.effectiveRank!)).toEqual(['h.0.attn.q', 'h.0.attn.v', 'h.1.attn.q', 'h.1.attn.v']);
   expect(a.steps.every((s) => s.layerDivergence.length === 2)).toBe(true);
-  expect(a.evals.map((e) => e.step)).toEqual([0, 3, 6]);
+  expect(a.evals.map((e) => e.done)).toEqual([0, 3, 6]);
   const c = await runDistill({ ...cfg, seedSample: cfg.seedSample + 1 }, microHost, {}, MICRO);
   expect(JSON.stringify(c.steps.map(logical))).not.toBe(JSON.stringify(a.steps.map(logical)));
 });
@@ -35,10 +38,7 @@ test('no tensor leak over 50 sti-lora steps', async () => {
   const base = microBase();
   const trainer = await Trainer.create(microConfig({ method: 'sti-lora', steps: 50, loraDropout: 0.1 }), MICRO_DATA, base, teacher);
   const counts: number[] = [];
-  for (let s = 0; s < 50; s++) {
-    await trainer.trainStep();
-    counts.push(tf.memory().numTensors);
-  }
+  await new StepDriver(trainer, { evaluate: null }).run({ onStep: () => counts.push(tf.memory().numTensors) });
   await trainer.evaluate();
   counts.push(tf.memory().numTensors);
   console.log(`numTensors after steps 1, 25, 50 and an evaluation: ${counts[0]}, ${counts[24]}, ${counts[49]}, ${counts[50]}`);
@@ -53,17 +53,16 @@ test('a NaN stops the run with the step named and keeps the last good weights', 
   const teacher = microTeacher();
   const base = microBase();
   const trainer = await Trainer.create(microConfig({ method: 'kd-lora' }), MICRO_DATA, base, teacher);
-  await trainer.trainStep();
-  await trainer.trainStep();
+  await trainSteps(trainer, 2);
   const snap = async () => Promise.all(Object.values(trainer.model.lora!.tensors).map(async (t) => Array.from(await t.data())));
   const good = await snap();
   // Poison the teacher: its logits become NaN, and so does the KD loss.
   const old = teacher.weights['lnf.bias']!;
   teacher.weights['lnf.bias'] = tf.fill(old.shape, NaN);
-  await expect(trainer.trainStep()).rejects.toThrow(NonFiniteError);
-  await expect(trainer.trainStep()).rejects.toThrow(/at step 2; the run stopped and kept the weights of step 1/);
+  await expect(trainSteps(trainer, 1)).rejects.toThrow(NonFiniteError);
+  await expect(trainSteps(trainer, 1)).rejects.toThrow(/at step 2; the run stopped and kept the weights of step 1/);
   expect(await snap()).toEqual(good);
-  expect(trainer.step).toBe(2);
+  expect(trainer.done).toBe(2);
   trainer.dispose();
   tf.dispose([old, ...Object.values(teacher.weights), ...Object.values(base.weights)]);
 });
@@ -87,14 +86,5 @@ describe('config', () => {
     expect(() => parseKnob(k('preset'), 'huge', PRESET_NAMES)).toThrow(/one of tiny/);
     expect(parseKnob(k('loraTargets'), 'q,fc2')).toEqual(['q', 'fc2']);
     expect(() => validateConfig({ ...resolveConfig({}), tauMode: 'raw', tau0: 0.1, tauMin: 1 }, PRESET_NAMES)).toThrow(KnobError);
-  });
-  test('CLI flags', () => {
-    const a = parseArgs(['--preset', 'tiny', '--method', 'sti-lora', '--steps', '200', '--json', 'out.json', '--loraTargets=q,k', '--backend', 'cpu']);
-    expect(a.overrides).toEqual({ preset: 'tiny', method: 'sti-lora', steps: 200, loraTargets: ['q', 'k'] });
-    expect(a.json).toBe('out.json');
-    expect(() => parseArgs(['--stepz', '3'])).toThrow(/unknown flag --stepz; valid flags: --backend, --json, --quiet, --preset, --method, --steps/);
-    expect(() => parseArgs(['--steps'])).toThrow(/--steps needs a value/);
-    expect(() => parseArgs(['--backend', 'tpu'])).toThrow(/backend: "tpu" is not valid; expected one of cpu/);
-    expect(() => parseArgs(['--method', 'magic'])).toThrow(/method: "magic"/);
   });
 });

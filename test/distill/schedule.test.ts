@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { makeSchedule, quantile, tauAt } from '../../src/distill/schedule';
+import { warmupDivergences } from '../../src/distill/calibrate';
 import { Trainer } from '../../src/distill/trainer';
 import { MICRO_DATA, microBase, microConfig, microTeacher } from './fixtures';
 
@@ -38,7 +39,7 @@ test('auto-calibration: about 1 − q0 of the warm-up positions reach τ0 (withi
     const trainer = await Trainer.create(cfg, MICRO_DATA, base, teacher);
     const tau0 = trainer.schedule!.tau0;
     // An independent warm-up rollout (same batch and seed, as the trainer draws it) measured again.
-    const d = await trainer.warmupDivergences();
+    const d = await warmupDivergences({ student: trainer.model, teacher: trainer.teacher, data: MICRO_DATA, eosId: trainer.eosId, divergence: trainer.divergence, sampling: trainer.sampling }, cfg);
     const above = d.filter((x) => x >= tau0).length / d.length;
     console.log(`q0 ${q0}: τ0 = ${tau0.toFixed(4)}, ${(100 * above).toFixed(1)}% of ${d.length} warm-up positions reach it`);
     expect(Math.abs(above - (1 - q0))).toBeLessThanOrEqual(0.02);

@@ -1,8 +1,9 @@
 /** A run driven step by step, as the worker drives it: prepare, step, play, pause, to the end. */
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
-import { RunSession, type SessionEvent } from '../../src/engine/session';
-import { packSteps, unpackSteps } from '../../src/engine/step-batch';
+import { RunSession } from '../../src/engine/session';
+import type { SessionEvent } from '../../src/protocol/messages';
+import { packSteps, unpackSteps } from '../../src/protocol/step-batch';
 import { runDistill } from '../../src/distill/run';
 import { MICRO, microConfig, microHost } from './fixtures';
 
@@ -29,27 +30,27 @@ test('prepare → step → play → pause → play to the end, with batched reco
   expect(info.loraModules).toEqual(['h.0.attn.q', 'h.0.attn.v', 'h.1.attn.q', 'h.1.attn.v']);
   expect(info.tau0).toBeGreaterThan(0);
   await s.stepOnce();
-  expect(s.step).toBe(1);
-  expect(events.at(-1)).toEqual({ kind: 'status', status: 'paused', step: 1 });
+  expect(s.done).toBe(1);
+  expect(events.at(-1)).toEqual({ kind: 'status', status: 'paused', done: 1 });
   s.play();
   await new Promise((r) => setTimeout(r, 30));
   await s.pause();
-  const pausedAt = s.step;
+  const pausedAt = s.done;
   expect(pausedAt).toBeGreaterThan(1);
   expect(pausedAt).toBeLessThan(8);
   s.play();
   await s.pause().then(() => new Promise((r) => setTimeout(r, 0)));
-  while (s.step < 8) {
+  while (s.done < 8) {
     s.play();
     await s.pause();
   }
   const records = events.flatMap((e) => (e.kind === 'steps' ? unpackSteps(e.batch) : []));
   expect(records.map((r) => r.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-  expect(events.filter((e) => e.kind === 'eval').map((e) => (e as Extract<SessionEvent, { kind: 'eval' }>).record.step)).toEqual([0, 4, 8]);
+  expect(events.filter((e) => e.kind === 'eval').map((e) => (e as Extract<SessionEvent, { kind: 'eval' }>).record.done)).toEqual([0, 4, 8]);
   expect(events.some((e) => e.kind === 'final')).toBe(true);
-  expect(events.at(-1)).toMatchObject({ kind: 'status', status: 'done', step: 8 });
+  expect(events.at(-1)).toMatchObject({ kind: 'status', status: 'done', done: 8 });
   await s.stepOnce();
-  expect(s.step).toBe(8);
+  expect(s.done).toBe(8);
   await s.dispose();
   expect(tf.memory().numTensors).toBe(before);
 });
@@ -57,11 +58,11 @@ test('prepare → step → play → pause → play to the end, with batched reco
 test('a failing step reports the failure and the session survives', async () => {
   const events: SessionEvent[] = [];
   const s = await RunSession.prepare(microConfig({ method: 'kd-lora', steps: 5 }), microHost, (e) => events.push(e));
-  const teacher = (s as unknown as { teacher: { weights: Record<string, tf.Tensor> } }).teacher;
+  const teacher = s.trainer.teacher!;
   const old = teacher.weights['lnf.bias']!;
   teacher.weights['lnf.bias'] = tf.fill(old.shape, NaN);
   await s.stepOnce();
-  expect(events.at(-1)).toMatchObject({ kind: 'status', status: 'failed', step: 0 });
+  expect(events.at(-1)).toMatchObject({ kind: 'status', status: 'failed', done: 0 });
   expect((events.at(-1) as { message: string }).message).toMatch(/not finite at step 0/);
   old.dispose();
   await s.dispose();
@@ -82,15 +83,15 @@ test('downloaded weights continue a run: same evaluation, same step; another con
   expect(await b.loadWeights(model, 'run.safetensors')).toBe(3);
   const evals = got.filter((e) => e.kind === 'eval').map((e) => (e as { record: unknown }).record);
   expect(evals.at(-1)).toEqual(evalA);
-  expect(got.at(-1)).toMatchObject({ kind: 'status', status: 'paused', step: 3 });
+  expect(got.at(-1)).toMatchObject({ kind: 'status', status: 'paused', done: 3 });
   await b.stepOnce();
-  expect(b.step).toBe(4);
+  expect(b.done).toBe(4);
   await b.dispose();
 
   const c = await RunSession.prepare({ ...cfg, lr: cfg.lr * 2 }, microHost, () => {});
   await expect(c.loadWeights(model, 'run.safetensors')).rejects.toThrow(/saved by a run with other settings \(lr\)/);
   await expect(c.loadWeights(new Uint8Array([1, 2, 3]), 'notes.safetensors')).rejects.toThrow(/notes.safetensors is not a model checkpoint/);
-  expect(c.step).toBe(0);
+  expect(c.done).toBe(0);
   await c.dispose();
   expect(tf.memory().numTensors).toBe(before);
 });

@@ -1,11 +1,11 @@
 /** The paper table's arithmetic on hand-made records. */
 import { expect, test } from 'vitest';
-import type { Method } from '../../src/distill/config';
-import { PAPER, positionCsv, ratios, stat, tableCsv, tableMarkdown, tableRows } from '../../src/distill/table';
-import type { FinalRecord } from '../../src/distill/trainer';
+import type { Method } from '../../src/config/knobs';
+import { PAPER, positionCsv, ratios, stat, tableCsv, tableMarkdown, tableRows } from '../../src/report/paper-table';
+import type { FinalRecord } from '../../src/protocol/records';
 
 const rec = (o: Partial<FinalRecord>): FinalRecord =>
-  ({ step: 1, rougeL: 0.5, exactMatch: 0, perplexity: 2, byLength: [], accuracyByPositionBeyond: [1, 0.5], accuracyByPosition: [], samples: [], trainableParams: 100, totalParams: 100, teacherParams: 0, peakBytes: 1000, msPerToken: 1, ...o }) as FinalRecord;
+  ({ done: 1, rougeL: 0.5, exactMatch: 0, perplexity: 2, byLength: [], accuracyByPositionBeyond: [1, 0.5], accuracyByPosition: [], samples: [], trainableParams: 100, totalParams: 100, teacherParams: 0, peakBytes: 1000, msPerToken: 1, ...o }) as FinalRecord;
 
 test('mean ± std, ratios against ft and lora, markdown and CSV', () => {
   expect(stat([1, 2, 3])).toEqual({ mean: 2, std: 1 });

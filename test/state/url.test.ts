@@ -1,6 +1,6 @@
 /** The URL codec: round trips, and malformed or hostile links load defaults or clamped values with a notice. */
 import { describe, expect, test } from 'vitest';
-import { defaultsFor, resolveConfig } from '../../src/distill/resolve';
+import { defaultsFor, resolveConfig } from '../../src/config/resolve';
 import { MAX_HASH_LENGTH, decodeState, encodeState } from '../../src/state/url';
 
 const defaults = defaultsFor;

@@ -4,8 +4,8 @@
  * output position beyond the training lengths. Pure functions over final records: the CLI and the
  * app both use them.
  */
-import type { Method } from './config';
-import type { FinalRecord } from './trainer';
+import type { Method } from '../config/knobs';
+import type { FinalRecord } from '../protocol/records';
 
 export interface MethodRuns {
   method: Method;

@@ -1,5 +1,5 @@
 /** The eight methods of the paper table (design §1.5) and what each one trains. */
-import type { DistillConfig, Method } from './config';
+import type { DistillConfig, Method } from './knobs';
 
 export interface MethodSpec {
   id: Method;

@@ -1,26 +1,60 @@
 /**
  * Step records cross the worker boundary as typed arrays: one Float64Array row of scalars per
  * step and one row per step of the per-layer series, transferred (not copied) to the page; only
- * the occasional extras (heat map, sample, effective rank) travel as plain objects. No tfjs here.
+ * the occasional extras (heat map, sample, effective rank) travel as plain objects. The scalar
+ * columns are one table: packing and unpacking both walk it. No tfjs here.
  */
-import type { StepRecord } from '../distill/trainer';
+import type { StepRecord } from './records';
 
-/** The scalar columns, in packed order; null (τ without a schedule, memory fields off webgpu) travels as NaN. */
-const SCALARS = ['step', 'loss', 'lossOut', 'lossLayer', 'lossCe', 'tau', 'onPolicy', 'interventionRate', 'lr', 'gradNorm', 'msPerStep', 'tokensPerSec', 'numTensors', 'numBytes', 'gpuBytesInUse', 'gpuBytesPooled'] as const;
-const W = SCALARS.length;
+/** A scalar column: how to read it off a record and write it back; null and absent travel as NaN. */
+interface Column {
+  name: string;
+  get(r: StepRecord): number;
+  set(r: StepRecord, v: number): void;
+}
+
+type NumberKey = { [K in keyof StepRecord]-?: StepRecord[K] extends number ? K : never }[keyof StepRecord];
+type MemoryKey = keyof StepRecord['memory'];
+
+const num = (key: NumberKey): Column => ({ name: key, get: (r) => r[key], set: (r, v) => void (r[key] = v) });
+const memory = (key: MemoryKey, optional: boolean): Column => ({
+  name: `memory.${key}`,
+  get: (r) => r.memory[key] ?? NaN,
+  set: (r, v) => {
+    if (!optional || !Number.isNaN(v)) r.memory[key] = v;
+  },
+});
+
+const COLUMNS: Column[] = [
+  num('step'),
+  num('loss'),
+  num('lossOut'),
+  num('lossLayer'),
+  num('lossCe'),
+  { name: 'tau', get: (r) => r.tau ?? NaN, set: (r, v) => void (r.tau = Number.isNaN(v) ? null : v) },
+  { name: 'onPolicy', get: (r) => (r.onPolicy ? 1 : 0), set: (r, v) => void (r.onPolicy = v === 1) },
+  num('interventionRate'),
+  num('lr'),
+  num('gradNorm'),
+  num('msPerStep'),
+  num('tokensPerSec'),
+  memory('numTensors', false),
+  memory('numBytes', false),
+  memory('gpuBytesInUse', true),
+  memory('gpuBytesPooled', true),
+];
+const W = COLUMNS.length;
 
 export interface StepBatch {
   n: number;
   /** Student layers: the width of the per-layer rows (0 without a teacher). */
   layers: number;
-  scalars: Float64Array; // [n, W]
+  scalars: Float64Array; // [n, W], columns in COLUMNS order
   layerDivergence: Float64Array; // [n, layers]
   layerInterventionRate: Float64Array; // [n, layers]
   /** The rare fields, by row index. */
   extras: { i: number; heatmap?: StepRecord['heatmap']; sample?: StepRecord['sample']; effectiveRank?: StepRecord['effectiveRank'] }[];
 }
-
-const orNaN = (x: number | null | undefined) => (x === null || x === undefined ? NaN : x);
 
 export function packSteps(records: StepRecord[]): StepBatch {
   const n = records.length;
@@ -30,9 +64,7 @@ export function packSteps(records: StepRecord[]): StepBatch {
   const layerInterventionRate = new Float64Array(n * layers).fill(NaN);
   const extras: StepBatch['extras'] = [];
   records.forEach((r, i) => {
-    const m = r.memory;
-    const row = [r.step, r.loss, r.lossOut, r.lossLayer, r.lossCe, orNaN(r.tau), r.onPolicy ? 1 : 0, r.interventionRate, r.lr, r.gradNorm, r.msPerStep, r.tokensPerSec, m.numTensors, m.numBytes, orNaN(m.gpuBytesInUse), orNaN(m.gpuBytesPooled)];
-    scalars.set(row, i * W);
+    COLUMNS.forEach((c, j) => (scalars[i * W + j] = c.get(r)));
     layerDivergence.set(r.layerDivergence, i * layers);
     layerInterventionRate.set(r.layerInterventionRate, i * layers);
     if (r.heatmap || r.sample || r.effectiveRank) extras.push({ i, heatmap: r.heatmap, sample: r.sample, effectiveRank: r.effectiveRank });
@@ -46,30 +78,12 @@ export function transferables(b: StepBatch): ArrayBuffer[] {
 }
 
 export function unpackSteps(b: StepBatch): StepRecord[] {
-  const out: StepRecord[] = [];
   const rowOf = (a: Float64Array, i: number) => Array.from(a.subarray(i * b.layers, (i + 1) * b.layers)).filter((x) => !Number.isNaN(x));
+  const out: StepRecord[] = [];
   for (let i = 0; i < b.n; i++) {
-    const v = b.scalars.subarray(i * W, (i + 1) * W);
-    const memory: StepRecord['memory'] = { numTensors: v[12]!, numBytes: v[13]! };
-    if (!Number.isNaN(v[14]!)) memory.gpuBytesInUse = v[14]!;
-    if (!Number.isNaN(v[15]!)) memory.gpuBytesPooled = v[15]!;
-    const r: StepRecord = {
-      step: v[0]!,
-      loss: v[1]!,
-      lossOut: v[2]!,
-      lossLayer: v[3]!,
-      lossCe: v[4]!,
-      tau: Number.isNaN(v[5]!) ? null : v[5]!,
-      onPolicy: v[6] === 1,
-      interventionRate: v[7]!,
-      layerInterventionRate: rowOf(b.layerInterventionRate, i),
-      layerDivergence: rowOf(b.layerDivergence, i),
-      lr: v[8]!,
-      gradNorm: v[9]!,
-      msPerStep: v[10]!,
-      tokensPerSec: v[11]!,
-      memory,
-    };
+    // Every field is set below: the scalars by their columns, the series from their rows.
+    const r = { memory: {}, layerInterventionRate: rowOf(b.layerInterventionRate, i), layerDivergence: rowOf(b.layerDivergence, i) } as StepRecord;
+    COLUMNS.forEach((c, j) => c.set(r, b.scalars[i * W + j]!));
     out.push(r);
   }
   for (const x of b.extras) {

@@ -2,7 +2,7 @@
  * What a paper table is — a preset, the steps of every run, and seeds — and the config of each of
  * its runs. No tfjs here: the URL codec and the UI use it too.
  */
-import { type DistillConfig, type Method } from './config';
+import { type DistillConfig, type Method } from './knobs';
 import { resolveConfig } from './resolve';
 
 export interface PaperPlan {

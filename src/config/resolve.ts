@@ -2,8 +2,8 @@
  * Resolving a run's config from its layers of defaults. No tfjs here: the UI and the URL codec
  * use it too.
  */
-import { PRESET_NAMES, getPreset } from '../data/presets';
-import { BASE_DEFAULTS, type DistillConfig, type Method, validateConfig } from './config';
+import { PRESET_NAMES, getPreset } from './presets';
+import { BASE_DEFAULTS, type DistillConfig, type Method, validateConfig } from './knobs';
 import { METHOD_SPECS } from './methods';
 
 /** The defaults of a preset and method: base < method < preset (general, then per method). */

@@ -1,7 +1,7 @@
 /**
  * Every knob of a distillation run (design §1), as one typed table that drives defaults,
- * validation, the CLI flags and (later) the URL codec. A value outside its range or choices is
- * refused with a message listing what is valid.
+ * validation, the CLI flags, the knob panel and the URL codec, all through one parser (readKnob).
+ * A value outside its range or choices is refused with a message listing what is valid.
  */
 import { DIVERGENCES, type DivergenceKind, LORA_TARGETS, type LoraTarget } from '../model/config';
 
@@ -167,28 +167,51 @@ export function describeValid(k: Knob<string>, presets: readonly string[] = []):
   return `${k.kind === 'int' ? 'an integer' : 'a number'} in [${k.min}, ${k.max}]`;
 }
 
-/** Parses one knob's text value (CLI or URL) into its typed value, or throws KnobError. */
-export function parseKnob(k: Knob<string>, text: string, presets: readonly string[] = []): DistillConfig[keyof DistillConfig] {
-  const bad = () => new KnobError(`${k.key}: ${JSON.stringify(text)} is not valid; expected ${describeValid(k, presets)}`);
+export type KnobValue = DistillConfig[keyof DistillConfig];
+
+/** A knob's text read: its value (and whether it had to be clamped into range), or why it was refused. */
+export type KnobReading = { value: KnobValue; clamped: boolean; error?: undefined } | { error: string };
+
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/**
+ * Reads one knob's text — the one parser of the CLI, the knob panel and links. `strict` refuses
+ * anything out of range or not of the knob's kind; `clamp` (links, which are untrusted and may
+ * come from another version) rounds integers and clamps numbers into range, saying so.
+ */
+export function readKnob(k: Knob<string>, text: string, mode: 'strict' | 'clamp', presets: readonly string[] = []): KnobReading {
+  const t = text.trim();
   switch (k.kind) {
     case 'int':
     case 'number': {
-      if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text.trim())) throw bad();
-      const v = Number(text);
-      if (!Number.isFinite(v) || (k.kind === 'int' && !Number.isInteger(v)) || v < k.min! || v > k.max!) throw bad();
-      return v;
+      if (!NUMBER.test(t)) return { error: 'not a number' };
+      const v = Number(t);
+      if (!Number.isFinite(v)) return { error: 'not a finite number' };
+      if (mode === 'strict') {
+        if (k.kind === 'int' && !Number.isInteger(v)) return { error: 'not an integer' };
+        if (v < k.min! || v > k.max!) return { error: `out of range [${k.min}, ${k.max}]` };
+        return { value: v, clamped: false };
+      }
+      const c = Math.min(k.max!, Math.max(k.min!, k.kind === 'int' ? Math.round(v) : v));
+      return { value: c, clamped: c !== v };
     }
     case 'choice': {
-      const choices = k.key === 'preset' ? presets : k.choices ?? [];
-      if (!choices.includes(text)) throw bad();
-      return text as never;
+      const choices = k.key === 'preset' ? presets : (k.choices ?? []);
+      return choices.includes(t) ? { value: t as never, clamped: false } : { error: `not one of ${choices.join(', ')}` };
     }
     case 'list': {
-      const items = text.split(',').map((s) => s.trim()).filter(Boolean);
-      if (items.length === 0 || items.some((i) => !(k.choices ?? []).includes(i)) || new Set(items).size !== items.length) throw bad();
-      return items as never;
+      const items = t.split(',').map((s) => s.trim()).filter(Boolean);
+      const ok = items.length > 0 && items.every((i) => (k.choices ?? []).includes(i)) && new Set(items).size === items.length;
+      return ok ? { value: items as never, clamped: false } : { error: `not a list of ${(k.choices ?? []).join(', ')}` };
     }
   }
+}
+
+/** Parses one knob's text strictly (CLI, knob panel) into its typed value, or throws KnobError saying what is valid. */
+export function parseKnob(k: Knob<string>, text: string, presets: readonly string[] = []): KnobValue {
+  const r = readKnob(k, text, 'strict', presets);
+  if (r.error !== undefined) throw new KnobError(`${k.key}: ${JSON.stringify(text)} is not valid; expected ${describeValid(k, presets)}`);
+  return r.value;
 }
 
 /** Checks a whole config against the table (types, ranges, choices) and cross-field rules. */

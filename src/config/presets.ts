@@ -6,8 +6,8 @@
  * shipped checkpoint in public/models/ (made by `npm run pretrain`, see MODELS.md there). Hosts
  * make the teacher from its recipe on first use and may cache it (see distill/checkpoints.ts).
  */
-import type { DistillConfig, Method } from '../distill/config';
-import type { TaskConfig } from './tasks';
+import type { DistillConfig, Method } from './knobs';
+import type { TaskConfig } from '../data/tasks';
 
 /** A CE training run that makes a checkpoint. */
 export interface Recipe {
@@ -82,6 +82,17 @@ const LORA_LR = (lr: number): Preset['methodDefaults'] => ({ lora: { lr }, 'kd-l
 
 /** The speech-pretrained base that the corpus and long-task presets start from. */
 export const SPEECH_BASE = 'speech-4x128';
+
+/**
+ * The bases `npm run pretrain` makes on the State of the Union speeches, by name. Windows are
+ * `window` characters (128 ≈ 25 words); the position table is longer (`positions`) so fine-tuned
+ * tasks can be tested on longer sequences — positions past the window are never trained there,
+ * which is part of what those tests measure.
+ */
+export const PRETRAINED_BASES: Record<string, { nLayer: number; nHead: number; dModel: number; window: number; positions: number }> = {
+  'speech-4x128': { nLayer: 4, nHead: 4, dModel: 128, window: 128, positions: 256 },
+  'speech-2x64': { nLayer: 2, nHead: 2, dModel: 64, window: 64, positions: 128 },
+};
 
 export const PRESETS: Record<string, Preset> = {
   tiny: {

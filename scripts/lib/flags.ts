@@ -1,0 +1,57 @@
+/** The flags of every Node script, in the form scripts/lib/cli.ts reads (the run's knobs come from src/config/knobs.ts). */
+import { PAPER_SEEDS_MAX } from '../../src/config/paper-plan';
+import { PRESET_NAMES, PRETRAINED_BASES } from '../../src/config/presets';
+import { METHODS } from '../../src/config/knobs';
+import { type FlagSpec, backendFlag } from './cli';
+
+const preset = (help: string): FlagSpec & { required: true } => ({ kind: 'choice', choices: PRESET_NAMES, required: true, help });
+
+/** --verify / --record with --stop-after: re-run (or record) a recipe's first losses. */
+const CHECK = {
+  verify: { kind: 'string', help: "re-run the recipe's first steps and compare their losses with this CSV (writes nothing)" },
+  record: { kind: 'string', help: "write the recipe's first losses on this backend to this CSV (writes nothing else)" },
+  'stop-after': { kind: 'int', min: 1, max: 100000, default: '20', help: 'steps that --verify or --record run' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const DISTILL_FLAGS = {
+  backend: backendFlag('cpu'),
+  json: { kind: 'string', help: 'write {config, base, teacher, layerMap, tau0, evals, steps, final} to this file' },
+  quiet: { kind: 'bool', help: 'no progress line' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const PAPER_TABLE_FLAGS = {
+  preset: preset('the preset whose table to make'),
+  steps: { kind: 'int', min: 1, max: 100000, help: "steps of every run (default: the preset's)" },
+  seeds: { kind: 'int', min: 1, max: PAPER_SEEDS_MAX, default: '3', help: 'seeds per method' },
+  methods: { kind: 'list', choices: METHODS, help: 'a subset of the rows (default: all eight)' },
+  backend: backendFlag('cpu'),
+  out: { kind: 'string', help: 'write P.md, P.json and the position chart to this folder' },
+  check: { kind: 'string', help: "re-run the rows and compare their quality with this P.json instead of writing (exit 1 above --tolerance)" },
+  tolerance: { kind: 'number', min: 0, max: 1e9, default: '0', help: 'largest difference --check accepts' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const FINETUNE_FLAGS = {
+  preset: preset("the preset whose teacher (or base) to make"),
+  what: { kind: 'choice', choices: ['teacher', 'base'], default: 'teacher', help: "the preset's ft teacher, or its base when the base is a recipe" },
+  phase: { kind: 'int', min: 1, max: 100, help: 'make (or check) only this phase of the recipe, from the file of the phase before' },
+  backend: backendFlag('wasm'),
+  out: { kind: 'string', default: 'public/models', help: 'folder of the checkpoint files' },
+  ...CHECK,
+} as const satisfies Record<string, FlagSpec>;
+
+export const PRETRAIN_FLAGS = {
+  config: { kind: 'choice', choices: Object.keys(PRETRAINED_BASES), required: true, help: 'the base architecture' },
+  steps: { kind: 'int', min: 1, max: 1000000, required: true, help: 'training steps' },
+  seed: { kind: 'int', min: 0, max: 2 ** 31 - 1, default: '1', help: 'seed of the initialisation and data order' },
+  batch: { kind: 'int', min: 1, max: 512, default: '8', help: 'windows per step' },
+  lr: { kind: 'number', min: 1e-7, max: 1, default: '3e-3', help: 'peak learning rate' },
+  every: { kind: 'int', min: 0, max: 1000000, default: '100', help: 'validation loss every this many steps (0: only at the end)' },
+  backend: backendFlag('wasm'),
+  out: { kind: 'string', default: 'public/models', help: 'folder of the checkpoint files' },
+  ...CHECK,
+} as const satisfies Record<string, FlagSpec>;
+
+export const EVAL_CHECKPOINT_FLAGS = {
+  backend: backendFlag('wasm'),
+  preset: { kind: 'choice', choices: PRESET_NAMES, help: "evaluate on this preset's test set instead of the checkpoint's own" },
+} as const satisfies Record<string, FlagSpec>;

@@ -1,0 +1,110 @@
+/**
+ * What a run needs from where it runs — the preset's data, its base and its frozen teacher — made
+ * the same way in Node and in the browser. The two hosts differ only in how they reach files
+ * (HostFiles: the disk under public/, or fetches from the app's origin) and whether they keep
+ * checkpoints made from recipes between runs.
+ */
+import { readCheckpoint, saveCheckpoint } from '../model/checkpoint';
+import type { Transformer } from '../model/transformer';
+import type { DataManifest } from '../data/corpus';
+import { type DataSource, corpusSource, taskSource } from '../data/source';
+import { type Preset, recipeSteps } from '../config/presets';
+import type { UserText } from '../protocol/messages';
+import { baseKey, baseSteps, teacherKey, trainBase, trainTeacher } from './recipes';
+
+export interface ProvidedModel {
+  model: Transformer;
+  /** Where it came from, for the output (e.g. "shipped public/models/x.safetensors"). */
+  origin: string;
+}
+
+/** Supplies a run's data, base and (for the KD methods) teacher; the run owns the models it gets. */
+export interface Host {
+  data(preset: Preset): Promise<DataSource>;
+  base(preset: Preset, data: DataSource): Promise<ProvidedModel>;
+  teacher(preset: Preset, base: Transformer, data: DataSource): Promise<ProvidedModel>;
+}
+
+/** How a host reaches files. Paths are relative to the app's static root (`data/…`, `models/…`). */
+export interface HostFiles {
+  /** A text file, or null when it is not there. */
+  text(path: string): Promise<string | null>;
+  /** A binary file, or null when it is not there. */
+  bytes(path: string): Promise<Uint8Array | null>;
+  /** The phrase for a missing file, e.g. "public/data/x is missing" or "data/x is missing from this build". */
+  missing(path: string): string;
+  /** The name of a file for messages, e.g. "public/models/x.safetensors". */
+  label(path: string): string;
+  /** Where checkpoints made here from recipes are kept between runs (none: made again each time). */
+  cache?: { get(key: string): Promise<Uint8Array | null>; put(key: string, bytes: Uint8Array): Promise<void>; label(key: string): string };
+  /** The person's own text (hosts with a page only; undefined: this host cannot take one). */
+  userText?(): UserText | null;
+  /** Progress of a checkpoint being made here: `done` of `of` steps. */
+  progress(what: string, done: number, of: number): void;
+}
+
+/** The prepared corpora's manifest (alphabet, files). */
+export async function readManifest(files: HostFiles): Promise<DataManifest> {
+  const text = await files.text('data/manifest.json');
+  if (text === null) throw new Error(`${files.missing('data/manifest.json')}: run npm run prepare-data`);
+  return JSON.parse(text) as DataManifest;
+}
+
+/** A preset's data source: a task (with the corpus alphabet where it asks for it) or windows of a corpus. */
+export async function presetData(preset: Preset, files: HostFiles, manifest: () => Promise<DataManifest> = () => readManifest(files)): Promise<DataSource> {
+  const d = preset.data;
+  if (d.kind === 'task') return taskSource(d.task.corpusAlphabet ? { ...d.task, alphabet: (await manifest()).alphabet } : d.task);
+  const corpus = (train: string, heldOut: string, alphabet: string) =>
+    corpusSource({ train, heldOut, alphabet, mode: 'continue', window: d.window, promptLength: d.promptLength, testExamples: d.testExamples });
+  if (d.corpus === 'user') {
+    if (!files.userText) throw new Error(`preset ${preset.name} reads a text file given in the browser; from the command line use a preset with a prepared corpus`);
+    const t = files.userText();
+    if (!t) throw new Error(`preset ${preset.name} needs a text file: pick or drop a .txt file first`);
+    return corpus(t.train, t.test, (await manifest()).alphabet);
+  }
+  const m = await manifest();
+  const read = async (split: string) => {
+    const path = `data/${d.corpus}-${split}.txt`;
+    const text = await files.text(path);
+    if (text === null) throw new Error(`${files.missing(path)}: run npm run prepare-data`);
+    return text;
+  };
+  return corpus(await read('train'), await read('test'), m.alphabet);
+}
+
+export function createHost(files: HostFiles): Host {
+  let manifest: Promise<DataManifest> | null = null;
+  const getManifest = () => (manifest ??= readManifest(files).catch((e) => ((manifest = null), Promise.reject(e))));
+  const shipped = async (name: string): Promise<ProvidedModel | null> => {
+    const path = `models/${name}.safetensors`;
+    const bytes = await files.bytes(path);
+    return bytes ? { model: readCheckpoint(bytes).model, origin: `shipped ${files.label(path)}` } : null;
+  };
+  /** A checkpoint made here from its recipe, or found where an earlier run kept it. */
+  const made = async (what: string, key: string, of: number, make: (onStep: (done: number) => void) => Promise<Transformer>, data: DataSource): Promise<ProvidedModel> => {
+    const cached = await files.cache?.get(key);
+    if (cached) return { model: readCheckpoint(cached).model, origin: `${what}, cached in ${files.cache!.label(key)}` };
+    const t0 = Date.now();
+    files.progress(`training the ${what}`, 0, of);
+    const model = await make((done) => files.progress(`training the ${what}`, done, of));
+    const took = `trained here from its recipe in ${((Date.now() - t0) / 1000).toFixed(0)} s`;
+    if (!files.cache) return { model, origin: `${what}, ${took}` };
+    await files.cache.put(key, (await saveCheckpoint(model, {}, data.tokenizer.toJSON())).safetensors);
+    return { model, origin: `${what}, ${took}, cached in ${files.cache.label(key)}` };
+  };
+  return {
+    data: (preset) => presetData(preset, files, getManifest),
+    async base(preset, data) {
+      const b = preset.base;
+      const found = await shipped(b.kind === 'checkpoint' ? b.name : `${preset.name}-base`);
+      if (found) return found;
+      if (b.kind === 'checkpoint') throw new Error(`${files.missing(`models/${b.name}.safetensors`)}: it is made by npm run pretrain (see public/models/MODELS.md)`);
+      return made(`base of ${preset.name}`, baseKey(preset), baseSteps(preset), (on) => trainBase(preset, data, (_, done) => on(done)), data);
+    },
+    async teacher(preset, base, data) {
+      const found = await shipped(`${preset.name}-teacher`);
+      if (found) return found;
+      return made(`teacher of ${preset.name}`, teacherKey(preset), recipeSteps(preset.teacherRecipe), (on) => trainTeacher(preset, base, data, (_, done) => on(done)), data);
+    },
+  };
+}

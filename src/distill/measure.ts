@@ -1,0 +1,54 @@
+/**
+ * Measurements of a run that are not quality: memory as tfjs reports it, the logical peak bytes
+ * of a piece of work, and decoding latency with the LoRA update merged (so adapters add none).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mergeLora } from '../model/lora';
+import { generate } from '../model/sampling';
+import type { Transformer } from '../model/transformer';
+import type { MemorySnapshot } from '../protocol/records';
+
+/** Memory as tfjs reports it; the GPU fields only on webgpu. */
+export function memorySnapshot(): MemorySnapshot {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
+  const out: MemorySnapshot = { numTensors: m.numTensors, numBytes: m.numBytes };
+  if (m.numBytesInGPU !== undefined) out.gpuBytesInUse = m.numBytesInGPU;
+  if (m.numBytesAllocatedInGPU !== undefined) out.gpuBytesPooled = m.numBytesAllocatedInGPU;
+  return out;
+}
+
+/** The logical peak bytes (tf.profile) while `work` runs: what it allocates on top of what exists. */
+export async function logicalPeakBytes(work: () => Promise<unknown>): Promise<number> {
+  const info = await tf.profile(async () => {
+    await work();
+  });
+  return info.peakBytes;
+}
+
+/**
+ * Median ms per generated token: greedy decoding of `tokens` tokens after `prompt` ([1, P]) with
+ * the KV cache, the LoRA update merged into the weights first.
+ */
+export async function decodeMsPerToken(model: Transformer, prompt: tf.Tensor2D, tokens: number, runs = 10, warmup = 3): Promise<number> {
+  let decoding = model;
+  let merged: Record<string, tf.Tensor> | null = null;
+  if (model.lora) {
+    const m = mergeLora(model.config, model.weights, model.lora);
+    merged = Object.fromEntries(Object.entries(m.weights).filter(([n, t]) => model.weights[n] !== t));
+    decoding = { config: model.config, weights: m.weights, lora: m.adapters };
+  }
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < warmup + runs; i++) {
+      const t0 = performance.now();
+      const out = generate(decoding, prompt, tokens, { greedy: true, temperature: 1, topK: 0, topP: 1 }, 0);
+      await out.data();
+      out.dispose();
+      if (i >= warmup) times.push((performance.now() - t0) / tokens);
+    }
+  } finally {
+    tf.dispose(Object.values(merged ?? {}));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}

@@ -1,0 +1,125 @@
+/**
+ * The typed, versioned messages between the main thread and the engine worker. Only plain data
+ * crosses this boundary, never tensors; every type a message carries is defined in this folder
+ * (or is a run's config), so neither side's implementation shapes the other's.
+ */
+import type { DistillConfig, Method } from '../config/knobs';
+import type { PaperPlan } from '../config/paper-plan';
+import type { BackendInfo, BackendName } from './backend';
+import type { EvalRecord, FinalRecord, PaperStatus, RunInfo, RunStatus } from './records';
+import type { StepBatch } from './step-batch';
+
+export const PROTOCOL_VERSION = 1;
+
+/** A person's text for the your-text preset, checked and normalised on the main thread. */
+export interface UserText {
+  name: string;
+  train: string;
+  test: string;
+}
+
+/** Events of the run the worker holds. */
+export type SessionEvent =
+  | { kind: 'progress'; what: string; done: number; of: number }
+  | { kind: 'prepared'; info: RunInfo }
+  /** Step records packed into typed arrays (step-batch.ts); `done` counts the steps completed so far. */
+  | { kind: 'steps'; batch: StepBatch; done: number }
+  | { kind: 'eval'; record: EvalRecord }
+  | { kind: 'final'; record: FinalRecord }
+  | { kind: 'status'; status: RunStatus; done: number; message?: string };
+
+/** Events of the paper table the worker runs. */
+export type PaperEvent =
+  | { kind: 'paperStep'; method: Method; seed: number; done: number; of: number }
+  | { kind: 'paperRun'; method: Method; seed: number; final: FinalRecord }
+  | { kind: 'paperStatus'; status: PaperStatus; message?: string };
+
+/** Everything the worker tells the page without being asked. */
+export type EngineEvent = SessionEvent | PaperEvent | { kind: 'deviceLost'; message: string };
+
+export type EngineRequest =
+  | { type: 'init'; backend?: BackendName }
+  /** quick: the gradient check only (run at start); otherwise also three distillation steps. */
+  | { type: 'selfCheck'; tolerance?: number; quick?: boolean }
+  /** Prepares a run (data, base, teacher, step-0 evaluation); replaces any run before it. */
+  | { type: 'prepare'; config: DistillConfig }
+  | { type: 'play' }
+  | { type: 'pause' }
+  | { type: 'step' }
+  | { type: 'reset' }
+  /** The trained model as safetensors, and its LoRA adapter alone when it has one. */
+  | { type: 'export' }
+  /** Continues the prepared run from weights it downloaded before; replies with their `done`. */
+  | { type: 'loadWeights'; bytes: Uint8Array; name: string }
+  /** A user's text (checked and normalised on the main thread) for the your-text preset. */
+  | ({ type: 'userText' } & UserText)
+  /** Starts the paper table (the eight methods over seeds) in the background; ends any run. */
+  | { type: 'paperTable'; plan: PaperPlan }
+  /** Stops the paper table after the step under way. */
+  | { type: 'paperStop' }
+  /** Destroys the WebGPU device as a driver reset would, to show (and test) the recovery. */
+  | { type: 'loseDevice' };
+
+export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
+  ? BackendInfo
+  : R extends { type: 'selfCheck' }
+    ? SelfCheckReport
+    : R extends { type: 'export' }
+      ? ExportedWeights
+      : R extends { type: 'loadWeights' }
+        ? number
+        : null;
+
+export interface ExportedWeights {
+  model: Uint8Array;
+  adapter: Uint8Array | null;
+}
+
+/** One training step's loss and gradients on a backend against a reference backend. */
+export interface ParityReport {
+  backend: string;
+  reference: string;
+  tensors: number;
+  lossActive: number;
+  lossReference: number;
+  lossRelErr: number;
+  /** Largest over tensors of max|g_active − g_ref| / max|g_ref|. */
+  maxGradRelErr: number;
+  worstTensor: string;
+  ok: boolean;
+  tolerance: number;
+}
+
+/** A few whole distillation steps on a backend against a reference backend. */
+export interface DistillParityReport {
+  backend: string;
+  reference: string;
+  steps: number;
+  lossesActive: number[];
+  lossesReference: number[];
+  interventionActive: number[];
+  interventionReference: number[];
+  /** Largest relative difference of a step's loss. */
+  maxLossRelErr: number;
+  ok: boolean;
+  tolerance: number;
+}
+
+/** The backend self-check: gradients of one step, and a few whole distillation steps. */
+export interface SelfCheckReport {
+  gradients: ParityReport;
+  distill: DistillParityReport | null;
+}
+
+/** Main thread → worker. */
+export interface RequestEnvelope {
+  v: typeof PROTOCOL_VERSION;
+  id: number;
+  request: EngineRequest;
+}
+
+/** Worker → main thread: a reply to request `id`, or an error; or an event of the run. */
+export type ResponseEnvelope =
+  | { v: typeof PROTOCOL_VERSION; id: number; ok: true; result: unknown }
+  | { v: typeof PROTOCOL_VERSION; id: number; ok: false; error: string }
+  | { v: typeof PROTOCOL_VERSION; event: EngineEvent };

@@ -1,0 +1,13 @@
+/**
+ * The fixed tables and pure helpers the page shows — methods, presets, the knob table, backends,
+ * and the paper table's statistics — offered to the UI from the state layer, which is the only
+ * place the UI takes values from. None of them touches the engine.
+ */
+export { KNOBS, METHODS, describeValid, type Knob, type Method } from '../config/knobs';
+export { METHOD_SPECS } from '../config/methods';
+export { PRESETS, PRESET_NAMES } from '../config/presets';
+export { defaultsFor } from '../config/resolve';
+export { paperConfig } from '../config/paper-plan';
+export { BACKEND_ORDER, describeBackend, type BackendInfo, type BackendName } from '../protocol/backend';
+export { PAPER, type TableRow, pct, pm, positionCsv, ratios, signed, tableCsv, tableMarkdown, tableRows } from '../report/paper-table';
+export { HIDEABLE, PAGE_KNOBS, type Hideable, type PageState, type View } from './url';
