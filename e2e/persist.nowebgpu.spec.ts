@@ -1,11 +1,11 @@
 /** A run survives a reload, downloads as JSON + safetensors (+ adapter), loads back (with its weights: live again); a wrong file is refused. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test } from './fixtures';
 
 const LINK = '/#v=1&p=tiny&m=kd-lora&s=3&ee=0&be=cpu';
 const losses = async (page: import('@playwright/test').Page) => JSON.parse((await page.getByTestId('training-stats').getAttribute('data-losses')) ?? '[]') as number[];
 
-test('reload, download, load back', async ({ page, context }) => {
+test('reload, download, load back', async ({ page, context }, testInfo) => {
   await page.goto(LINK);
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
   await page.getByTestId('run').click();
@@ -68,7 +68,9 @@ test('reload, download, load back', async ({ page, context }) => {
   // A run file whose 200,000 step records are not numbers is refused by field, and changes nothing.
   const run = JSON.parse(readFileSync(json.path, 'utf8'));
   const bogus = { ...run, steps: Array.from({ length: 200_000 }, (_, i) => ({ ...run.steps[0], step: i, loss: 'abc' })) };
-  await other.getByTestId('load-run').setInputFiles({ name: 'bogus.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bogus)) });
+  const bogusPath = testInfo.outputPath('bogus.json'); // over 50 MB: Playwright takes it only as a file
+  writeFileSync(bogusPath, JSON.stringify(bogus));
+  await other.getByTestId('load-run').setInputFiles(bogusPath);
   await expect(other.getByTestId('file-error')).toContainText(/bogus\.json is not a KD Playground run file: steps\[0\]\.loss/);
   await expect(other.getByTestId('method-select')).toHaveValue('kd-lora');
   await expect(other.getByTestId('run')).toBeEnabled();
