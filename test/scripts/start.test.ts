@@ -18,11 +18,13 @@ function stop(p: ChildProcess): void {
 
 test('npm start serves the app and prints no error', async () => {
   // No browser opener on PATH, as on a server; the tools npm and vite need stay reachable.
-  const env = { ...process.env, DISPLAY: '', BROWSER: '' };
+  const env = { ...process.env, DISPLAY: '', BROWSER: '', NO_COLOR: '1', FORCE_COLOR: '0' };
   const p = spawn('npm', ['start', '--', '--port', String(PORT), '--strictPort'], { detached: true, env });
   let out = '';
-  p.stdout!.on('data', (d) => (out += String(d)));
-  p.stderr!.on('data', (d) => (out += String(d)));
+  // eslint-disable-next-line no-control-regex
+  const plain = (d: unknown) => String(d).replace(/\x1b\[[0-9;]*m/g, ''); // vite colours its URL where it thinks a terminal is
+  p.stdout!.on('data', (d) => (out += plain(d)));
+  p.stderr!.on('data', (d) => (out += plain(d)));
   try {
     await expect.poll(() => out, { timeout: 60_000, interval: 200 }).toContain(`http://127.0.0.1:${PORT}/`);
     const page = await fetch(`http://127.0.0.1:${PORT}/`);
