@@ -1,5 +1,5 @@
 /**
- * npm run distill -- --preset P --method M --steps N [--backend cpu|wasm] [--json FILE] [--<knob> value ...]
+ * npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--json FILE] [--<knob> value ...]
  *
  * Runs one method of the paper table in Node on the same engine code the browser worker runs,
  * with a progress line, a final summary table and an optional JSON record of every step.
@@ -8,13 +8,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolveConfig } from '../src/config/resolve';
 import { type RunResult, runDistill } from '../src/distill/run';
-import { initNodeBackend } from '../src/engine/node';
+import { type NodeBackend, initNodeBackend } from '../src/engine/node';
+import { type KernelSet, setKernels } from '../src/model/fused';
 import type { StepRecord } from '../src/protocol/records';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { DISTILL_FLAGS } from './lib/flags';
 import { nodeHost } from './lib/host';
 
-const CLI: CliOptions = { usage: 'npm run distill -- --preset P --method M --steps N [--backend cpu|wasm] [--json FILE] [--<knob> value ...]', knobs: true };
+const CLI: CliOptions = { usage: 'npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--json FILE] [--<knob> value ...]', knobs: true };
 
 function fmt(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
@@ -44,7 +45,8 @@ function summary(r: RunResult): string {
 async function main(): Promise<void> {
   const { flags, knobs } = parseCli(process.argv.slice(2), DISTILL_FLAGS, CLI);
   const cfg = resolveConfig(knobs);
-  await initNodeBackend(flags.backend as 'cpu' | 'wasm');
+  await initNodeBackend(flags.backend as NodeBackend);
+  setKernels(flags.kernels as KernelSet);
   const t0 = Date.now();
   const bar = (rec: StepRecord, done: number) => {
     if (flags.quiet) return;

@@ -1,5 +1,5 @@
 /**
- * npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm] [--preset P]
+ * npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm|webgpu] [--preset P]
  *
  * Loads a shipped checkpoint and checks its sha256 against NAME.json. A pretrained base: measures
  * its validation loss on the same fixed held-out windows its recipe used. A preset's model (made by
@@ -17,7 +17,7 @@ import { evaluateModel, testSeed } from '../src/distill/evaluate';
 import { readManifest } from '../src/distill/host';
 import { heldOutLoss } from '../src/distill/lm';
 import { disposeModel } from '../src/distill/models';
-import { initNodeBackend } from '../src/engine/node';
+import { type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { readCheckpoint } from '../src/model/checkpoint';
 import type { Transformer } from '../src/model/transformer';
 import type { DataSource } from '../src/data/source';
@@ -26,12 +26,12 @@ import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { EVAL_CHECKPOINT_FLAGS } from './lib/flags';
 import { nodeFiles, nodeHost } from './lib/host';
 
-const CLI: CliOptions = { usage: 'npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm] [--preset P]', positional: { name: 'the checkpoint, e.g. public/models/speech-4x128', required: true } };
+const CLI: CliOptions = { usage: 'npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm|webgpu] [--preset P]', positional: { name: 'the checkpoint, e.g. public/models/speech-4x128', required: true } };
 
 async function main(): Promise<void> {
   const { flags, positional } = parseCli(process.argv.slice(2), EVAL_CHECKPOINT_FLAGS, CLI);
   const backend = flags.backend;
-  await initNodeBackend(backend as 'cpu' | 'wasm');
+  await initNodeBackend(backend as NodeBackend);
   const stem = positional[0]!.replace(/\.(safetensors|json)$/, '');
   const bytes = new Uint8Array(readFileSync(`${stem}.safetensors`));
   const info = JSON.parse(readFileSync(`${stem}.json`, 'utf8'));

@@ -1,5 +1,5 @@
 /**
- * npm run finetune -- --preset P [--backend cpu|wasm] [--out DIR] [--what teacher|base] [--phase K]
+ * npm run finetune -- --preset P [--backend cpu|wasm|webgpu] [--out DIR] [--what teacher|base] [--phase K]
  *
  * Makes a preset's teacher, its `ft` model: the preset's base fully fine-tuned on its data by the
  * preset's teacher recipe. Writes DIR/P-teacher.safetensors (with config, alphabet and recipe
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { type Recipe, getPreset, recipePhases } from '../src/config/presets';
 import { disposeModel } from '../src/distill/models';
 import { baseRecipeStart, trainRecipe } from '../src/distill/recipes';
-import { initNodeBackend } from '../src/engine/node';
+import { type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { readCheckpoint, saveCheckpoint } from '../src/model/checkpoint';
 import type { Transformer } from '../src/model/transformer';
 import type { DataSource } from '../src/data/source';
@@ -29,12 +29,12 @@ import { FINETUNE_FLAGS } from './lib/flags';
 import { nodeHost } from './lib/host';
 import { lossCheck } from './lib/verify';
 
-const CLI: CliOptions = { usage: 'npm run finetune -- --preset P [--what teacher|base] [--phase K] [--backend cpu|wasm] [--out DIR] [--verify CSV | --record CSV] [--stop-after N]' };
+const CLI: CliOptions = { usage: 'npm run finetune -- --preset P [--what teacher|base] [--phase K] [--backend cpu|wasm|webgpu] [--out DIR] [--verify CSV | --record CSV] [--stop-after N]' };
 
 async function main(): Promise<void> {
   const { flags } = parseCli(process.argv.slice(2), FINETUNE_FLAGS, CLI);
   const { preset: name, backend, out, what } = flags;
-  await initNodeBackend(backend as 'cpu' | 'wasm');
+  await initNodeBackend(backend as NodeBackend);
   const preset = getPreset(name);
   const presetData = await nodeHost.data(preset);
   let data: DataSource = presetData;

@@ -1,5 +1,5 @@
 /**
- * npm run paper-table -- --preset P [--steps N] [--seeds K] [--backend cpu|wasm] --out DIR
+ * npm run paper-table -- --preset P [--steps N] [--seeds K] [--backend cpu|wasm|webgpu] [--kernels fused|reference] --out DIR
  * npm run paper-table -- --preset P ... [--methods ft,sti-lora] --check DIR/P.json
  *
  * Runs the eight methods with equal budgets (the same steps, data order and seeds) and writes
@@ -22,13 +22,14 @@ import { getPreset } from '../src/config/presets';
 import { resolveConfig } from '../src/config/resolve';
 import { runPaperTable } from '../src/distill/paper';
 import { teacherKey } from '../src/distill/recipes';
-import { initNodeBackend } from '../src/engine/node';
+import { type NodeBackend, initNodeBackend } from '../src/engine/node';
+import { type KernelSet, setKernels } from '../src/model/fused';
 import { type MethodRuns, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/report/paper-table';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { PAPER_TABLE_FLAGS } from './lib/flags';
 import { MODELS_DIR, nodeHost } from './lib/host';
 
-const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm] (--out DIR | --check DIR/P.json)' };
+const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR | --check DIR/P.json)' };
 
 /** Which teacher the distilling rows learn from: the shipped file (by sha256) or the recipe it is trained by. */
 function teacherRecord(preset: string): string {
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
   const check = flags.check ?? null;
   if (!check && flags.out === undefined) throw new Error('say where the table goes (--out DIR), or what to check it against (--check DIR/P.json)');
   const out = flags.out ?? '';
-  await initNodeBackend(backend as 'cpu' | 'wasm');
+  await initNodeBackend(backend as NodeBackend);
+  setKernels(flags.kernels as KernelSet);
   const t0 = Date.now();
   const plan: PaperPlan = { preset, ...(steps ? { steps } : {}), seeds, ...(methods ? { methods } : {}) };
   if (check) return checkAgainst(check, plan, backend, flags.tolerance);

@@ -1,5 +1,5 @@
 /**
- * npm run pretrain -- --config C --steps N --seed S [--backend cpu|wasm] [--batch B] [--lr X] [--out DIR] [--every K]
+ * npm run pretrain -- --config C --steps N --seed S [--backend cpu|wasm|webgpu] [--batch B] [--lr X] [--out DIR] [--every K]
  * npm run pretrain -- <the same recipe> --verify DIR/C.loss.csv --stop-after 20   (or --record FILE: write them)
  *
  * Trains a base model on the State of the Union training speeches (character level, every
@@ -21,7 +21,7 @@ import { StepDriver } from '../src/distill/driver';
 import { heldOutLoss } from '../src/distill/lm';
 import { Trainer } from '../src/distill/trainer';
 import { readManifest } from '../src/distill/host';
-import { initNodeBackend } from '../src/engine/node';
+import { type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { saveCheckpoint } from '../src/model/checkpoint';
 import { modelConfig } from '../src/model/config';
 import { initWeights } from '../src/model/params';
@@ -31,13 +31,13 @@ import { PRETRAIN_FLAGS } from './lib/flags';
 import { nodeFiles } from './lib/host';
 import { lossCheck } from './lib/verify';
 
-const CLI: CliOptions = { usage: 'npm run pretrain -- --config C --steps N --seed S [--backend cpu|wasm] [--batch B] [--lr X] [--out DIR] [--every K] [--verify CSV | --record CSV] [--stop-after N]' };
+const CLI: CliOptions = { usage: 'npm run pretrain -- --config C --steps N --seed S [--backend cpu|wasm|webgpu] [--batch B] [--lr X] [--out DIR] [--every K] [--verify CSV | --record CSV] [--stop-after N]' };
 
 async function main(): Promise<void> {
   const { flags } = parseCli(process.argv.slice(2), PRETRAIN_FLAGS, CLI);
   const { config: name, steps, seed, backend, batch, lr, every, out } = flags;
   const arch = PRETRAINED_BASES[name]!;
-  await initNodeBackend(backend as 'cpu' | 'wasm');
+  await initNodeBackend(backend as NodeBackend);
 
   const manifest = await readManifest(nodeFiles);
   const text = async (split: string) => (await nodeFiles.text(`data/sotu-${split}.txt`)) ?? Promise.reject(new Error(`${nodeFiles.missing(`data/sotu-${split}.txt`)}: run npm run prepare-data`));

@@ -7,6 +7,7 @@
 import { KNOBS, type DistillConfig, KnobError, type Knob, describeValid, parseKnob } from '../../src/config/knobs';
 import { PRESET_NAMES } from '../../src/config/presets';
 import { NODE_BACKENDS } from '../../src/engine/node';
+import { KERNEL_SETS } from '../../src/model/fused';
 
 export interface FlagSpec {
   kind: 'string' | 'int' | 'number' | 'bool' | 'choice' | 'list';
@@ -44,7 +45,10 @@ export interface CliOptions {
 }
 
 /** The tfjs backend flag every script has; `fallback` is the script's default. */
-export const backendFlag = (fallback: 'cpu' | 'wasm'): FlagSpec & { default: string } => ({ kind: 'choice', choices: NODE_BACKENDS, default: fallback, help: 'tfjs backend in Node' });
+export const backendFlag = (fallback: 'cpu' | 'wasm' | 'webgpu'): FlagSpec & { default: string } => ({ kind: 'choice', choices: NODE_BACKENDS, default: fallback, help: 'tfjs backend in Node (webgpu: Dawn on the Vulkan driver found, or SwiftShader)' });
+
+/** The engine's kernel switch: fused GPU programs where registered (webgpu), or tfjs's generic graph. */
+export const kernelsFlag: FlagSpec & { default: string } = { kind: 'choice', choices: KERNEL_SETS, default: 'fused', help: 'fused WebGPU programs (webgpu only; elsewhere the reference runs) or the reference op graph' };
 
 const asKnob = (name: string, f: FlagSpec): Knob<string> => ({ key: name, short: name, kind: f.kind as Knob['kind'], min: f.min, max: f.max, choices: f.choices, help: f.help });
 
@@ -116,12 +120,16 @@ export function parseCli<S extends Record<string, FlagSpec>>(argv: string[], spe
  * error its message (exit 1).
  */
 export function runScript(main: () => Promise<void>, help?: () => string): void {
-  main().catch((e: unknown) => {
-    if (e instanceof KnobError) {
-      console.error(`error: ${e.message}${help ? `\n\n${help()}` : ''}`);
-      process.exit(2);
-    }
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(1);
-  });
+  main()
+    .then(() => {
+      delete (globalThis as { navigator?: unknown }).navigator; // Dawn (webgpu in Node) keeps the process alive while its GPU is referenced
+    })
+    .catch((e: unknown) => {
+      if (e instanceof KnobError) {
+        console.error(`error: ${e.message}${help ? `\n\n${help()}` : ''}`);
+        process.exit(2);
+      }
+      console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    });
 }

@@ -2,7 +2,7 @@
 import { PAPER_SEEDS_MAX } from '../../src/config/paper-plan';
 import { PRESET_NAMES, PRETRAINED_BASES } from '../../src/config/presets';
 import { METHODS } from '../../src/config/knobs';
-import { type FlagSpec, backendFlag } from './cli';
+import { type FlagSpec, backendFlag, kernelsFlag } from './cli';
 
 const preset = (help: string): FlagSpec & { required: true } => ({ kind: 'choice', choices: PRESET_NAMES, required: true, help });
 
@@ -15,6 +15,7 @@ const CHECK = {
 
 export const DISTILL_FLAGS = {
   backend: backendFlag('cpu'),
+  kernels: kernelsFlag,
   json: { kind: 'string', help: 'write {config, base, teacher, layerMap, tau0, evals, steps, final} to this file' },
   quiet: { kind: 'bool', help: 'no progress line' },
 } as const satisfies Record<string, FlagSpec>;
@@ -25,6 +26,7 @@ export const PAPER_TABLE_FLAGS = {
   seeds: { kind: 'int', min: 1, max: PAPER_SEEDS_MAX, default: '3', help: 'seeds per method' },
   methods: { kind: 'list', choices: METHODS, help: 'a subset of the rows (default: all eight)' },
   backend: backendFlag('cpu'),
+  kernels: kernelsFlag,
   out: { kind: 'string', help: 'write P.md, P.json and the position chart to this folder' },
   check: { kind: 'string', help: "re-run the rows and compare their quality with this P.json instead of writing (exit 1 above --tolerance)" },
   tolerance: { kind: 'number', min: 0, max: 1e9, default: '0', help: 'largest difference --check accepts' },

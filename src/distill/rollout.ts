@@ -13,6 +13,7 @@ import { Rng } from '../model/rng';
 import { type SamplingOptions, lastLogits, sampleTokens, samplingNoise } from '../model/sampling';
 import { type KVCache, type Transformer, disposeCache, emptyCache, forward } from '../model/transformer';
 import type { Trigger } from '../config/knobs';
+import { FUSED, type RolloutChoiceAttrs, fusedHere, fusedRolloutChoice } from '../model/fused';
 
 export interface RolloutOptions {
   /** Response tokens to generate. */
@@ -47,7 +48,82 @@ function inTopK(logits: tf.Tensor2D, token: tf.Tensor1D, K: number): tf.Tensor1D
   return tf.greaterEqual(picked, kth) as tf.Tensor1D;
 }
 
+/**
+ * The fused program's attributes for these options, or null where it does not apply (greedy or
+ * filtered sampling, which the reference graph handles).
+ */
+function choiceAttrs(o: RolloutOptions): RolloutChoiceAttrs | null {
+  const sm = o.sampling;
+  if (sm.greedy || sm.topK > 0 || sm.topP < 1) return null;
+  const dv = o.divergence;
+  const beta = dv.beta ?? 0.5;
+  const alpha = dv.alpha ?? 0.1;
+  // The reference's special cases: gjsd at β = 0 / 1 is fkl / rkl, skl at α = 0 is fkl.
+  const kind = dv.kind === 'fkl' || (dv.kind === 'gjsd' && beta === 0) || (dv.kind === 'skl' && alpha === 0) ? 0 : dv.kind === 'rkl' || (dv.kind === 'gjsd' && beta === 1) ? 1 : dv.kind === 'gjsd' ? 2 : dv.kind === 'skl' ? 3 : 4;
+  return {
+    kind,
+    temperature: dv.temperature ?? 1,
+    w: kind === 2 ? beta : kind === 3 ? alpha : 0.5,
+    sampleTemperature: sm.temperature,
+    trigger: o.trigger === 'threshold' ? 0 : o.trigger === 'topk' ? 1 : 2,
+    tau: o.tau,
+    topK: o.topK,
+  };
+}
+
 export function stiRollout(student: Transformer, teacher: Transformer, prompt: tf.Tensor2D, o: RolloutOptions): Rollout {
+  const attrs = choiceAttrs(o);
+  return attrs && fusedHere(FUSED.rolloutChoice) ? fusedRollout(student, teacher, prompt, o, attrs) : referenceRollout(student, teacher, prompt, o);
+}
+
+/** The rollout with each token's decision in one program (see src/engine/fused/rollout-choice.ts). */
+function fusedRollout(student: Transformer, teacher: Transformer, prompt: tf.Tensor2D, o: RolloutOptions, attrs: RolloutChoiceAttrs): Rollout {
+  const [B] = prompt.shape;
+  const V = student.config.vocabSize;
+  if (teacher.config.vocabSize !== V) throw new Error('rollout: teacher and student vocabularies differ');
+  const noise = samplingNoise(new Rng(o.seed), o.length, B, V); // [N, B, V]
+  let sCache: KVCache = emptyCache();
+  let tCache: KVCache = emptyCache();
+  let input = prompt;
+  const rows: tf.Tensor2D[] = []; // per token [B, 4]: tok, prop, fire, d
+  try {
+    for (let i = 0; i < o.length; i++) {
+      const r = tf.tidy(() => {
+        const rs = forward(student, input, { cache: sCache });
+        const rt = forward(teacher, input, { cache: tCache });
+        const u = tf.reshape(tf.slice(noise, [i, 0, 0], [1, B, V]), [B, V]) as tf.Tensor2D;
+        const choice = fusedRolloutChoice(lastLogits(rt.logits), lastLogits(rs.logits), u, attrs); // [B, 4]
+        const next = tf.cast(tf.slice(choice, [0, 0], [B, 1]), 'int32') as tf.Tensor2D; // [B, 1]
+        return { choice, next, sCache: rs.cache!, tCache: rt.cache! };
+      });
+      disposeCache(sCache);
+      disposeCache(tCache);
+      sCache = r.sCache;
+      tCache = r.tCache;
+      rows.push(r.choice);
+      if (input !== prompt) input.dispose();
+      input = r.next;
+    }
+    return tf.tidy(() => {
+      const all = tf.stack(rows, 1); // [B, N, 4]
+      const col = (c: number) => tf.reshape(tf.slice(all, [0, 0, c], [B, o.length, 1]), [B, o.length]) as tf.Tensor2D; // [B, N]
+      return {
+        tokens: tf.cast(col(0), 'int32') as tf.Tensor2D,
+        studentTokens: tf.cast(col(1), 'int32') as tf.Tensor2D,
+        intervened: col(2),
+        divergence: col(3),
+      };
+    });
+  } finally {
+    if (input !== prompt) input.dispose();
+    disposeCache(sCache);
+    disposeCache(tCache);
+    tf.dispose(rows);
+    noise.dispose();
+  }
+}
+
+function referenceRollout(student: Transformer, teacher: Transformer, prompt: tf.Tensor2D, o: RolloutOptions): Rollout {
   const [B] = prompt.shape;
   const V = student.config.vocabSize;
   if (teacher.config.vocabSize !== V) throw new Error('rollout: teacher and student vocabularies differ');

@@ -14,15 +14,14 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { registerFusedKernels } from './fused';
 import { registerUnsortedSegmentSum } from './kernels';
-import { type AdapterInfo, BACKEND_ORDER, type BackendInfo, type BackendName, type BackendTry } from '../protocol/backend';
+import { type AdapterInfo, adapterInfo, BACKEND_ORDER, isSoftwareAdapter, SOFTWARE_ADAPTER, type BackendInfo, type BackendName, type BackendTry } from '../protocol/backend';
 
 // The wasm binaries are served from the app's own origin, like everything else.
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
 registerUnsortedSegmentSum('wasm');
-
-/** Software rasterisers/emulators: timings on them say nothing about real GPUs. */
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i;
+registerFusedKernels();
 
 async function webgpuAdapter(): Promise<{ adapter: AdapterInfo | null; reason?: string }> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
@@ -34,16 +33,7 @@ async function webgpuAdapter(): Promise<{ adapter: AdapterInfo | null; reason?: 
     return { adapter: null, reason: `requestAdapter() failed: ${(e as Error).message}` };
   }
   if (!a) return { adapter: null, reason: 'no WebGPU adapter (requestAdapter() returned null; in Chromium, WebGPU may need --enable-unsafe-webgpu)' };
-  const info = (a as GPUAdapter & { info?: GPUAdapterInfo }).info;
-  const isFallback = Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? (a as { isFallbackAdapter?: boolean }).isFallbackAdapter);
-  const adapter: AdapterInfo = {
-    vendor: info?.vendor ?? '',
-    architecture: info?.architecture ?? '',
-    device: info?.device ?? '',
-    description: info?.description ?? '',
-    isFallbackAdapter: isFallback,
-  };
-  return { adapter };
+  return { adapter: adapterInfo(a) };
 }
 
 function webglRenderer(): AdapterInfo | null {
@@ -52,7 +42,7 @@ function webglRenderer(): AdapterInfo | null {
   const ext = gl.getExtension('WEBGL_debug_renderer_info');
   const vendor = String(gl.getParameter(ext ? ext.UNMASKED_VENDOR_WEBGL : gl.VENDOR) ?? '');
   const renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
-  return { vendor, architecture: '', device: renderer, description: renderer, isFallbackAdapter: SOFTWARE.test(renderer) };
+  return { vendor, architecture: '', device: renderer, description: renderer, isFallbackAdapter: SOFTWARE_ADAPTER.test(renderer) };
 }
 
 /** Runs a small op and reads it back: a backend that "took" but cannot compute fails here. */
@@ -95,7 +85,7 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendInf
     const r = await tryBackend(name);
     tried.push({ name, ok: r.ok, error: r.error });
     if (!r.ok) continue;
-    const software = name === 'cpu' || name === 'wasm' || Boolean(r.adapter && (r.adapter.isFallbackAdapter || SOFTWARE.test(`${r.adapter.architecture} ${r.adapter.description} ${r.adapter.device}`)));
+    const software = name === 'cpu' || name === 'wasm' || Boolean(r.adapter && isSoftwareAdapter(r.adapter));
     const firstChoice = order[0]!;
     return {
       name,

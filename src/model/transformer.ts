@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
+import { FUSED, fusedGelu, fusedHere, fusedLayerNorm } from './fused';
 import { type LoraAdapters, loraDelta } from './lora';
 import type { Weights } from './params';
 
@@ -50,12 +51,14 @@ export function disposeCache(cache: KVCache | undefined): void {
 }
 
 export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  if (fusedHere(FUSED.layerNorm)) return fusedLayerNorm(x, gain, bias, eps);
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
 }
 
 /** GELU, tanh approximation (as GPT-2). */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (fusedHere(FUSED.gelu)) return fusedGelu(x);
   const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }

@@ -12,6 +12,26 @@ export interface AdapterInfo {
   isFallbackAdapter: boolean;
 }
 
+/** Software rasterisers/emulators: timings on them say nothing about real GPUs. */
+export const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i;
+
+export function isSoftwareAdapter(a: AdapterInfo): boolean {
+  return a.isFallbackAdapter || SOFTWARE_ADAPTER.test(`${a.vendor} ${a.architecture} ${a.description} ${a.device}`);
+}
+
+/** What a GPUAdapter says of itself, as plain data (browser and Node's Dawn alike). */
+export function adapterInfo(a: GPUAdapter): AdapterInfo {
+  const info = (a as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  const isFallback = Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? (a as { isFallbackAdapter?: boolean }).isFallbackAdapter);
+  return {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+    isFallbackAdapter: isFallback,
+  };
+}
+
 export interface BackendTry {
   name: BackendName;
   ok: boolean;

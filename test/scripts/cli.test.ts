@@ -11,15 +11,16 @@ describe('npm run distill', () => {
   test('knobs and script flags, with defaults', () => {
     const a = distill(['--preset', 'tiny', '--method', 'sti-lora', '--steps', '200', '--json', 'out.json', '--loraTargets=q,k', '--backend', 'cpu']);
     expect(a.knobs).toEqual({ preset: 'tiny', method: 'sti-lora', steps: 200, loraTargets: ['q', 'k'] });
-    expect(a.flags).toEqual({ backend: 'cpu', json: 'out.json', quiet: false });
-    expect(distill(['--quiet']).flags).toEqual({ backend: 'cpu', quiet: true });
+    expect(a.flags).toEqual({ backend: 'cpu', kernels: 'fused', json: 'out.json', quiet: false });
+    expect(distill(['--quiet']).flags).toEqual({ backend: 'cpu', kernels: 'fused', quiet: true });
+    expect(distill(['--kernels', 'reference', '--backend', 'webgpu']).flags).toMatchObject({ backend: 'webgpu', kernels: 'reference' });
     expect(distill(['--backend=wasm']).given('backend')).toBe(true);
     expect(distill([]).given('backend')).toBe(false);
   });
   test('errors say what is valid', () => {
-    expect(() => distill(['--stepz', '3'])).toThrow(/unknown flag --stepz; valid flags: --backend, --json, --quiet, --preset, --method, --steps/);
+    expect(() => distill(['--stepz', '3'])).toThrow(/unknown flag --stepz; valid flags: --backend, --kernels, --json, --quiet, --preset, --method, --steps/);
     expect(() => distill(['--steps'])).toThrow(/--steps needs a value/);
-    expect(() => distill(['--backend', 'tpu'])).toThrow(/backend: "tpu" is not valid; expected one of cpu, wasm/);
+    expect(() => distill(['--backend', 'tpu'])).toThrow(/backend: "tpu" is not valid; expected one of cpu, wasm, webgpu/);
     expect(() => distill(['--method', 'magic'])).toThrow(/method: "magic"/);
     expect(() => distill(['--steps', '2.5'])).toThrow(/steps: "2.5" is not valid; expected an integer in \[1, 100000\]/);
     expect(() => distill(['tiny'])).toThrow(/unexpected argument "tiny"/);

@@ -1,0 +1,14 @@
+/**
+ * Registers the engine's fused WebGPU programs into tfjs's webgpu backend (the browser worker and
+ * Node's Dawn host both call this after the backend is imported). Which ones run is the kernel
+ * switch's choice (src/model/fused.ts); without registration the reference graph runs.
+ */
+import { registerGelu } from './gelu';
+import { registerLayerNorm } from './layer-norm';
+import { registerRolloutChoice } from './rollout-choice';
+
+export function registerFusedKernels(): void {
+  registerLayerNorm();
+  registerGelu();
+  registerRolloutChoice();
+}

@@ -1,0 +1,150 @@
+/**
+ * One rollout token's decision in one program, where the reference graph takes ~45 dispatches:
+ * for each sequence (a workgroup per row), from the teacher's and the student's last logits and
+ * the step's uniform noise,
+ *   d    = max(0, D(p_T ‖ p_S)) at temperature T, for the five divergences (src/model/losses.ts),
+ *   prop = argmax(ls / Ts + g), the student's Gumbel-max sample (g = −log(−log u)), and the
+ *          teacher's sample argmax(lt / Ts + g) with the same noise,
+ *   fire = d ≥ τ (threshold), or prop outside the teacher's top K (topk), or never (none),
+ *   tok  = fire ? the teacher's sample : prop,
+ * written as a row [tok, prop, fire, d]. argmax ties go to the smaller index, as tf.argMax.
+ */
+import { FUSED, type RolloutChoiceAttrs } from '../../model/fused';
+import { type Program, perRow, registerProgram } from './program';
+
+const WG = 128;
+
+/** A workgroup-wide reduction of `v` (a value per thread) with `op`, returned to every thread. */
+const reduce = (name: string, op: (a: string, b: string) => string) => `
+  fn ${name}(v : f32, tid : u32) -> f32 {
+    red[tid] = v;
+    workgroupBarrier();
+    for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
+      if (tid < w) { red[tid] = ${op('red[tid]', 'red[tid + w]')}; }
+      workgroupBarrier();
+    }
+    let r = red[0];
+    workgroupBarrier();
+    return r;
+  }`;
+
+/** argmax over the row of (value, index) pairs, ties to the smaller index. */
+const ARGMAX = `
+  fn argmaxRow(v : f32, i : u32, tid : u32) -> u32 {
+    red[tid] = v;
+    idx[tid] = i;
+    workgroupBarrier();
+    for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
+      if (tid < w) {
+        let a = red[tid]; let b = red[tid + w];
+        if (b > a || (b == a && idx[tid + w] < idx[tid])) { red[tid] = b; idx[tid] = idx[tid + w]; }
+      }
+      workgroupBarrier();
+    }
+    let r = idx[0];
+    workgroupBarrier();
+    return r;
+  }`;
+
+/** The per-element divergence term, given lT, lS (log-probabilities at temperature T). */
+function term(kind: RolloutChoiceAttrs['kind']): string {
+  switch (kind) {
+    case 0: return 'exp(lT) * (lT - lS)'; // fkl
+    case 1: return 'exp(lS) * (lS - lT)'; // rkl
+    case 2: return 'gjsd(lT, lS)';
+    case 3: return 'skl(lT, lS)';
+    case 4: return '0.5 * abs(exp(lT) - exp(lS))'; // tvd
+    default: throw new Error(`rollout choice: unknown divergence ${kind as number}`);
+  }
+}
+
+/** log(w·p_T + (1 − w)·p_S), stably (the reference's logMix). */
+const MIXES = `
+  fn logMix(lT : f32, lS : f32) -> f32 {
+    let a = lT + log(uniforms.w);
+    let b = lS + log(1.0 - uniforms.w);
+    let m = max(a, b);
+    return m + log(exp(a - m) + exp(b - m));
+  }
+  fn gjsd(lT : f32, lS : f32) -> f32 {
+    let lM = logMix(lT, lS);
+    return uniforms.w * exp(lT) * (lT - lM) + (1.0 - uniforms.w) * exp(lS) * (lS - lM);
+  }
+  fn skl(lT : f32, lS : f32) -> f32 {
+    return exp(lT) * (lT - logMix(lT, lS));
+  }`;
+
+function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
+  const [B] = shapes[0] as [number, number];
+  const fire = a.trigger === 0 ? 'd >= uniforms.tau' : a.trigger === 1 ? 'above >= uniforms.topK' : 'false';
+  return {
+    variableNames: ['lt', 'ls', 'u'],
+    outputShape: [B, 4],
+    shaderKey: `kdRolloutChoice_${a.kind}_${a.trigger}`,
+    uniforms: 'temperature : f32, w : f32, sampleTemperature : f32, tau : f32, topK : f32,',
+    ...perRow(B, WG),
+    getUserCode: () => `
+  var<workgroup> red : array<f32, ${WG}>;
+  var<workgroup> idx : array<u32, ${WG}>;
+  ${reduce('rowMax', (x, y) => `max(${x}, ${y})`)}
+  ${reduce('rowSum', (x, y) => `${x} + ${y}`)}
+  ${ARGMAX}
+  ${MIXES}
+  fn main(index : i32) {
+    let tid = localId.x;
+    let row = workgroupId.x;
+    let V = u32(uniforms.ltShape[1]);
+    let base = row * V;
+    let T = uniforms.temperature;
+    // log-softmax of both at temperature T
+    var mt = -3.4e38; var ms = -3.4e38;
+    for (var j = tid; j < V; j = j + ${WG}u) { mt = max(mt, lt[base + j] / T); ms = max(ms, ls[base + j] / T); }
+    let maxT = rowMax(mt, tid);
+    let maxS = rowMax(ms, tid);
+    var et = 0.0; var es = 0.0;
+    for (var j = tid; j < V; j = j + ${WG}u) { et = et + exp(lt[base + j] / T - maxT); es = es + exp(ls[base + j] / T - maxS); }
+    let lseT = maxT + log(rowSum(et, tid));
+    let lseS = maxS + log(rowSum(es, tid));
+    var dd = 0.0;
+    for (var j = tid; j < V; j = j + ${WG}u) {
+      let lT = lt[base + j] / T - lseT;
+      let lS = ls[base + j] / T - lseS;
+      dd = dd + ${term(a.kind)};
+    }
+    let d = max(rowSum(dd, tid), 0.0);
+    // Gumbel-max samples of both with the same noise
+    var bs = -3.4e38; var bsi = 0u; var bt = -3.4e38; var bti = 0u;
+    for (var j = tid; j < V; j = j + ${WG}u) {
+      let g = -log(-log(u[base + j]));
+      let s = ls[base + j] / uniforms.sampleTemperature + g;
+      let t = lt[base + j] / uniforms.sampleTemperature + g;
+      if (s > bs) { bs = s; bsi = j; }
+      if (t > bt) { bt = t; bti = j; }
+    }
+    let prop = argmaxRow(bs, bsi, tid);
+    let teach = argmaxRow(bt, bti, tid);
+    // topk: prop is in the teacher's top K unless K entries are strictly above it
+    let picked = lt[base + prop];
+    var cnt = 0.0;
+    for (var j = tid; j < V; j = j + ${WG}u) { if (lt[base + j] > picked) { cnt = cnt + 1.0; } }
+    let above = rowSum(cnt, tid);
+    let fire = ${fire};
+    if (tid == 0u) {
+      result[row * 4u] = f32(select(prop, teach, fire));
+      result[row * 4u + 1u] = f32(prop);
+      result[row * 4u + 2u] = select(0.0, 1.0, fire);
+      result[row * 4u + 3u] = d;
+    }
+  }`,
+  };
+}
+
+export function registerRolloutChoice(): void {
+  registerProgram(FUSED.rolloutChoice, ['lt', 'ls', 'u'], (shapes, attrs) => {
+    const a = attrs as unknown as RolloutChoiceAttrs;
+    return {
+      program: program(shapes, a),
+      uniforms: [a.temperature, a.w, a.sampleTemperature, a.tau, a.topK].map((x) => ({ type: 'float32' as const, data: [x] })), // one entry per field: tfjs aligns each as its own uniform
+    };
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The engine's kernel switch and the fused ops behind it. `reference` is tfjs's generic op graph
+ * (every backend, the oracle of the parity tests); `fused` runs one custom GPU program where the
+ * reference runs many, on backends where such a program is registered (src/engine/fused/ does it
+ * for webgpu) and the reference elsewhere. Only tfjs-core here: the model stays pure math, and
+ * the programs are found by kernel name.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export const KERNEL_SETS = ['fused', 'reference'] as const;
+export type KernelSet = (typeof KERNEL_SETS)[number];
+
+/** Kernel names of the fused programs (registered per backend elsewhere). */
+export const FUSED = {
+  /** x [N, C], gain [C], bias [C] → y [N, C]; attrs {eps}. */
+  layerNorm: 'KdLayerNorm',
+  /** x [N, C] → [N, 2]: mean and 1/sqrt(var + eps) of every row; attrs {eps}. */
+  layerNormStats: 'KdLayerNormStats',
+  /** dy [N, C], x [N, C], gain [C], stats [N, 2] → dx [N, C]. */
+  layerNormGradX: 'KdLayerNormGradX',
+  /** dy [N, C], x [N, C], stats [N, 2] → d gain [C]. */
+  layerNormGradGain: 'KdLayerNormGradGain',
+  /** x [any] → GELU(x), tanh approximation. */
+  gelu: 'KdGelu',
+  /** dy, x [same shape] → dy · GELU'(x). */
+  geluGrad: 'KdGeluGrad',
+  /** lt, ls, u [B, V] → [B, 4]: a rollout token's [tok, prop, fire, d]; attrs RolloutChoiceAttrs. */
+  rolloutChoice: 'KdRolloutChoice',
+} as const;
+
+/** Fused by default: where no program is registered (cpu, wasm, webgl) the reference runs anyway. */
+let active: KernelSet = 'fused';
+
+export function setKernels(k: KernelSet): void {
+  active = k;
+}
+
+export function kernelSet(): KernelSet {
+  return active;
+}
+
+/** True where fused kernel `name` runs now: the fused set is on and the active backend has it. */
+export function fusedHere(name: string): boolean {
+  return active === 'fused' && tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+/** Runs the kernels of `set` for the duration of `work` (tests and benchmarks compare the two). */
+export function withKernels<T>(set: KernelSet, work: () => T): T {
+  const before = active;
+  active = set;
+  try {
+    return work();
+  } finally {
+    active = before;
+  }
+}
+
+const run = (name: string, inputs: tf.NamedTensorMap, attrs: Record<string, number> = {}) =>
+  tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+
+/**
+ * LayerNorm over the last axis in one program forward and four backward (row statistics, dx, the
+ * gain's gradient, and the bias's as one sum), where the reference takes about 8 and 20.
+ */
+export function fusedLayerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  const C = x.shape[x.rank - 1]!;
+  // tf.customGrad's type takes (...inputs, save); its inputs here are x [N, C], gain, bias.
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x2, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([x2, g]);
+    return {
+      value: run(FUSED.layerNorm, { x: x2, gain: g, bias: b }, { eps }), // [N, C]
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, gs] = saved as [tf.Tensor, tf.Tensor];
+        const stats = run(FUSED.layerNormStats, { x: xs }, { eps }); // [N, 2]
+        const dx = run(FUSED.layerNormGradX, { dy: dy as tf.Tensor, x: xs, gain: gs, stats }); // [N, C]
+        const dg = run(FUSED.layerNormGradGain, { dy: dy as tf.Tensor, x: xs, stats }); // [C]
+        const db = tf.sum(dy as tf.Tensor, 0); // [C]
+        stats.dispose();
+        return [dx, dg, db];
+      },
+    };
+  }) as Parameters<typeof tf.customGrad>[0]);
+  return tf.reshape(op(tf.reshape(x, [-1, C]), gain, bias), x.shape);
+}
+
+/** GELU (tanh approximation) in one program, its gradient in one more (the reference: ~8 and ~15). */
+export function fusedGelu(x: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x1, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([x1]);
+    return {
+      value: run(FUSED.gelu, { x: x1 }),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [run(FUSED.geluGrad, { dy: dy as tf.Tensor, x: saved[0]! })],
+    };
+  }) as Parameters<typeof tf.customGrad>[0]);
+  return op(x);
+}
+
+/** How a rollout token is chosen, as numbers for the program (see fusedRolloutChoice). */
+export interface RolloutChoiceAttrs {
+  /** 0 fkl, 1 rkl, 2 gjsd, 3 skl, 4 tvd. */
+  kind: 0 | 1 | 2 | 3 | 4;
+  /** Divergence temperature. */
+  temperature: number;
+  /** The mixture's teacher weight: gjsd's β, skl's α (unused otherwise). */
+  w: number;
+  /** Sampling temperature of the Gumbel-max draws. */
+  sampleTemperature: number;
+  /** 0 threshold (d ≥ τ), 1 topk (the student's token outside the teacher's top K), 2 none. */
+  trigger: 0 | 1 | 2;
+  tau: number;
+  topK: number;
+}
+
+/**
+ * One rollout token's decision in one program: teacher logits lt, student logits ls and uniform
+ * noise u, all [B, V], give [B, 4] rows [token taken, student's token, 1 if the teacher's was
+ * taken, divergence]. No gradient: rollouts are sampled, not differentiated.
+ */
+export function fusedRolloutChoice(lt: tf.Tensor2D, ls: tf.Tensor2D, u: tf.Tensor2D, attrs: RolloutChoiceAttrs): tf.Tensor2D {
+  return run(FUSED.rolloutChoice, { lt, ls, u }, attrs as unknown as Record<string, number>) as tf.Tensor2D;
+}
