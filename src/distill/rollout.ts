@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type DivergenceOptions, divergence } from '../model/losses';
 import { Rng } from '../model/rng';
 import { type SamplingOptions, lastLogits, sampleTokens, samplingNoise } from '../model/sampling';
-import { type KVCache, type Transformer, disposeCache, emptyCache, forward } from '../model/transformer';
+import { type KVCache, type Transformer, decodingCache, disposeCache, emptyCache, forward } from '../model/transformer';
 import type { Trigger } from '../config/knobs';
 import { FUSED, type RolloutChoiceAttrs, fusedHere, fusedRolloutChoice } from '../model/fused';
 
@@ -82,8 +82,9 @@ function fusedRollout(student: Transformer, teacher: Transformer, prompt: tf.Ten
   const V = student.config.vocabSize;
   if (teacher.config.vocabSize !== V) throw new Error('rollout: teacher and student vocabularies differ');
   const noise = samplingNoise(new Rng(o.seed), o.length, B, V); // [N, B, V]
-  let sCache: KVCache = emptyCache();
-  let tCache: KVCache = emptyCache();
+  const capacity = prompt.shape[1] + o.length - 1; // positions fed: the prompt, then all but the last token
+  let sCache: KVCache = decodingCache(capacity);
+  let tCache: KVCache = decodingCache(capacity);
   let input = prompt;
   const rows: tf.Tensor2D[] = []; // per token [B, 4]: tok, prop, fire, d
   try {

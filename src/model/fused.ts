@@ -26,6 +26,10 @@ export const FUSED = {
   geluGrad: 'KdGeluGrad',
   /** lt, ls, u [B, V] → [B, 4]: a rollout token's [tok, prop, fire, d]; attrs RolloutChoiceAttrs. */
   rolloutChoice: 'KdRolloutChoice',
+  /** cache [B, H, S_max, hd], x [B, C] → the cache with position `pos` set to x, in place; attrs {pos}. */
+  cacheWrite: 'KdCacheWrite',
+  /** q [B, C], keys and values [B, H, S_max, hd] → [B, C]: one query over the first `length`; attrs {length, scale}. */
+  decodeAttention: 'KdDecodeAttention',
 } as const;
 
 /** Fused by default: where no program is registered (cpu, wasm, webgl) the reference runs anyway. */
@@ -120,4 +124,25 @@ export interface RolloutChoiceAttrs {
  */
 export function fusedRolloutChoice(lt: tf.Tensor2D, ls: tf.Tensor2D, u: tf.Tensor2D, attrs: RolloutChoiceAttrs): tf.Tensor2D {
   return run(FUSED.rolloutChoice, { lt, ls, u }, attrs as unknown as Record<string, number>) as tf.Tensor2D;
+}
+
+/** The longest preallocated cache the decode programs take (their scores sit in workgroup memory). */
+export const MAX_FUSED_CACHE = 4096;
+
+/** True where decoding can use a preallocated cache: both decode programs are registered and on. */
+export function fusedDecoding(capacity: number): boolean {
+  return capacity <= MAX_FUSED_CACHE && fusedHere(FUSED.cacheWrite) && fusedHere(FUSED.decodeAttention);
+}
+
+/**
+ * Writes x [B, C] (heads side by side) at position `pos` of cache [B, H, S_max, hd] in place and
+ * returns the cache (sharing its buffer): the tensor passed in must not be read afterwards.
+ */
+export function fusedCacheWrite(cache: tf.Tensor4D, x: tf.Tensor2D, pos: number): tf.Tensor4D {
+  return run(FUSED.cacheWrite, { cache, x }, { pos }) as tf.Tensor4D;
+}
+
+/** Causal attention of one new query q [B, C] over the first `length` cached positions → [B, C]. */
+export function fusedDecodeAttention(q: tf.Tensor2D, keys: tf.Tensor4D, values: tf.Tensor4D, length: number, scale: number): tf.Tensor2D {
+  return run(FUSED.decodeAttention, { q, k: keys, v: values }, { length, scale }) as tf.Tensor2D;
 }

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from './rng';
-import { type KVCache, type Transformer, disposeCache, emptyCache, forward } from './transformer';
+import { type KVCache, type Transformer, decodingCache, disposeCache, forward } from './transformer';
 
 export interface SamplingOptions {
   /** Always take the most likely token (ignores the rest). */
@@ -94,7 +94,7 @@ export function generate(model: Transformer, prompt: tf.Tensor2D, maxNew: number
   const noise = o.greedy ? null : samplingNoise(new Rng(seed), maxNew, B, V); // [N, B, V]
   const noiseAt = (i: number) => (noise ? (tf.reshape(tf.slice(noise, [i, 0, 0], [1, B, V]), [B, V]) as tf.Tensor2D) : undefined);
   const tokens: tf.Tensor1D[] = [];
-  let cache: KVCache = emptyCache();
+  let cache: KVCache = decodingCache(P + maxNew - 1); // positions fed: the prompt, then all but the last new token
   let input: tf.Tensor2D = prompt;
   try {
     for (let i = 0; i < maxNew; i++) {

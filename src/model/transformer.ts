@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
-import { FUSED, fusedGelu, fusedHere, fusedLayerNorm } from './fused';
+import { FUSED, fusedCacheWrite, fusedDecodeAttention, fusedDecoding, fusedGelu, fusedHere, fusedLayerNorm } from './fused';
 import { type LoraAdapters, loraDelta } from './lora';
 import type { Weights } from './params';
 
@@ -18,11 +18,16 @@ export interface Transformer {
   lora: LoraAdapters | null;
 }
 
-/** Keys and values of every layer for the positions seen so far: incremental decoding. */
+/**
+ * Keys and values of every layer for the positions seen so far: incremental decoding. A cache
+ * with a `capacity` (the fused engine's) is preallocated to it and written in place; the others
+ * grow by concatenation.
+ */
 export type KVCache = {
-  keys: tf.Tensor4D[]; // per layer [B, H, S, hd]
+  keys: tf.Tensor4D[]; // per layer [B, H, S, hd], S = capacity when preallocated
   values: tf.Tensor4D[]; // per layer [B, H, S, hd]
-  length: number; // S
+  length: number; // positions filled
+  capacity?: number;
 };
 
 export interface ForwardOptions {
@@ -42,6 +47,14 @@ export interface ForwardResult {
 
 export function emptyCache(): KVCache {
   return { keys: [], values: [], length: 0 };
+}
+
+/**
+ * An empty cache for decoding up to `capacity` positions: preallocated and written in place where
+ * the fused decode programs run (src/model/fused.ts), else growing as emptyCache().
+ */
+export function decodingCache(capacity: number): KVCache {
+  return fusedDecoding(capacity) ? { keys: [], values: [], length: 0, capacity } : emptyCache();
 }
 
 export function disposeCache(cache: KVCache | undefined): void {
@@ -101,10 +114,13 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
   const tok = tf.gather(w['wte.weight']!, ids); // [B, T, C]
   const pos = tf.slice(w['wpe.weight']!, [past, 0], [T, C]); // [T, C]
   let x = tf.add(tok, pos) as tf.Tensor3D; // [B, T, C]
-  const mask = causalMask(T, past); // [T, S]
+  const capacity = opts.cache?.capacity;
+  if (capacity !== undefined && past > 0 && T !== 1) throw new Error('forward: a preallocated cache takes one position at a time after the prompt');
+  const inPlace = capacity !== undefined && past > 0; // one new position, written in place
+  const mask = inPlace ? null : causalMask(T, past); // [T, S]
   const scale = 1 / Math.sqrt(hd);
   const hidden: tf.Tensor3D[] = [];
-  const newCache: KVCache | undefined = opts.cache ? { keys: [], values: [], length: past + T } : undefined;
+  const newCache: KVCache | undefined = opts.cache ? { keys: [], values: [], length: past + T, capacity } : undefined;
   const toHeads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, hd]
 
   for (let i = 0; i < cfg.nLayer; i++) {
@@ -114,19 +130,34 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
     const h = tf.reshape(layerNorm(x, w[`${p}.ln1.weight`]!, w[`${p}.ln1.bias`]!, cfg.layerNormEps), [B * T, C]) as tf.Tensor2D; // [BT, C]
     const qkv = tf.matMul(h, w[`${p}.attn.qkv.weight`] as tf.Tensor2D); // [BT, 3C]
     const [q0, k0, v0] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 × [BT, C]
-    const q = toHeads(withDelta(q0, loraDelta(lora, i, 'q', h, s))); // [B, H, T, hd]
-    let k = toHeads(withDelta(k0, loraDelta(lora, i, 'k', h, s))); // [B, H, T, hd]
-    let v = toHeads(withDelta(v0, loraDelta(lora, i, 'v', h, s))); // [B, H, T, hd]
-    if (opts.cache && past > 0) {
-      k = tf.concat([opts.cache.keys[i]!, k], 2); // [B, H, S, hd]
-      v = tf.concat([opts.cache.values[i]!, v], 2); // [B, H, S, hd]
+    const qf = withDelta(q0, loraDelta(lora, i, 'q', h, s)); // [BT, C]
+    const kf = withDelta(k0, loraDelta(lora, i, 'k', h, s)); // [BT, C]
+    const vf = withDelta(v0, loraDelta(lora, i, 'v', h, s)); // [BT, C]
+    let y: tf.Tensor2D; // [BT, C]
+    if (inPlace) {
+      // One new position: write it into the preallocated cache, attend over the filled part.
+      const keys = fusedCacheWrite(opts.cache!.keys[i]!, kf, past); // [B, H, S_max, hd]
+      const values = fusedCacheWrite(opts.cache!.values[i]!, vf, past); // [B, H, S_max, hd]
+      newCache!.keys.push(keys);
+      newCache!.values.push(values);
+      y = fusedDecodeAttention(qf, keys, values, past + 1, scale); // [B, C]
+    } else {
+      const q = toHeads(qf); // [B, H, T, hd]
+      let k = toHeads(kf); // [B, H, T, hd]
+      let v = toHeads(vf); // [B, H, T, hd]
+      if (opts.cache && past > 0) {
+        k = tf.concat([opts.cache.keys[i]!, k], 2); // [B, H, S, hd]
+        v = tf.concat([opts.cache.values[i]!, v], 2); // [B, H, S, hd]
+      }
+      if (newCache) {
+        // A preallocated cache starts from the prompt's keys and values, padded to its capacity.
+        const fill = (t: tf.Tensor4D) => (capacity ? (tf.pad(t, [[0, 0], [0, 0], [0, capacity - T], [0, 0]]) as tf.Tensor4D) : t);
+        newCache.keys.push(fill(k));
+        newCache.values.push(fill(v));
+      }
+      const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask!)); // [B, H, T, S]
+      y = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [BT, C]
     }
-    if (newCache) {
-      newCache.keys.push(k);
-      newCache.values.push(v);
-    }
-    const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask)); // [B, H, T, S]
-    const y = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [BT, C]
     const o = linear(y, w[`${p}.attn.o.weight`]!, loraDelta(lora, i, 'o', y, s)); // [BT, C]
     x = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
     // MLP.

@@ -3,6 +3,7 @@
  * Node's Dawn host both call this after the backend is imported). Which ones run is the kernel
  * switch's choice (src/model/fused.ts); without registration the reference graph runs.
  */
+import { registerDecode } from './decode';
 import { registerGelu } from './gelu';
 import { registerLayerNorm } from './layer-norm';
 import { registerRolloutChoice } from './rollout-choice';
@@ -11,4 +12,5 @@ export function registerFusedKernels(): void {
   registerLayerNorm();
   registerGelu();
   registerRolloutChoice();
+  registerDecode();
 }

@@ -23,8 +23,15 @@ export interface Uniform {
   data: number[];
 }
 
-interface WebGPUBackendLike {
-  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms?: Uniform[]): tf.TensorInfo;
+export interface WebGPUBackendLike {
+  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms?: Uniform[], output?: tf.TensorInfo): tf.TensorInfo;
+  incRef(dataId: tf.DataId): void;
+}
+
+/** Registers a webgpu kernel written by hand (for what registerProgram's pattern does not fit). */
+export function registerKernelFunc(name: string, f: (args: { inputs: tf.NamedTensorInfoMap; backend: WebGPUBackendLike; attrs: tf.NamedAttrMap }) => tf.TensorInfo): void {
+  if (tf.getKernel(name, 'webgpu')) return;
+  tf.registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc: ({ inputs, backend, attrs }) => f({ inputs, backend: backend as unknown as WebGPUBackendLike, attrs: attrs ?? {} }) });
 }
 
 /** WGSL's largest number of workgroups in one dispatch dimension. */

@@ -1,0 +1,111 @@
+/**
+ * Decoding one token at a time with a KV cache preallocated to the sequence length:
+ *  - KdCacheWrite writes the new position's keys (or values), [B, C] with the heads side by side,
+ *    into the cache [B, H, S_max, hd] in place — no per-token concat that recopies the cache;
+ *  - KdDecodeAttention is causal attention of the one new query over the cache's first `length`
+ *    positions, scores, softmax and the weighted sum in one program, written as [B, C].
+ * The reference graph takes ~11 dispatches per layer for the same (three head transposes, two
+ * concats, two matmuls, scale, mask, softmax, a transpose back); these take 3.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { FUSED } from '../../model/fused';
+import { type Program, type Uniform, perItem, perRow, registerProgram, registerKernelFunc } from './program';
+
+const WG = 64;
+
+function cacheWrite(cacheShape: number[]): Program {
+  const [B, H, , hd] = cacheShape as [number, number, number, number];
+  return {
+    variableNames: ['x'],
+    outputShape: cacheShape,
+    shaderKey: 'kdCacheWrite',
+    uniforms: 'pos : i32,',
+    ...perItem(B * H * hd),
+    getUserCode: () => `
+  fn main(index : i32) {
+    let H = uniforms.outShape[1];
+    let S = uniforms.outShape[2];
+    let hd = uniforms.outShape[3];
+    let C = H * hd;
+    if (index >= uniforms.xShape[0] * C) { return; }
+    let b = index / C;
+    let c = index % C;
+    result[((b * H + c / hd) * S + uniforms.pos) * hd + c % hd] = x[index];
+  }`,
+  };
+}
+
+function decodeAttention(qShape: number[], cacheShape: number[]): Program {
+  const [B, C] = qShape as [number, number];
+  const [, H, S] = cacheShape as [number, number, number, number];
+  return {
+    variableNames: ['q', 'k', 'v'],
+    outputShape: [B, C],
+    shaderKey: `kdDecodeAttention_${S}`,
+    uniforms: 'len : i32, scale : f32,',
+    ...perRow(B * H, WG),
+    getUserCode: () => `
+  var<workgroup> p : array<f32, ${S}>;
+  var<workgroup> red : array<f32, ${WG}>;
+  fn reduceRow(v : f32, tid : u32, useMax : bool) -> f32 {
+    red[tid] = v;
+    workgroupBarrier();
+    for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
+      if (tid < w) { red[tid] = select(red[tid] + red[tid + w], max(red[tid], red[tid + w]), useMax); }
+      workgroupBarrier();
+    }
+    let r = red[0];
+    workgroupBarrier();
+    return r;
+  }
+  fn main(index : i32) {
+    let tid = localId.x;
+    let bh = workgroupId.x;
+    let H = u32(uniforms.kShape[1]);
+    let Smax = u32(uniforms.kShape[2]);
+    let hd = u32(uniforms.kShape[3]);
+    let C = H * hd;
+    let b = bh / H;
+    let h = bh % H;
+    let len = u32(uniforms.len);
+    let qBase = b * C + h * hd;
+    let kBase = bh * Smax * hd;
+    var m = -3.4e38;
+    for (var s = tid; s < len; s = s + ${WG}u) {
+      var dot = 0.0;
+      for (var d = 0u; d < hd; d = d + 1u) { dot = dot + q[qBase + d] * k[kBase + s * hd + d]; }
+      let sc = dot * uniforms.scale;
+      p[s] = sc;
+      m = max(m, sc);
+    }
+    let M = reduceRow(m, tid, true);
+    var z = 0.0;
+    for (var s = tid; s < len; s = s + ${WG}u) { let e = exp(p[s] - M); p[s] = e; z = z + e; }
+    let Z = reduceRow(z, tid, false);
+    for (var d = tid; d < hd; d = d + ${WG}u) {
+      var acc = 0.0;
+      for (var s = 0u; s < len; s = s + 1u) { acc = acc + p[s] * v[kBase + s * hd + d]; }
+      result[qBase + d] = acc / Z;
+    }
+  }`,
+  };
+}
+
+export function registerDecode(): void {
+  // In place: the program writes into the cache's own buffer, and the result shares it (as a
+  // reshape does), so the cache tensor passed in must not be used again by its owner.
+  registerKernelFunc(FUSED.cacheWrite, ({ inputs, backend, attrs }) => {
+    const { cache, x } = inputs as unknown as { cache: tf.TensorInfo; x: tf.TensorInfo };
+    const pos = (attrs as unknown as { pos: number }).pos;
+    const uniforms: Uniform[] = [{ type: 'int32', data: [pos] }];
+    backend.incRef(cache.dataId);
+    return backend.runWebGPUProgram(cacheWrite(cache.shape), [x], 'float32', uniforms, { dataId: cache.dataId, shape: cache.shape, dtype: 'float32' });
+  });
+  registerProgram(FUSED.decodeAttention, ['q', 'k', 'v'], (shapes, attrs) => ({
+    program: decodeAttention(shapes[0]!, shapes[1]!),
+    uniforms: [
+      { type: 'int32', data: [attrs.length!] },
+      { type: 'float32', data: [attrs.scale!] },
+    ],
+  }));
+}
