@@ -5,6 +5,7 @@
  * unchanged (the check runs on the device, so no extra readback is needed).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { FUSED, fusedAdamW, fusedHere, fusedSumSquares } from '../model/fused';
 import { addAll } from '../model/ops';
 import type { Weights } from '../model/params';
 
@@ -38,7 +39,11 @@ export interface AdamWResult {
 export class AdamW {
   private m: Weights = {};
   private v: Weights = {};
+  /** The fused path's state: per parameter [3, n] (its last p, m, v). */
+  private packed: Weights = {};
   private t = 0;
+  /** Whether updates run as fused programs (decided at the first step: the state's form follows). */
+  private fused: boolean | null = null;
 
   constructor(
     readonly names: string[],
@@ -47,15 +52,13 @@ export class AdamW {
 
   /** Forgets the moments (as at step 0). */
   reset(): void {
-    tf.dispose([...Object.values(this.m), ...Object.values(this.v)]);
-    this.m = {};
-    this.v = {};
+    this.dispose();
     this.t = 0;
   }
 
   /** Bytes held by the optimiser state. */
   stateBytes(): number {
-    return [...Object.values(this.m), ...Object.values(this.v)].reduce((a, t) => a + t.size * 4, 0);
+    return [...Object.values(this.m), ...Object.values(this.v), ...Object.values(this.packed)].reduce((a, t) => a + t.size * 4, 0);
   }
 
   /**
@@ -63,6 +66,8 @@ export class AdamW {
    * the moments are replaced internally unless `commit` is false (a dry run for profiling).
    */
   step(params: Weights, grads: Weights, loss: tf.Scalar, lr: number, commit = true): AdamWResult {
+    this.fused ??= fusedHere(FUSED.adamW) && fusedHere(FUSED.sumSquares);
+    if (this.fused) return this.fusedStep(params, grads, loss, lr, commit);
     const t = this.t + 1;
     const { beta1, beta2, eps, weightDecay, gradClip } = this.o;
     const bc1 = 1 - beta1 ** t;
@@ -103,9 +108,40 @@ export class AdamW {
     return { params: out.next, gradNorm: out.gradNorm, applied: out.applied };
   }
 
+  /** The same update as two programs per parameter (src/engine/fused/adamw.ts). */
+  private fusedStep(params: Weights, grads: Weights, loss: tf.Scalar, lr: number, commit: boolean): AdamWResult {
+    const t = this.t + 1;
+    const { beta1, beta2, eps, weightDecay, gradClip } = this.o;
+    const out = tf.tidy(() => {
+      const gradNorm = tf.sqrt(tf.reshape(addAll(this.names.map((n) => fusedSumSquares(grads[n]!))), [])) as tf.Scalar;
+      const ok = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(gradNorm));
+      const scale = gradClip > 0 ? tf.minimum(1, tf.div(gradClip, tf.add(gradNorm, 1e-6))) : tf.scalar(1);
+      const control = tf.stack([scale, tf.cast(ok, 'float32')]) as tf.Tensor1D; // [2]
+      const next: Weights = {};
+      const packed: Weights = {};
+      for (const n of this.names) {
+        const p = params[n]!;
+        const decay = weightDecay > 0 && p.rank >= 2 ? weightDecay : 0; // no decay on gains/biases
+        const s = fusedAdamW(p, grads[n]!, (this.packed[n] as tf.Tensor2D | undefined) ?? null, control, { lr, beta1, beta2, bc1: 1 - beta1 ** t, bc2: 1 - beta2 ** t, eps, decay }); // [3, n]
+        packed[n] = s;
+        next[n] = tf.reshape(tf.slice(s, [0, 0], [1, p.size]), p.shape);
+      }
+      return { next, packed, gradNorm, applied: tf.cast(ok, 'float32') as tf.Scalar };
+    });
+    if (commit) {
+      tf.dispose(Object.values(this.packed));
+      this.packed = out.packed;
+      this.t = t;
+    } else {
+      tf.dispose(Object.values(out.packed));
+    }
+    return { params: out.next, gradNorm: out.gradNorm, applied: out.applied };
+  }
+
   dispose(): void {
-    tf.dispose([...Object.values(this.m), ...Object.values(this.v)]);
+    tf.dispose([...Object.values(this.m), ...Object.values(this.v), ...Object.values(this.packed)]);
     this.m = {};
     this.v = {};
+    this.packed = {};
   }
 }

@@ -30,6 +30,10 @@ export const FUSED = {
   cacheWrite: 'KdCacheWrite',
   /** q [B, C], keys and values [B, H, S_max, hd] → [B, C]: one query over the first `length`; attrs {length, scale}. */
   decodeAttention: 'KdDecodeAttention',
+  /** g [any] → [1]: Σ g². */
+  sumSquares: 'KdSumSquares',
+  /** p, g [any], state [3, n] | dummy, control [2] → [3, n]: AdamW's new p, m, v; attrs AdamWAttrs. */
+  adamW: 'KdAdamW',
 } as const;
 
 /** Fused by default: where no program is registered (cpu, wasm, webgl) the reference runs anyway. */
@@ -145,4 +149,33 @@ export function fusedCacheWrite(cache: tf.Tensor4D, x: tf.Tensor2D, pos: number)
 /** Causal attention of one new query q [B, C] over the first `length` cached positions → [B, C]. */
 export function fusedDecodeAttention(q: tf.Tensor2D, keys: tf.Tensor4D, values: tf.Tensor4D, length: number, scale: number): tf.Tensor2D {
   return run(FUSED.decodeAttention, { q, k: keys, v: values }, { length, scale }) as tf.Tensor2D;
+}
+
+/** Σ g² of one tensor in one program → [1]. */
+export function fusedSumSquares(g: tf.Tensor): tf.Tensor1D {
+  return run(FUSED.sumSquares, { g }) as tf.Tensor1D;
+}
+
+export interface AdamWAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  /** Bias corrections 1 − β1^t, 1 − β2^t. */
+  bc1: number;
+  bc2: number;
+  eps: number;
+  /** Decoupled weight decay of this parameter (0 for gains and biases). */
+  decay: number;
+}
+
+/**
+ * One AdamW update of one parameter in one program: p and g of the parameter's shape, the
+ * previous [3, n] result (null at the first step: zero moments), control [2] = (clip scale, 1 if
+ * the step is finite). Returns [3, n]: rows p', m', v' (= p, m, v where the step is not finite).
+ */
+export function fusedAdamW(p: tf.Tensor, g: tf.Tensor, state: tf.Tensor2D | null, control: tf.Tensor1D, attrs: AdamWAttrs): tf.Tensor2D {
+  return tf.tidy(() => {
+    const s = state ?? tf.zeros([1, 1]);
+    return run(FUSED.adamW, { p, g, state: s, control }, { ...attrs, first: state ? 0 : 1 } as unknown as Record<string, number>) as tf.Tensor2D;
+  });
 }

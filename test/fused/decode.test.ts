@@ -28,9 +28,12 @@ async function decodeLogits(set: 'fused' | 'reference', prompt: number[][], ids:
     for (const rows of feed) {
       const input = tf.tensor2d(rows, undefined, 'int32');
       const c = cache;
-      const r = tf.tidy(() => forward(model, input, { cache: c }));
+      const r = tf.tidy(() => {
+        const o = forward(model, input, { cache: c });
+        return { logits: o.logits, keys: o.cache!.keys, values: o.cache!.values };
+      });
       disposeCache(cache);
-      cache = r.cache!;
+      cache = { keys: r.keys, values: r.values, length: c.length + rows[0]!.length, capacity: c.capacity };
       const [B, T, V] = r.logits.shape;
       const last = tf.slice(r.logits, [0, T - 1, 0], [B, 1, V]); // [B, 1, V]
       out.push((await last.data()) as Float32Array);

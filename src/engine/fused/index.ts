@@ -3,6 +3,7 @@
  * Node's Dawn host both call this after the backend is imported). Which ones run is the kernel
  * switch's choice (src/model/fused.ts); without registration the reference graph runs.
  */
+import { registerAdamW } from './adamw';
 import { registerDecode } from './decode';
 import { registerGelu } from './gelu';
 import { registerLayerNorm } from './layer-norm';
@@ -13,4 +14,5 @@ export function registerFusedKernels(): void {
   registerGelu();
   registerRolloutChoice();
   registerDecode();
+  registerAdamW();
 }
