@@ -30,6 +30,14 @@ export const FUSED = {
   cacheWrite: 'KdCacheWrite',
   /** q [B, C], keys and values [B, H, S_max, hd] → [B, C]: one query over the first `length`; attrs {length, scale}. */
   decodeAttention: 'KdDecodeAttention',
+  /** q, k, v [B·T, C] (heads side by side) → y [B·T, C]: causal attention; attrs {T, H, scale}. */
+  attention: 'KdAttention',
+  /** q, k, y, dy [B·T, C] → [B·H·T, 2]: each query row's log Σ exp(scores) and dy·y. */
+  attentionStats: 'KdAttentionStats',
+  /** q, k, v, dy [B·T, C], stats → dq, dk or dv [B·T, C]. */
+  attentionGradQ: 'KdAttentionGradQ',
+  attentionGradK: 'KdAttentionGradK',
+  attentionGradV: 'KdAttentionGradV',
   /** g [any] → [1]: Σ g². */
   sumSquares: 'KdSumSquares',
   /** p, g [any], state [3, n] | dummy, control [2] → [3, n]: AdamW's new p, m, v; attrs AdamWAttrs. */
@@ -178,4 +186,33 @@ export function fusedAdamW(p: tf.Tensor, g: tf.Tensor, state: tf.Tensor2D | null
     const s = state ?? tf.zeros([1, 1]);
     return run(FUSED.adamW, { p, g, state: s, control }, { ...attrs, first: state ? 0 : 1 } as unknown as Record<string, number>) as tf.Tensor2D;
   });
+}
+
+/** The longest sequence the fused attention takes (a row's scores sit in workgroup memory). */
+export const MAX_FUSED_T = 4096;
+
+/**
+ * Causal multi-head self-attention on q, k, v [B·T, C] (heads side by side, as the projection
+ * writes them) → [B·T, C], scale 1/√hd: one program forward, four backward.
+ */
+export function fusedAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, T: number, H: number): tf.Tensor2D {
+  const attrs = { T, H, scale: 1 / Math.sqrt(q.shape[1] / H) };
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [q1, k1, v1, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const y = run(FUSED.attention, { q: q1, k: k1, v: v1 }, attrs); // [BT, C]
+    save([q1, k1, v1, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [qs, ks, vs, ys] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const d = dy as tf.Tensor;
+        const stats = run(FUSED.attentionStats, { q: qs, k: ks, y: ys, dy: d }, attrs); // [B·H·T, 2]
+        const inputs = { q: qs, k: ks, v: vs, dy: d, stats };
+        const grads = [FUSED.attentionGradQ, FUSED.attentionGradK, FUSED.attentionGradV].map((n) => run(n, inputs, attrs));
+        stats.dispose();
+        return grads;
+      },
+    };
+  }) as Parameters<typeof tf.customGrad>[0]);
+  return op(q, k, v) as tf.Tensor2D;
 }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
-import { FUSED, fusedCacheWrite, fusedDecodeAttention, fusedDecoding, fusedGelu, fusedHere, fusedLayerNorm } from './fused';
+import { FUSED, MAX_FUSED_T, fusedAttention, fusedCacheWrite, fusedDecodeAttention, fusedDecoding, fusedGelu, fusedHere, fusedLayerNorm } from './fused';
 import { type LoraAdapters, loraDelta } from './lora';
 import type { Weights } from './params';
 
@@ -117,7 +117,9 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
   const capacity = opts.cache?.capacity;
   if (capacity !== undefined && past > 0 && T !== 1) throw new Error('forward: a preallocated cache takes one position at a time after the prompt');
   const inPlace = capacity !== undefined && past > 0; // one new position, written in place
-  const mask = inPlace ? null : causalMask(T, past); // [T, S]
+  // Without a cache (training, scoring), attention is one fused program where it runs.
+  const fusedSelfAttention = !opts.cache && T <= MAX_FUSED_T && fusedHere(FUSED.attention);
+  const mask = inPlace || fusedSelfAttention ? null : causalMask(T, past); // [T, S]
   const scale = 1 / Math.sqrt(hd);
   const hidden: tf.Tensor3D[] = [];
   const newCache: KVCache | undefined = opts.cache ? { keys: [], values: [], length: past + T, capacity } : undefined;
@@ -141,6 +143,8 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
       newCache!.keys.push(keys);
       newCache!.values.push(values);
       y = fusedDecodeAttention(qf, keys, values, past + 1, scale); // [B, C]
+    } else if (fusedSelfAttention) {
+      y = fusedAttention(qf, kf, vf, T, H); // [BT, C]
     } else {
       const q = toHeads(qf); // [B, H, T, hd]
       let k = toHeads(kf); // [B, H, T, hd]

@@ -4,6 +4,7 @@
  * switch's choice (src/model/fused.ts); without registration the reference graph runs.
  */
 import { registerAdamW } from './adamw';
+import { registerAttention } from './attention';
 import { registerDecode } from './decode';
 import { registerGelu } from './gelu';
 import { registerLayerNorm } from './layer-norm';
@@ -15,4 +16,5 @@ export function registerFusedKernels(): void {
   registerRolloutChoice();
   registerDecode();
   registerAdamW();
+  registerAttention();
 }
