@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type DivergenceOptions, divergence } from '../model/losses';
+import { FUSED, fusedHere, fusedStudentDivergence } from '../model/fused';
 import { type Transformer, logitLens } from '../model/transformer';
 
 /** g(ℓ) for ℓ = 1..L_S: the teacher layer (1-based) each student layer is compared with. */
@@ -26,5 +27,7 @@ export function layerDivergences(
   const map = layerMap(studentHidden.length, teacherHidden.length);
   const sLens = logitLens(student, studentHidden); // L_S × [B, T, V]
   const tLens = logitLens(teacher, map.map((g) => teacherHidden[g - 1]!)); // L_S × [B, T, V]
-  return tf.stack(sLens.map((s, i) => tf.relu(divergence(tLens[i]!, s, opts)))) as tf.Tensor3D; // [L_S, B, T]
+  // The teacher is frozen: the fused program (one each way, where it runs) takes its side as a constant.
+  const D = fusedHere(FUSED.divergence) ? fusedStudentDivergence : divergence;
+  return tf.stack(sLens.map((s, i) => tf.relu(D(tLens[i]!, s, opts)))) as tf.Tensor3D; // [L_S, B, T]
 }

@@ -13,7 +13,7 @@ import { Rng } from '../model/rng';
 import { type SamplingOptions, lastLogits, sampleTokens, samplingNoise } from '../model/sampling';
 import { type KVCache, type Transformer, decodingCache, disposeCache, emptyCache, forward } from '../model/transformer';
 import type { Trigger } from '../config/knobs';
-import { FUSED, type RolloutChoiceAttrs, fusedHere, fusedRolloutChoice } from '../model/fused';
+import { FUSED, type RolloutChoiceAttrs, divergenceKind, fusedHere, fusedRolloutChoice } from '../model/fused';
 
 export interface RolloutOptions {
   /** Response tokens to generate. */
@@ -56,14 +56,11 @@ function choiceAttrs(o: RolloutOptions): RolloutChoiceAttrs | null {
   const sm = o.sampling;
   if (sm.greedy || sm.topK > 0 || sm.topP < 1) return null;
   const dv = o.divergence;
-  const beta = dv.beta ?? 0.5;
-  const alpha = dv.alpha ?? 0.1;
-  // The reference's special cases: gjsd at β = 0 / 1 is fkl / rkl, skl at α = 0 is fkl.
-  const kind = dv.kind === 'fkl' || (dv.kind === 'gjsd' && beta === 0) || (dv.kind === 'skl' && alpha === 0) ? 0 : dv.kind === 'rkl' || (dv.kind === 'gjsd' && beta === 1) ? 1 : dv.kind === 'gjsd' ? 2 : dv.kind === 'skl' ? 3 : 4;
+  const { kind, w } = divergenceKind(dv.kind, dv.beta ?? 0.5, dv.alpha ?? 0.1);
   return {
     kind,
     temperature: dv.temperature ?? 1,
-    w: kind === 2 ? beta : kind === 3 ? alpha : 0.5,
+    w,
     sampleTemperature: sm.temperature,
     trigger: o.trigger === 'threshold' ? 0 : o.trigger === 'topk' ? 1 : 2,
     tau: o.tau,

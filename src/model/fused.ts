@@ -38,6 +38,14 @@ export const FUSED = {
   attentionGradQ: 'KdAttentionGradQ',
   attentionGradK: 'KdAttentionGradK',
   attentionGradV: 'KdAttentionGradV',
+  /** teacher, student logits [N, V] → D [N]; attrs {kind (0 fkl … 4 tvd), temperature, w}. */
+  divergence: 'KdDivergence',
+  /** teacher, student logits [N, V], dy [N] → d student logits [N, V]. */
+  divergenceGrad: 'KdDivergenceGrad',
+  /** logits [N, V], targets int32 [N] → −log softmax(logits)[target] [N]. */
+  tokenNll: 'KdTokenNll',
+  /** logits [N, V], targets [N], dy [N] → d logits [N, V]. */
+  tokenNllGrad: 'KdTokenNllGrad',
   /** g [any] → [1]: Σ g². */
   sumSquares: 'KdSumSquares',
   /** p, g [any], state [3, n] | dummy, control [2] → [3, n]: AdamW's new p, m, v; attrs AdamWAttrs. */
@@ -215,4 +223,50 @@ export function fusedAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, T
     };
   }) as Parameters<typeof tf.customGrad>[0]);
   return op(q, k, v) as tf.Tensor2D;
+}
+
+/** The program's number for a divergence, with the reference's special cases (gjsd at β 0 / 1, skl at α 0). */
+export function divergenceKind(kind: string, beta: number, alpha: number): { kind: 0 | 1 | 2 | 3 | 4; w: number } {
+  if (kind === 'fkl' || (kind === 'gjsd' && beta === 0) || (kind === 'skl' && alpha === 0)) return { kind: 0, w: 0.5 };
+  if (kind === 'rkl' || (kind === 'gjsd' && beta === 1)) return { kind: 1, w: 0.5 };
+  if (kind === 'gjsd') return { kind: 2, w: beta };
+  if (kind === 'skl') return { kind: 3, w: alpha };
+  if (kind === 'tvd') return { kind: 4, w: 0.5 };
+  throw new Error(`fused divergence: unknown kind ${JSON.stringify(kind)}`);
+}
+
+/**
+ * D(p_T ‖ p_S) per position of logits [..., V] at temperature T, one program each way. The
+ * teacher's logits are a constant here (no gradient flows to them): use it where the teacher is
+ * frozen, as in distillation.
+ */
+export function fusedStudentDivergence(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, o: { kind: string; temperature?: number; beta?: number; alpha?: number }): tf.Tensor {
+  const V = studentLogits.shape[studentLogits.rank - 1]!;
+  const { kind, w } = divergenceKind(o.kind, o.beta ?? 0.5, o.alpha ?? 0.1);
+  const attrs = { kind, w, temperature: o.temperature ?? 1 };
+  const tl = tf.reshape(teacherLogits, [-1, V]);
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [sl, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([sl]);
+    return {
+      value: run(FUSED.divergence, { tl, sl }, attrs), // [N]
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [run(FUSED.divergenceGrad, { tl, sl: saved[0]!, dy: dy as tf.Tensor }, attrs)],
+    };
+  }) as Parameters<typeof tf.customGrad>[0]);
+  return tf.reshape(op(tf.reshape(studentLogits, [-1, V])), studentLogits.shape.slice(0, -1));
+}
+
+/** −log softmax(logits)[target] per position: logits [..., V], int32 targets [...] → [...]. */
+export function fusedTokenNll(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor {
+  const V = logits.shape[logits.rank - 1]!;
+  const y = tf.reshape(tf.cast(targets, 'int32'), [-1]);
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([x]);
+    return {
+      value: run(FUSED.tokenNll, { x, y }),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [run(FUSED.tokenNllGrad, { x: saved[0]!, y, dy: dy as tf.Tensor })],
+    };
+  }) as Parameters<typeof tf.customGrad>[0]);
+  return tf.reshape(op(tf.reshape(logits, [-1, V])), logits.shape.slice(0, -1));
 }

@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { DIVERGENCES, type DivergenceKind } from './config';
+import { FUSED, fusedHere, fusedTokenNll } from './fused';
 
 export { DIVERGENCES, type DivergenceKind };
 
@@ -87,6 +88,7 @@ export function distillLoss(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, 
 
 /** −log p(target) per position. logits [..., V], targets int32 [...] → [...]. */
 export function tokenNll(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor {
+  if (fusedHere(FUSED.tokenNll)) return fusedTokenNll(logits, targets);
   const V = logits.shape[logits.shape.length - 1]!;
   const logp = tf.logSoftmax(logits); // [..., V]
   return tf.neg(tf.sum(tf.mul(logp, tf.oneHot(tf.cast(targets, 'int32'), V)), -1)); // [...]

@@ -6,6 +6,7 @@
 import { registerAdamW } from './adamw';
 import { registerAttention } from './attention';
 import { registerDecode } from './decode';
+import { registerDivergence } from './divergence';
 import { registerGelu } from './gelu';
 import { registerLayerNorm } from './layer-norm';
 import { registerRolloutChoice } from './rollout-choice';
@@ -17,4 +18,5 @@ export function registerFusedKernels(): void {
   registerDecode();
   registerAdamW();
   registerAttention();
+  registerDivergence();
 }

@@ -69,7 +69,7 @@ export function registerProgram(name: string, inputNames: string[], make: (shape
       const infos = inputNames.map((n) => {
         const t = (inputs as Record<string, tf.TensorInfo | undefined>)[n];
         if (!t) throw new Error(`${name}: missing input ${n}`);
-        if (t.dtype !== 'float32') throw new Error(`${name}: input ${n} is ${t.dtype}, not float32`);
+        if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`${name}: input ${n} is ${t.dtype}, not float32 or int32`);
         return t;
       });
       const { program, uniforms } = make(

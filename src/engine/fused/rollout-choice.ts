@@ -10,6 +10,7 @@
  * written as a row [tok, prop, fire, d]. argmax ties go to the smaller index, as tf.argMax.
  */
 import { FUSED, type RolloutChoiceAttrs } from '../../model/fused';
+import { DIVERGENCE_WGSL, divergenceTerm } from './divergence';
 import { type Program, perRow, registerProgram } from './program';
 
 const WG = 128;
@@ -46,34 +47,6 @@ const ARGMAX = `
     return r;
   }`;
 
-/** The per-element divergence term, given lT, lS (log-probabilities at temperature T). */
-function term(kind: RolloutChoiceAttrs['kind']): string {
-  switch (kind) {
-    case 0: return 'exp(lT) * (lT - lS)'; // fkl
-    case 1: return 'exp(lS) * (lS - lT)'; // rkl
-    case 2: return 'gjsd(lT, lS)';
-    case 3: return 'skl(lT, lS)';
-    case 4: return '0.5 * abs(exp(lT) - exp(lS))'; // tvd
-    default: throw new Error(`rollout choice: unknown divergence ${kind as number}`);
-  }
-}
-
-/** log(w·p_T + (1 − w)·p_S), stably (the reference's logMix). */
-const MIXES = `
-  fn logMix(lT : f32, lS : f32) -> f32 {
-    let a = lT + log(uniforms.w);
-    let b = lS + log(1.0 - uniforms.w);
-    let m = max(a, b);
-    return m + log(exp(a - m) + exp(b - m));
-  }
-  fn gjsd(lT : f32, lS : f32) -> f32 {
-    let lM = logMix(lT, lS);
-    return uniforms.w * exp(lT) * (lT - lM) + (1.0 - uniforms.w) * exp(lS) * (lS - lM);
-  }
-  fn skl(lT : f32, lS : f32) -> f32 {
-    return exp(lT) * (lT - logMix(lT, lS));
-  }`;
-
 function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
   const [B] = shapes[0] as [number, number];
   const fire = a.trigger === 0 ? 'd >= uniforms.tau' : a.trigger === 1 ? 'above >= uniforms.topK' : 'false';
@@ -89,7 +62,7 @@ function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
   ${reduce('rowMax', (x, y) => `max(${x}, ${y})`)}
   ${reduce('rowSum', (x, y) => `${x} + ${y}`)}
   ${ARGMAX}
-  ${MIXES}
+  ${DIVERGENCE_WGSL}
   fn main(index : i32) {
     let tid = localId.x;
     let row = workgroupId.x;
@@ -109,7 +82,7 @@ function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
     for (var j = tid; j < V; j = j + ${WG}u) {
       let lT = lt[base + j] / T - lseT;
       let lS = ls[base + j] / T - lseS;
-      dd = dd + ${term(a.kind)};
+      dd = dd + ${divergenceTerm(a.kind)};
     }
     let d = max(rowSum(dd, tid), 0.0);
     // Gumbel-max samples of both with the same noise
