@@ -130,7 +130,7 @@ export class AdamW {
     });
     if (commit) {
       tf.dispose(Object.values(this.packed));
-      this.packed = out.packed;
+      this.packed = Object.fromEntries(Object.entries(out.packed).map(([n, x]) => [n, tf.keep(x)])); // outlive the caller's tidy
       this.t = t;
     } else {
       tf.dispose(Object.values(out.packed));

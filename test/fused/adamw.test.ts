@@ -24,7 +24,8 @@ async function run(set: 'fused' | 'reference', clip: number): Promise<{ params: 
     for (let step = 0; step < 4; step++) {
       const grads = Object.fromEntries(Object.entries(SHAPES).map(([n, s]) => [n, rand(s, 0.5 + step)]));
       const loss = tf.scalar(step === 2 ? NaN : 1); // the third step is not finite
-      const r = opt.step(params, grads, loss, 0.05 * (step + 1));
+      // Inside a tidy, as the trainer calls it: the state must outlive the caller's scope.
+      const r = tf.tidy(() => opt.step(params, grads, loss, 0.05 * (step + 1)));
       norms.push((await r.gradNorm.data())[0]!);
       applied.push((await r.applied.data())[0]!);
       tf.dispose([...Object.values(params), ...Object.values(grads), loss, r.gradNorm, r.applied]);
