@@ -2,6 +2,8 @@
 /** Entry of the engine's dedicated module worker: owns tfjs and every tensor. */
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend';
+import { benchRow } from './bench';
+import { installGpuCounters } from './gpu-counters';
 import { browserHost } from './browser-host';
 import { PaperJob } from './paper-job';
 import { transferables } from '../protocol/step-batch';
@@ -111,6 +113,12 @@ async function handle(req: EngineRequest): Promise<unknown> {
     case 'userText':
       userText = { name: req.name, train: req.train, test: req.test };
       return null;
+    case 'bench': {
+      await idle();
+      installGpuCounters();
+      const { type: _type, ...bench } = req;
+      return benchRow(bench, host);
+    }
   }
 }
 

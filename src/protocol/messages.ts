@@ -3,6 +3,7 @@
  * crosses this boundary, never tensors; every type a message carries is defined in this folder
  * (or is a run's config), so neither side's implementation shapes the other's.
  */
+import type { BenchRequest, BenchRow } from './bench';
 import type { DistillConfig, Method } from '../config/knobs';
 import type { PaperPlan } from '../config/paper-plan';
 import type { BackendInfo, BackendName } from './backend';
@@ -58,7 +59,9 @@ export type EngineRequest =
   /** Stops the paper table after the step under way. */
   | { type: 'paperStop' }
   /** Destroys the WebGPU device as a driver reset would, to show (and test) the recovery. */
-  | { type: 'loseDevice' };
+  | { type: 'loseDevice' }
+  /** One benchmark row (the bench page): ends any run, times steps, counts the GPU's work. */
+  | ({ type: 'bench' } & BenchRequest);
 
 export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
   ? BackendInfo
@@ -68,7 +71,9 @@ export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
       ? ExportedWeights
       : R extends { type: 'loadWeights' }
         ? number
-        : null;
+        : R extends { type: 'bench' }
+          ? BenchRow
+          : null;
 
 export interface ExportedWeights {
   model: Uint8Array;

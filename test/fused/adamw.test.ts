@@ -25,7 +25,10 @@ async function run(set: 'fused' | 'reference', clip: number): Promise<{ params: 
       const grads = Object.fromEntries(Object.entries(SHAPES).map(([n, s]) => [n, rand(s, 0.5 + step)]));
       const loss = tf.scalar(step === 2 ? NaN : 1); // the third step is not finite
       // Inside a tidy, as the trainer calls it: the state must outlive the caller's scope.
-      const r = tf.tidy(() => opt.step(params, grads, loss, 0.05 * (step + 1)));
+      const r = tf.tidy(() => {
+        const u = opt.step(params, grads, loss, 0.05 * (step + 1));
+        return { params: u.params, gradNorm: u.gradNorm, applied: u.applied } as unknown as tf.TensorContainerObject;
+      }) as unknown as ReturnType<AdamW['step']>;
       norms.push((await r.gradNorm.data())[0]!);
       applied.push((await r.applied.data())[0]!);
       tf.dispose([...Object.values(params), ...Object.values(grads), loss, r.gradNorm, r.applied]);

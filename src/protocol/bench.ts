@@ -1,0 +1,38 @@
+/** A benchmark row as plain data: what `npm run bench` prints and the bench page's worker returns. */
+
+export interface BenchRequest {
+  preset: string;
+  method: string;
+  /** 'fused' or 'reference' (src/model/fused.ts). */
+  kernels: string;
+  /** Timed steps (the median is reported) after `warmup` untimed ones. */
+  steps: number;
+  warmup: number;
+  /** Timed rollouts of the on-policy methods (0: skip). */
+  rollouts: number;
+}
+
+export interface BenchRow {
+  preset: string;
+  method: string;
+  kernels: string;
+  backend: string;
+  batchSize: number;
+  /** Steps of the timed ones that were student rollouts (the costly branch). */
+  onPolicySteps: number;
+  timedSteps: number;
+  msPerStepMedian: number;
+  msPerStepMin: number;
+  dispatchesPerStep: number;
+  submitsPerStep: number;
+  readbacksPerStep: number;
+  passesPerStep: number;
+  newBuffersPerStep: number;
+  trainTokensPerSec: number;
+  /** Tokens both models generate per second in a rollout alone (null: the method has none). */
+  rolloutTokensPerSec: number | null;
+  /** Largest live GPU bytes after a timed step (webgpu only). */
+  liveGpuBytesMax: number | null;
+  /** Logical peak bytes within one step (tf.profile), as the paper table's memory column. */
+  logicalPeakBytes: number;
+}
