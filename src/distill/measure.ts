@@ -3,7 +3,7 @@
  * of a piece of work, and decoding latency with the LoRA update merged (so adapters add none).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mergeLora } from '../model/lora';
+import { mergedForDecoding } from '../model/lora';
 import { generate } from '../model/sampling';
 import type { Transformer } from '../model/transformer';
 import type { MemorySnapshot } from '../protocol/records';
@@ -30,24 +30,18 @@ export async function logicalPeakBytes(work: () => Promise<unknown>): Promise<nu
  * the KV cache, the LoRA update merged into the weights first.
  */
 export async function decodeMsPerToken(model: Transformer, prompt: tf.Tensor2D, tokens: number, runs = 10, warmup = 3): Promise<number> {
-  let decoding = model;
-  let merged: Record<string, tf.Tensor> | null = null;
-  if (model.lora) {
-    const m = mergeLora(model.config, model.weights, model.lora);
-    merged = Object.fromEntries(Object.entries(m.weights).filter(([n, t]) => model.weights[n] !== t));
-    decoding = { config: model.config, weights: m.weights, lora: m.adapters };
-  }
+  const merged = mergedForDecoding(model); // LoRA folded into the weights: adapters add no latency
   const times: number[] = [];
   try {
     for (let i = 0; i < warmup + runs; i++) {
       const t0 = performance.now();
-      const out = generate(decoding, prompt, tokens, { greedy: true, temperature: 1, topK: 0, topP: 1 }, 0);
+      const out = generate(merged.model, prompt, tokens, { greedy: true, temperature: 1, topK: 0, topP: 1 }, 0);
       await out.data();
       out.dispose();
       if (i >= warmup) times.push((performance.now() - t0) / tokens);
     }
   } finally {
-    tf.dispose(Object.values(merged ?? {}));
+    merged.dispose();
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;

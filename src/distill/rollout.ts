@@ -13,7 +13,8 @@ import { Rng } from '../model/rng';
 import { type SamplingOptions, lastLogits, sampleTokens, samplingNoise } from '../model/sampling';
 import { type KVCache, type Transformer, decodingCache, disposeCache, emptyCache, forward } from '../model/transformer';
 import type { Trigger } from '../config/knobs';
-import { FUSED, type RolloutChoiceAttrs, divergenceKind, fusedHere, fusedRolloutChoice } from '../model/fused';
+import { FUSED, type RolloutChoiceAttrs, divergenceKind, fusedDecoding, fusedHere, fusedRolloutChoice } from '../model/fused';
+import { mergedForDecoding } from '../model/lora';
 
 export interface RolloutOptions {
   /** Response tokens to generate. */
@@ -80,6 +81,9 @@ function fusedRollout(student: Transformer, teacher: Transformer, prompt: tf.Ten
   if (teacher.config.vocabSize !== V) throw new Error('rollout: teacher and student vocabularies differ');
   const noise = samplingNoise(new Rng(o.seed), o.length, B, V); // [N, B, V]
   const capacity = prompt.shape[1] + o.length - 1; // positions fed: the prompt, then all but the last token
+  // The student's adapters stay fixed through a rollout: folded into its weights once here.
+  const merged = fusedDecoding(capacity) ? mergedForDecoding(student) : null;
+  const s = merged?.model ?? student;
   let sCache: KVCache = decodingCache(capacity);
   let tCache: KVCache = decodingCache(capacity);
   let input = prompt;
@@ -87,7 +91,7 @@ function fusedRollout(student: Transformer, teacher: Transformer, prompt: tf.Ten
   try {
     for (let i = 0; i < o.length; i++) {
       const r = tf.tidy(() => {
-        const rs = forward(student, input, { cache: sCache });
+        const rs = forward(s, input, { cache: sCache });
         const rt = forward(teacher, input, { cache: tCache });
         const u = tf.reshape(tf.slice(noise, [i, 0, 0], [1, B, V]), [B, V]) as tf.Tensor2D;
         const choice = fusedRolloutChoice(lastLogits(rt.logits), lastLogits(rs.logits), u, attrs); // [B, 4]
@@ -118,6 +122,7 @@ function fusedRollout(student: Transformer, teacher: Transformer, prompt: tf.Ten
     disposeCache(tCache);
     tf.dispose(rows);
     noise.dispose();
+    merged?.dispose();
   }
 }
 

@@ -26,9 +26,9 @@ export const FUSED = {
   geluGrad: 'KdGeluGrad',
   /** lt, ls, u [B, V] → [B, 4]: a rollout token's [tok, prop, fire, d]; attrs RolloutChoiceAttrs. */
   rolloutChoice: 'KdRolloutChoice',
-  /** cache [B, H, S_max, hd], x [B, C] → the cache with position `pos` set to x, in place; attrs {pos}. */
+  /** cache [B, H, S_max, hd], x [B, W] → the cache with position `pos` set to x's C columns from `offset`, in place; attrs {pos, offset}. */
   cacheWrite: 'KdCacheWrite',
-  /** q [B, C], keys and values [B, H, S_max, hd] → [B, C]: one query over the first `length`; attrs {length, scale}. */
+  /** q [B, W] (C columns from `offset`), keys and values [B, H, S_max, hd] → [B, C]: one query over the first `length`; attrs {length, scale, offset}. */
   decodeAttention: 'KdDecodeAttention',
   /** q, k, v [B·T, C] (heads side by side) → y [B·T, C]: causal attention; attrs {T, H, scale}. */
   attention: 'KdAttention',
@@ -155,16 +155,18 @@ export function fusedDecoding(capacity: number): boolean {
 }
 
 /**
- * Writes x [B, C] (heads side by side) at position `pos` of cache [B, H, S_max, hd] in place and
- * returns the cache (sharing its buffer): the tensor passed in must not be read afterwards.
+ * Writes C = H·hd columns of x [B, W] from `offset` (heads side by side: x is [B, C], or the fused
+ * projection [B, 3C] with offset C for keys, 2C for values) at position `pos` of cache
+ * [B, H, S_max, hd] in place, and returns the cache (sharing its buffer): the tensor passed in
+ * must not be read afterwards.
  */
-export function fusedCacheWrite(cache: tf.Tensor4D, x: tf.Tensor2D, pos: number): tf.Tensor4D {
-  return run(FUSED.cacheWrite, { cache, x }, { pos }) as tf.Tensor4D;
+export function fusedCacheWrite(cache: tf.Tensor4D, x: tf.Tensor2D, pos: number, offset = 0): tf.Tensor4D {
+  return run(FUSED.cacheWrite, { cache, x }, { pos, offset }) as tf.Tensor4D;
 }
 
-/** Causal attention of one new query q [B, C] over the first `length` cached positions → [B, C]. */
-export function fusedDecodeAttention(q: tf.Tensor2D, keys: tf.Tensor4D, values: tf.Tensor4D, length: number, scale: number): tf.Tensor2D {
-  return run(FUSED.decodeAttention, { q, k: keys, v: values }, { length, scale }) as tf.Tensor2D;
+/** Causal attention of one new query (C columns of q [B, W] from `offset`) over the first `length` cached positions → [B, C]. */
+export function fusedDecodeAttention(q: tf.Tensor2D, keys: tf.Tensor4D, values: tf.Tensor4D, length: number, scale: number, offset = 0): tf.Tensor2D {
+  return run(FUSED.decodeAttention, { q, k: keys, v: values }, { length, scale, offset }) as tf.Tensor2D;
 }
 
 /** Σ g² of one tensor in one program → [1]. */

@@ -115,6 +115,18 @@ export function mergeLora(cfg: ModelConfig, base: Weights, adapters: LoraAdapter
   return { weights: foldAdapters(cfg, base, adapters, 1), adapters: { ...adapters, merged: true } };
 }
 
+/**
+ * The model with its adapters folded into copies of the weights they touch (as decoding wants:
+ * one merge instead of two matmuls per target per token), and how to free those copies. A model
+ * without adapters, or with merged ones, comes back as it is.
+ */
+export function mergedForDecoding<M extends { config: ModelConfig; weights: Weights; lora: LoraAdapters | null }>(model: M): { model: M; dispose(): void } {
+  if (!model.lora || model.lora.merged) return { model, dispose: () => {} };
+  const m = mergeLora(model.config, model.weights, model.lora);
+  const copies = Object.entries(m.weights).filter(([n, t]) => model.weights[n] !== t).map(([, t]) => t);
+  return { model: { ...model, weights: m.weights, lora: m.adapters }, dispose: () => copies.forEach((t) => t.dispose()) };
+}
+
 /** Inverse of mergeLora: W0 = W' − (α/r)·A·B. */
 export function unmergeLora(cfg: ModelConfig, merged: Weights, adapters: LoraAdapters): { weights: Weights; adapters: LoraAdapters } {
   if (!adapters.merged) throw new Error('unmergeLora: adapters are not merged');

@@ -6,6 +6,7 @@
  * gives the same tokens on every backend. Generation reads tokens back once, at the end.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { mergedForDecoding } from './lora';
 import { Rng } from './rng';
 import { type KVCache, type Transformer, decodingCache, disposeCache, forward } from './transformer';
 
@@ -95,11 +96,14 @@ export function generate(model: Transformer, prompt: tf.Tensor2D, maxNew: number
   const noiseAt = (i: number) => (noise ? (tf.reshape(tf.slice(noise, [i, 0, 0], [1, B, V]), [B, V]) as tf.Tensor2D) : undefined);
   const tokens: tf.Tensor1D[] = [];
   let cache: KVCache = decodingCache(P + maxNew - 1); // positions fed: the prompt, then all but the last new token
+  // With the fused decode programs, LoRA is folded into the weights once rather than run per token.
+  const merged = cache.capacity !== undefined ? mergedForDecoding(model) : null;
+  const m = merged?.model ?? model;
   let input: tf.Tensor2D = prompt;
   try {
     for (let i = 0; i < maxNew; i++) {
       const step = tf.tidy(() => {
-        const r = forward(model, input, { cache });
+        const r = forward(m, input, { cache });
         return { next: sampleTokens(lastLogits(r.logits), o, noiseAt(i)), cache: r.cache! };
       });
       disposeCache(cache);
@@ -114,5 +118,6 @@ export function generate(model: Transformer, prompt: tf.Tensor2D, maxNew: number
     disposeCache(cache);
     for (const t of tokens) t.dispose();
     noise?.dispose();
+    merged?.dispose();
   }
 }

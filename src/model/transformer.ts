@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
-import { FUSED, MAX_FUSED_T, fusedAttention, fusedCacheWrite, fusedDecodeAttention, fusedDecoding, fusedGelu, fusedHere, fusedLayerNorm } from './fused';
+import { attentionMode, causalMask, selfAttention } from './attention';
+import { FUSED, fusedDecoding, fusedGelu, fusedHere, fusedLayerNorm } from './fused';
 import { type LoraAdapters, loraDelta } from './lora';
 import type { Weights } from './params';
 
@@ -76,14 +77,6 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 
-/** Additive causal mask for T new positions after `past` cached ones: 0 where allowed, −1e9 not. */
-function causalMask(T: number, past: number): tf.Tensor2D {
-  const S = past + T;
-  const m = new Float32Array(T * S);
-  for (let i = 0; i < T; i++) for (let j = past + i + 1; j < S; j++) m[i * S + j] = -1e9;
-  return tf.tensor2d(m, [T, S]);
-}
-
 /** y + LoRA delta, when there is one. */
 function withDelta(y: tf.Tensor2D, delta: tf.Tensor2D | null): tf.Tensor2D {
   return delta ? tf.add(y, delta) : y;
@@ -102,7 +95,6 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
   const [B, T] = ids.shape;
   const C = cfg.dModel;
   const H = cfg.nHead;
-  const hd = C / H;
   const past = opts.cache?.length ?? 0;
   if (T < 1) throw new Error('forward: empty sequence');
   if (past + T > cfg.contextLength) {
@@ -116,52 +108,23 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
   let x = tf.add(tok, pos) as tf.Tensor3D; // [B, T, C]
   const capacity = opts.cache?.capacity;
   if (capacity !== undefined && past > 0 && T !== 1) throw new Error('forward: a preallocated cache takes one position at a time after the prompt');
-  const inPlace = capacity !== undefined && past > 0; // one new position, written in place
-  // Without a cache (training, scoring), attention is one fused program where it runs.
-  const fusedSelfAttention = !opts.cache && T <= MAX_FUSED_T && fusedHere(FUSED.attention);
-  const mask = inPlace || fusedSelfAttention ? null : causalMask(T, past); // [T, S]
-  const scale = 1 / Math.sqrt(hd);
+  const mode = attentionMode(T, opts.cache);
+  const mask = mode === 'reference' ? causalMask(T, past) : null; // [T, S]
   const hidden: tf.Tensor3D[] = [];
   const newCache: KVCache | undefined = opts.cache ? { keys: [], values: [], length: past + T, capacity } : undefined;
-  const toHeads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, hd]
 
   for (let i = 0; i < cfg.nLayer; i++) {
     const p = `h.${i}`;
     const s = layerSeed(i);
     // Attention.
     const h = tf.reshape(layerNorm(x, w[`${p}.ln1.weight`]!, w[`${p}.ln1.bias`]!, cfg.layerNormEps), [B * T, C]) as tf.Tensor2D; // [BT, C]
-    const qkv = tf.matMul(h, w[`${p}.attn.qkv.weight`] as tf.Tensor2D); // [BT, 3C]
-    const [q0, k0, v0] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 × [BT, C]
-    const qf = withDelta(q0, loraDelta(lora, i, 'q', h, s)); // [BT, C]
-    const kf = withDelta(k0, loraDelta(lora, i, 'k', h, s)); // [BT, C]
-    const vf = withDelta(v0, loraDelta(lora, i, 'v', h, s)); // [BT, C]
-    let y: tf.Tensor2D; // [BT, C]
-    if (inPlace) {
-      // One new position: write it into the preallocated cache, attend over the filled part.
-      const keys = fusedCacheWrite(opts.cache!.keys[i]!, kf, past); // [B, H, S_max, hd]
-      const values = fusedCacheWrite(opts.cache!.values[i]!, vf, past); // [B, H, S_max, hd]
-      newCache!.keys.push(keys);
-      newCache!.values.push(values);
-      y = fusedDecodeAttention(qf, keys, values, past + 1, scale); // [B, C]
-    } else if (fusedSelfAttention) {
-      y = fusedAttention(qf, kf, vf, T, H); // [BT, C]
-    } else {
-      const q = toHeads(qf); // [B, H, T, hd]
-      let k = toHeads(kf); // [B, H, T, hd]
-      let v = toHeads(vf); // [B, H, T, hd]
-      if (opts.cache && past > 0) {
-        k = tf.concat([opts.cache.keys[i]!, k], 2); // [B, H, S, hd]
-        v = tf.concat([opts.cache.values[i]!, v], 2); // [B, H, S, hd]
-      }
-      if (newCache) {
-        // A preallocated cache starts from the prompt's keys and values, padded to its capacity.
-        const fill = (t: tf.Tensor4D) => (capacity ? (tf.pad(t, [[0, 0], [0, 0], [0, capacity - T], [0, 0]]) as tf.Tensor4D) : t);
-        newCache.keys.push(fill(k));
-        newCache.values.push(fill(v));
-      }
-      const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask!)); // [B, H, T, S]
-      y = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [BT, C]
+    const qkv = tf.matMul(h, w[`${p}.attn.qkv.weight`] as tf.Tensor2D) as tf.Tensor2D; // [BT, 3C]
+    const att = selfAttention({ mode, qkv, h, lora, layer: i, seed: s, B, T, H, past, cache: opts.cache, mask });
+    if (newCache) {
+      newCache.keys.push(att.keys!);
+      newCache.values.push(att.values!);
     }
+    const y = att.y; // [BT, C]
     const o = linear(y, w[`${p}.attn.o.weight`]!, loraDelta(lora, i, 'o', y, s)); // [BT, C]
     x = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
     // MLP.

@@ -1,9 +1,11 @@
 /**
  * Decoding one token at a time with a KV cache preallocated to the sequence length:
- *  - KdCacheWrite writes the new position's keys (or values), [B, C] with the heads side by side,
- *    into the cache [B, H, S_max, hd] in place — no per-token concat that recopies the cache;
- *  - KdDecodeAttention is causal attention of the one new query over the cache's first `length`
- *    positions, scores, softmax and the weighted sum in one program, written as [B, C].
+ *  - KdCacheWrite writes the new position's keys (or values), C columns from `offset` of a row of
+ *    x (heads side by side: [B, C], or the fused projection [B, 3C] read in place), into the cache
+ *    [B, H, S_max, hd] in place — no per-token concat that recopies the cache;
+ *  - KdDecodeAttention is causal attention of the one new query (C columns from `offset` of q's
+ *    rows) over the cache's first `length` positions, scores, softmax and the weighted sum in one
+ *    program, written as [B, C].
  * The reference graph takes ~11 dispatches per layer for the same (three head transposes, two
  * concats, two matmuls, scale, mask, softmax, a transpose back); these take 3.
  */
@@ -19,7 +21,7 @@ function cacheWrite(cacheShape: number[]): Program {
     variableNames: ['x'],
     outputShape: cacheShape,
     shaderKey: 'kdCacheWrite',
-    uniforms: 'pos : i32,',
+    uniforms: 'pos : i32, offset : i32,',
     ...perItem(B * H * hd),
     getUserCode: () => `
   fn main(index : i32) {
@@ -30,19 +32,19 @@ function cacheWrite(cacheShape: number[]): Program {
     if (index >= uniforms.xShape[0] * C) { return; }
     let b = index / C;
     let c = index % C;
-    result[((b * H + c / hd) * S + uniforms.pos) * hd + c % hd] = x[index];
+    result[((b * H + c / hd) * S + uniforms.pos) * hd + c % hd] = x[b * uniforms.xShape[1] + uniforms.offset + c];
   }`,
   };
 }
 
 function decodeAttention(qShape: number[], cacheShape: number[]): Program {
-  const [B, C] = qShape as [number, number];
-  const [, H, S] = cacheShape as [number, number, number, number];
+  const [B] = qShape as [number, number];
+  const [, H, S, hd] = cacheShape as [number, number, number, number];
   return {
     variableNames: ['q', 'k', 'v'],
-    outputShape: [B, C],
+    outputShape: [B, H * hd],
     shaderKey: `kdDecodeAttention_${S}`,
-    uniforms: 'len : i32, scale : f32,',
+    uniforms: 'len : i32, scale : f32, offset : i32,',
     ...perRow(B * H, WG),
     getUserCode: () => `
   var<workgroup> p : array<f32, ${S}>;
@@ -68,7 +70,8 @@ function decodeAttention(qShape: number[], cacheShape: number[]): Program {
     let b = bh / H;
     let h = bh % H;
     let len = u32(uniforms.len);
-    let qBase = b * C + h * hd;
+    let qBase = b * u32(uniforms.qShape[1]) + u32(uniforms.offset) + h * hd; // q may sit inside a wider row (the fused projection)
+    let outBase = b * C + h * hd;
     let kBase = bh * Smax * hd;
     var m = -3.4e38;
     for (var s = tid; s < len; s = s + ${WG}u) {
@@ -85,7 +88,7 @@ function decodeAttention(qShape: number[], cacheShape: number[]): Program {
     for (var d = tid; d < hd; d = d + ${WG}u) {
       var acc = 0.0;
       for (var s = 0u; s < len; s = s + 1u) { acc = acc + p[s] * v[kBase + s * hd + d]; }
-      result[qBase + d] = acc / Z;
+      result[outBase + d] = acc / Z;
     }
   }`,
   };
@@ -97,7 +100,11 @@ export function registerDecode(): void {
   registerKernelFunc(FUSED.cacheWrite, ({ inputs, backend, attrs }) => {
     const { cache, x } = inputs as unknown as { cache: tf.TensorInfo; x: tf.TensorInfo };
     const pos = (attrs as unknown as { pos: number }).pos;
-    const uniforms: Uniform[] = [{ type: 'int32', data: [pos] }];
+    const offset = (attrs as unknown as { offset: number }).offset;
+    const uniforms: Uniform[] = [
+      { type: 'int32', data: [pos] },
+      { type: 'int32', data: [offset] },
+    ];
     backend.incRef(cache.dataId);
     return backend.runWebGPUProgram(cacheWrite(cache.shape), [x], 'float32', uniforms, { dataId: cache.dataId, shape: cache.shape, dtype: 'float32' });
   });
@@ -106,6 +113,7 @@ export function registerDecode(): void {
     uniforms: [
       { type: 'int32', data: [attrs.length!] },
       { type: 'float32', data: [attrs.scale!] },
+      { type: 'int32', data: [attrs.offset!] },
     ],
   }));
 }
