@@ -24,6 +24,8 @@ export const FUSED = {
   gelu: 'KdGelu',
   /** dy, x [same shape] → dy · GELU'(x). */
   geluGrad: 'KdGeluGrad',
+  /** x [M, K], w [K, N] → GELU(x·w) [M, N] (no gradient: decoding). */
+  matMulGelu: 'KdMatMulGelu',
   /** lt, ls, u [B, V] → [B, 4]: a rollout token's [tok, prop, fire, d]; attrs RolloutChoiceAttrs. */
   rolloutChoice: 'KdRolloutChoice',
   /** cache [B, H, S_max, hd], x [B, W] → the cache with position `pos` set to x's C columns from `offset`, in place; attrs {pos, offset}. */
@@ -271,4 +273,9 @@ export function fusedTokenNll(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor 
     };
   }) as Parameters<typeof tf.customGrad>[0]);
   return tf.reshape(op(tf.reshape(logits, [-1, V])), logits.shape.slice(0, -1));
+}
+
+/** GELU(x·w) in one program, x [M, K], w [K, N] → [M, N]. No gradient: for decoding. */
+export function fusedMatMulGelu(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return run(FUSED.matMulGelu, { x, w }) as tf.Tensor2D;
 }

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import { attentionMode, causalMask, selfAttention } from './attention';
-import { FUSED, fusedDecoding, fusedGelu, fusedHere, fusedLayerNorm } from './fused';
+import { FUSED, fusedDecoding, fusedGelu, fusedHere, fusedLayerNorm, fusedMatMulGelu } from './fused';
 import { type LoraAdapters, loraDelta } from './lora';
 import type { Weights } from './params';
 
@@ -129,7 +129,9 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
     x = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
     // MLP.
     const h2 = tf.reshape(layerNorm(x, w[`${p}.ln2.weight`]!, w[`${p}.ln2.bias`]!, cfg.layerNormEps), [B * T, C]) as tf.Tensor2D; // [BT, C]
-    const f = gelu(linear(h2, w[`${p}.mlp.fc1.weight`]!, loraDelta(lora, i, 'fc1', h2, s))) as tf.Tensor2D; // [BT, F]
+    const fc1Delta = loraDelta(lora, i, 'fc1', h2, s);
+    // Decoding (no gradient, no adapter on fc1): the matmul and its GELU in one program.
+    const f = mode === 'decode' && !fc1Delta ? fusedMatMulGelu(h2, w[`${p}.mlp.fc1.weight`] as tf.Tensor2D) : (gelu(linear(h2, w[`${p}.mlp.fc1.weight`]!, fc1Delta)) as tf.Tensor2D); // [BT, F]
     const m = linear(f, w[`${p}.mlp.fc2.weight`]!, loraDelta(lora, i, 'fc2', f, s)); // [BT, C]
     x = tf.add(x, tf.reshape(m, [B, T, C])); // [B, T, C]
     if (opts.returnHidden) hidden.push(x);

@@ -13,7 +13,7 @@ const TANH = `
     let e = exp(-2.0 * abs(u));
     return sign(u) * (1.0 - e) / (1.0 + e);
   }
-  const K = 0.7978845608028654; // √(2/π)
+  const K_GELU = 0.7978845608028654; // √(2/π)
 `;
 
 function elementwise(name: string, vars: string[], shape: number[], body: string): { program: Program } {
@@ -35,12 +35,38 @@ function elementwise(name: string, vars: string[], shape: number[], body: string
   };
 }
 
+/** gelu(x·w) for x [M, K], w [K, N]: a thread per output, the GELU applied as it is written (decoding's MLP). */
+function matMulGelu(shapes: number[][]): { program: Program } {
+  const [M] = shapes[0] as [number, number];
+  const [, N] = shapes[1] as [number, number];
+  return {
+    program: {
+      variableNames: ['x', 'w'],
+      outputShape: [M, N],
+      shaderKey: 'kdMatMulGelu',
+      ...perItem(M * N),
+      getUserCode: () => `${TANH}
+  fn main(index : i32) {
+    let K = uniforms.xShape[1];
+    let N = uniforms.wShape[1];
+    if (index >= uniforms.xShape[0] * N) { return; }
+    let r = index / N;
+    let c = index % N;
+    var z = 0.0;
+    for (var k = 0; k < K; k = k + 1) { z = z + x[r * K + k] * w[k * N + c]; }
+    result[index] = 0.5 * z * (1.0 + kdTanh(K_GELU * (z + 0.044715 * z * z * z)));
+  }`,
+    },
+  };
+}
+
 export function registerGelu(): void {
+  registerProgram(FUSED.matMulGelu, ['x', 'w'], (s) => matMulGelu(s));
   const size = (s: number[][]) => [{ type: 'int32' as const, data: [s[0]!.reduce((a, b) => a * b, 1)] }];
-  registerProgram(FUSED.gelu, ['x'], (s) => ({ ...elementwise('kdGelu', ['xs'], s[0]!, 'result[index] = 0.5 * x * (1.0 + kdTanh(K * (x + 0.044715 * x * x * x)));'), uniforms: size(s) }));
+  registerProgram(FUSED.gelu, ['x'], (s) => ({ ...elementwise('kdGelu', ['xs'], s[0]!, 'result[index] = 0.5 * x * (1.0 + kdTanh(K_GELU * (x + 0.044715 * x * x * x)));'), uniforms: size(s) }));
   registerProgram(FUSED.geluGrad, ['dy', 'x'], (s) => ({
-    ...elementwise('kdGeluGrad', ['dy', 'xs'], s[0]!, `let t = kdTanh(K * (x + 0.044715 * x * x * x));
-    result[index] = dy[index] * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * K * (1.0 + 3.0 * 0.044715 * x * x));`),
+    ...elementwise('kdGeluGrad', ['dy', 'xs'], s[0]!, `let t = kdTanh(K_GELU * (x + 0.044715 * x * x * x));
+    result[index] = dy[index] * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * K_GELU * (1.0 + 3.0 * 0.044715 * x * x));`),
     uniforms: size(s),
   }));
 }
