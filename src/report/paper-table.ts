@@ -21,8 +21,10 @@ export interface TableRow {
   method: Method;
   seeds: number;
   trainableParams: Stat;
-  /** Logical peak bytes of a training step; GPU bytes when measured on webgpu. */
+  /** Logical peak bytes of a training step (tf.profile): the same quantity on every backend. */
   peakBytes: Stat;
+  /** webgpu only: the largest live GPU bytes after a step (a different quantity: shown apart). */
+  liveGpuBytes?: Stat;
   msPerToken: Stat;
   rougeL: Stat;
   perplexity: Stat;
@@ -54,7 +56,8 @@ export function tableRows(all: MethodRuns[]): TableRow[] {
     method,
     seeds: runs.length,
     trainableParams: stat(runs.map((r) => r.trainableParams)),
-    peakBytes: stat(runs.map((r) => r.peakGpuBytes ?? r.peakBytes)),
+    peakBytes: stat(runs.map((r) => r.peakBytes)),
+    ...(runs.length > 0 && runs.every((r) => r.peakGpuBytes !== undefined) ? { liveGpuBytes: stat(runs.map((r) => r.peakGpuBytes!)) } : {}),
     msPerToken: stat(runs.map((r) => r.msPerToken)),
     rougeL: stat(runs.map((r) => r.rougeL)),
     perplexity: stat(runs.map((r) => r.perplexity)),
@@ -104,9 +107,11 @@ export const pm = (s: Stat, d: number) => (s.std > 0 ? `${fixed(s.mean, d)} ± $
 export function tableMarkdown(rows: TableRow[], memoryUnit: string, opts: { exactMatch: boolean } = { exactMatch: true }): string {
   const ft = rows.find((r) => r.method === 'ft');
   const lora = rows.find((r) => r.method === 'lora');
+  const gpu = rows.some((r) => r.liveGpuBytes);
+  const mb = (s: Stat | undefined) => (s ? pm({ mean: s.mean / 1048576, std: s.std / 1048576 }, 2) : '—');
   const out: string[] = [
-    `| method | trainable params | peak step ${memoryUnit} | ms/token | ROUGE-L | perplexity | exact match | vs ft: quality, params, memory, latency | vs lora: quality, params, memory, latency |`,
-    '|---|---|---|---|---|---|---|---|---|',
+    `| method | trainable params | peak step ${memoryUnit} (logical) |${gpu ? ` live GPU ${memoryUnit} |` : ''} ms/token | ROUGE-L | perplexity | exact match | vs ft: quality, params, memory, latency | vs lora: quality, params, memory, latency |`,
+    `|---|---|---|${gpu ? '---|' : ''}---|---|---|---|---|---|`,
   ];
   for (const r of rows) {
     const rel = (ref: TableRow | undefined) => {
@@ -115,7 +120,7 @@ export function tableMarkdown(rows: TableRow[], memoryUnit: string, opts: { exac
       return `${pct(q.quality)}, ${signed(q.params)}, ${signed(q.memory)}, ${signed(q.inference)}`;
     };
     out.push(
-      `| \`${r.method}\` | ${Math.round(r.trainableParams.mean)} | ${pm({ mean: r.peakBytes.mean / 1048576, std: r.peakBytes.std / 1048576 }, 2)} | ${pm(r.msPerToken, 3)} | ${pm(r.rougeL, 3)} | ${pm(r.perplexity, 3)} | ${opts.exactMatch ? pm(r.exactMatch, 3) : '—'} | ${rel(ft)} | ${rel(lora)} |`,
+      `| \`${r.method}\` | ${Math.round(r.trainableParams.mean)} | ${mb(r.peakBytes)} |${gpu ? ` ${mb(r.liveGpuBytes)} |` : ''} ${pm(r.msPerToken, 3)} | ${pm(r.rougeL, 3)} | ${pm(r.perplexity, 3)} | ${opts.exactMatch ? pm(r.exactMatch, 3) : '—'} | ${rel(ft)} | ${rel(lora)} |`,
     );
   }
   const sti = rows.find((r) => r.method === 'sti-lora');
@@ -181,10 +186,13 @@ export function tableCsv(rows: TableRow[]): string {
   const lora = rows.find((r) => r.method === 'lora');
   const stats = ['trainableParams', 'peakBytes', 'msPerToken', 'rougeL', 'perplexity', 'exactMatch'] as const;
   const rel = ['quality', 'params', 'memory', 'inference'] as const;
-  const head = ['method', 'seeds', ...stats.flatMap((k) => [k, `${k}Std`]), ...rel.map((k) => `${k}VsFt`), ...rel.map((k) => `${k}VsLora`)];
+  const head = ['method', 'seeds', ...stats.flatMap((k) => [k, `${k}Std`]), 'liveGpuBytes', 'liveGpuBytesStd', ...rel.map((k) => `${k}VsFt`), ...rel.map((k) => `${k}VsLora`)];
   const num = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(6))) : '');
   const ratioCells = (r: TableRow, ref: TableRow | undefined) => (ref ? rel.map((k) => num(ratios(r, ref)[k])) : rel.map(() => ''));
   const lines = [head.join(',')];
-  for (const r of rows) lines.push([r.method, r.seeds, ...stats.flatMap((k) => [num(r[k].mean), num(r[k].std)]), ...ratioCells(r, ft), ...ratioCells(r, lora)].join(','));
+  for (const r of rows) {
+    const gpu = r.liveGpuBytes ? [num(r.liveGpuBytes.mean), num(r.liveGpuBytes.std)] : ['', ''];
+    lines.push([r.method, r.seeds, ...stats.flatMap((k) => [num(r[k].mean), num(r[k].std)]), ...gpu, ...ratioCells(r, ft), ...ratioCells(r, lora)].join(','));
+  }
   return lines.join('\n') + '\n';
 }

@@ -55,7 +55,7 @@ function exportMarkdown(rows: TableRow[], p: ReturnType<typeof useApp.getState>[
     '',
     `Run in KD Playground (${link}) on the \`${p.backend ?? '?'}\` backend: ${p.plan?.steps} steps per run, ${p.plan?.seeds} seed(s), seeds (data, init, sampling) = (1 + k, 101 + k, 1001 + k); every other knob at the method's and preset's defaults; wall time ${p.wallSeconds ?? '?'} s${p.status === 'done' ? '' : ` (${p.status}: ${rows.length} of ${METHODS.length} methods finished)`}. The same rows as \`npm run paper-table -- --preset ${p.plan?.preset} --steps ${p.plan?.steps} --seeds ${p.plan?.seeds}\`.`,
     '',
-    tableMarkdown(rows, p.backend === 'webgpu' ? 'GPU MB' : 'MB', { exactMatch: PRESETS[p.plan?.preset ?? '']?.data.kind === 'task' }),
+    tableMarkdown(rows, 'MB', { exactMatch: PRESETS[p.plan?.preset ?? '']?.data.kind === 'task' }),
     '',
   ].join('\n');
 }
@@ -73,6 +73,7 @@ export function PaperView() {
   const progress = useApp((s) => s.progress);
   const running = paper.status === 'running';
   const rows = tableRows(METHODS.filter((m) => (paper.runs[m]?.length ?? 0) > 0).map((m) => ({ method: m, runs: paper.runs[m]! })));
+  const liveGpu = rows.some((r) => r.liveGpuBytes);
   const byMethod = new Map(rows.map((r) => [r.method, r]));
   const ft = byMethod.get('ft');
   const lora = byMethod.get('lora');
@@ -141,7 +142,8 @@ export function PaperView() {
             <th>method</th>
             <th>runs</th>
             <th>trainable params</th>
-            <th>peak step MB</th>
+            <th title="logical peak of one training step (tf.profile): the same quantity on every backend">peak step MB</th>
+            {liveGpu && <th title="webgpu: the largest live GPU memory after a step, buffers of the pool not counted">live GPU MB</th>}
             <th>ms/token</th>
             <th>ROUGE-L</th>
             <th>perplexity</th>
@@ -167,6 +169,7 @@ export function PaperView() {
                   <>
                     <td>{Math.round(r.trainableParams.mean)}</td>
                     <td>{pm({ mean: r.peakBytes.mean / 1048576, std: r.peakBytes.std / 1048576 }, 2)}</td>
+                    {liveGpu && <td>{r.liveGpuBytes ? pm({ mean: r.liveGpuBytes.mean / 1048576, std: r.liveGpuBytes.std / 1048576 }, 2) : '—'}</td>}
                     <td>{pm(r.msPerToken, 2)}</td>
                     <td>{pm(r.rougeL, 3)}</td>
                     <td>{pm(r.perplexity, 3)}</td>
@@ -175,7 +178,7 @@ export function PaperView() {
                     <td>{rel(r, lora)}</td>
                   </>
                 ) : (
-                  <td colSpan={8} className="muted">
+                  <td colSpan={liveGpu ? 9 : 8} className="muted">
                     {state === 'running' ? 'running…' : '—'}
                   </td>
                 )}

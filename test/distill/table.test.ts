@@ -39,3 +39,21 @@ test('mean ± std, ratios against ft and lora, markdown and CSV', () => {
   expect(Number(csv[3]![col('paramsVsLora')])).toBeCloseTo(-0.5, 5);
   expect(Number(csv[3]![col('memoryVsFt')])).toBeCloseTo(-0.75, 5);
 });
+
+test('the step peak (logical, every backend) and the live GPU peak (webgpu) are two columns, never one in place of the other', () => {
+  const gpuRun = (peak: number, live: number) => rec({ peakBytes: peak, peakGpuBytes: live });
+  const rows = tableRows([
+    { method: 'ft' as Method, runs: [gpuRun(4000, 900), gpuRun(4000, 1100)] },
+    { method: 'sti-lora' as Method, runs: [gpuRun(1000, 300)] },
+  ]);
+  expect(rows[0]!.peakBytes.mean).toBe(4000);
+  expect(rows[0]!.liveGpuBytes?.mean).toBe(1000);
+  expect(ratios(rows[1]!, rows[0]!).memory).toBeCloseTo(-0.75, 12); // from the logical peaks: 1000 vs 4000
+  const md = tableMarkdown(rows, 'MB');
+  expect(md).toContain('peak step MB (logical) | live GPU MB |');
+  const cpuOnly = tableRows([{ method: 'ft' as Method, runs: [rec({ peakBytes: 4000 })] }]);
+  expect(cpuOnly[0]!.liveGpuBytes).toBeUndefined();
+  expect(tableMarkdown(cpuOnly, 'MB')).not.toContain('live GPU');
+  const csv = tableCsv(rows).trim().split('\n').map((l) => l.split(','));
+  expect(Number(csv[1]![csv[0]!.indexOf('liveGpuBytes')])).toBe(1000);
+});
