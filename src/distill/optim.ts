@@ -2,7 +2,8 @@
  * AdamW (decoupled weight decay, Loshchilov & Hutter) with global-norm gradient clipping and a
  * linear warm-up + cosine learning-rate schedule. Works on plain tensors by name: frozen weights
  * never get optimiser state. A non-finite loss or gradient leaves every parameter and the state
- * unchanged (the check runs on the device, so no extra readback is needed).
+ * unchanged (the check runs on the device, so no extra readback is needed); the step counter moves
+ * only when the caller accepts the update.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED, fusedAdamW, fusedHere, fusedSumSquares } from '../model/fused';
@@ -42,6 +43,8 @@ export class AdamW {
   /** The fused path's state: per parameter [3, n] (its last p, m, v). */
   private packed: Weights = {};
   private t = 0;
+  /** The step count of an update not yet accepted (see accept). */
+  private pendingT: number | null = null;
   /** Whether updates run as fused programs (decided at the first step: the state's form follows). */
   private fused: boolean | null = null;
 
@@ -50,10 +53,27 @@ export class AdamW {
     readonly o: AdamWOptions,
   ) {}
 
+  /**
+   * Counts the last update as a step (the caller read it back and found it finite). Until then the
+   * step counter — and so the bias correction — stays where it was: a rejected step (non-finite
+   * loss or gradient, which also leaves the moments unchanged) leaves the optimiser as it was.
+   */
+  accept(): void {
+    if (this.pendingT === null) throw new Error('AdamW.accept: no update to accept');
+    this.t = this.pendingT;
+    this.pendingT = null;
+  }
+
+  /** Steps accepted so far. */
+  get steps(): number {
+    return this.t;
+  }
+
   /** Forgets the moments (as at step 0). */
   reset(): void {
     this.dispose();
     this.t = 0;
+    this.pendingT = null;
   }
 
   /** Bytes held by the optimiser state. */
@@ -101,7 +121,7 @@ export class AdamW {
       tf.dispose([...Object.values(this.m), ...Object.values(this.v)]);
       this.m = Object.fromEntries(Object.entries(out.m).map(([n, x]) => [n, tf.keep(x)]));
       this.v = Object.fromEntries(Object.entries(out.v).map(([n, x]) => [n, tf.keep(x)]));
-      this.t = t;
+      this.pendingT = t;
     } else {
       tf.dispose([...Object.values(out.m), ...Object.values(out.v)]);
     }
@@ -131,7 +151,7 @@ export class AdamW {
     if (commit) {
       tf.dispose(Object.values(this.packed));
       this.packed = Object.fromEntries(Object.entries(out.packed).map(([n, x]) => [n, tf.keep(x)])); // outlive the caller's tidy
-      this.t = t;
+      this.pendingT = t;
     } else {
       tf.dispose(Object.values(out.packed));
     }

@@ -150,6 +150,7 @@ export async function trainStep(ctx: StepContext, plan: StepPlan, commit: (next:
       throw new NonFiniteError(s, Number.isFinite(loss) ? `the gradient (global norm ${read.gradNorm![0]}, applied ${read.applied![0]})` : `the loss (${loss})`);
     }
     if (!plan.dryRun) {
+      ctx.optimizer.accept();
       commit(updated.next!);
       updated.next = null;
     }

@@ -100,10 +100,21 @@ export class Trainer implements StepContext {
     const cfg = this.cfg;
     const t0 = performance.now();
     const tau = this.tauAt(s);
+    // Where the data streams stand: a rejected step (NonFiniteError) puts them back, so that the
+    // run is exactly as it was (the weights and the optimiser are left as they were by the step).
+    const streams = [this.dataRng.state(), this.policyRng.state()] as const;
     // A dry run (memory profiling) takes the costlier branch whenever rollouts can happen.
     const onPolicy = this.spec.signal === 'onpolicy' && (opts.dryRun ? cfg.lambdaOnPolicy > 0 : this.policyRng.uniform() < cfg.lambdaOnPolicy);
     const examples = opts.examples ?? this.data.trainBatch(this.dataRng, cfg.batchSize);
-    const { tokens, ...rec } = await trainStep(this, { step: s, tau, lr: lrAt(s, cfg), onPolicy, examples, dryRun: opts.dryRun ?? false }, (next) => this.swapParams(next));
+    let result: Awaited<ReturnType<typeof trainStep>>;
+    try {
+      result = await trainStep(this, { step: s, tau, lr: lrAt(s, cfg), onPolicy, examples, dryRun: opts.dryRun ?? false }, (next) => this.swapParams(next));
+    } catch (e) {
+      this.dataRng.restore(streams[0]);
+      this.policyRng.restore(streams[1]);
+      throw e;
+    }
+    const { tokens, ...rec } = result;
     const ms = performance.now() - t0;
     const memory = memorySnapshot();
     if (memory.gpuBytesInUse !== undefined) this.peakGpuBytes = Math.max(this.peakGpuBytes, memory.gpuBytesInUse);

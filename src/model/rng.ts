@@ -43,6 +43,15 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
+  /** The stream's position, to go back to it (a rejected training step leaves the data order as it was). */
+  state(): readonly [number, number, number, number, number | null] {
+    return [this.a, this.b, this.c, this.d, this.spareNormal];
+  }
+
+  restore(s: readonly [number, number, number, number, number | null]): void {
+    [this.a, this.b, this.c, this.d, this.spareNormal] = s;
+  }
+
   /** A new independent stream derived from this seed and a label (e.g. a parameter name). */
   static derive(seed: number, label: string): Rng {
     return new Rng((Math.imul(seed >>> 0, 0x9e3779b1) ^ hashString(label)) >>> 0);

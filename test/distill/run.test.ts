@@ -67,6 +67,28 @@ test('a NaN stops the run with the step named and keeps the last good weights', 
   tf.dispose([old, ...Object.values(teacher.weights), ...Object.values(base.weights)]);
 });
 
+test('a rejected step leaves the run exactly as it was: the next step is the one a run without it makes (data order, rollout draw, optimiser step)', async () => {
+  const run = async (poison: boolean) => {
+    const teacher = microTeacher();
+    const base = microBase();
+    const trainer = await Trainer.create(microConfig({ method: 'gkd' }), MICRO_DATA, base, teacher); // on-policy half the time: both streams move
+    const recs = await trainSteps(trainer, 2);
+    if (poison) {
+      const old = teacher.weights['lnf.bias']!;
+      teacher.weights['lnf.bias'] = tf.fill(old.shape, NaN);
+      await expect(trainSteps(trainer, 1)).rejects.toThrow(NonFiniteError);
+      await expect(trainSteps(trainer, 1)).rejects.toThrow(NonFiniteError);
+      teacher.weights['lnf.bias']!.dispose();
+      teacher.weights['lnf.bias'] = old;
+    }
+    recs.push(...(await trainSteps(trainer, 2)));
+    trainer.dispose();
+    tf.dispose([...Object.values(teacher.weights), ...Object.values(base.weights)]);
+    return recs.map((r) => [r.loss, r.gradNorm, r.onPolicy ? 1 : 0]);
+  };
+  expect(await run(true)).toEqual(await run(false));
+});
+
 describe('config', () => {
   test('layers: base defaults < method < preset < overrides', () => {
     const gkd = resolveConfig({ method: 'gkd' });

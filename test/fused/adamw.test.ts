@@ -31,6 +31,7 @@ async function run(set: 'fused' | 'reference', clip: number): Promise<{ params: 
       }) as unknown as ReturnType<AdamW['step']>;
       norms.push((await r.gradNorm.data())[0]!);
       applied.push((await r.applied.data())[0]!);
+      if (applied.at(-1) === 1) opt.accept(); // as the trainer does once it read the step back
       tf.dispose([...Object.values(params), ...Object.values(grads), loss, r.gradNorm, r.applied]);
       params = r.params;
     }

@@ -1,0 +1,102 @@
+/**
+ * AdamW and the learning-rate schedule against updates computed by hand (plain JavaScript
+ * arithmetic, no tfjs): warm-up and cosine, bias correction, decoupled decay only on matrices,
+ * global-norm clipping, and a rejected (non-finite) step that leaves the optimiser as it was.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, test } from 'vitest';
+import { AdamW, lrAt } from '../../src/distill/optim';
+
+describe('lrAt', () => {
+  const o = { lr: 0.01, warmupSteps: 4, steps: 14, minLrFrac: 0.1 };
+  test('linear warm-up, then cosine from lr to minLrFrac·lr at the last step', () => {
+    expect([0, 1, 2, 3].map((s) => lrAt(s, o))).toEqual([0.0025, 0.005, 0.0075, 0.01].map((x) => expect.closeTo(x, 12)));
+    expect(lrAt(4, o)).toBeCloseTo(0.01, 12); // start of the cosine
+    expect(lrAt(13, o)).toBeCloseTo(0.001, 12); // the last step: minLrFrac · lr
+    // halfway through the cosine span (9 steps: 4 … 13): min + ½(lr − min)(1 + cos(π/2))
+    expect(lrAt(8.5, o)).toBeCloseTo(0.001 + 0.5 * 0.009, 12);
+    expect(lrAt(5, { ...o, warmupSteps: 0 })).toBeCloseTo(0.001 + 0.5 * 0.009 * (1 + Math.cos((Math.PI * 5) / 13)), 12);
+  });
+});
+
+/** One AdamW update by hand, elementwise over plain arrays. */
+function byHand(p: number[], g: number[], m: number[], v: number[], t: number, lr: number, o: { b1: number; b2: number; eps: number; wd: number; scale: number }) {
+  const out = p.map((pi, i) => {
+    const gi = g[i]! * o.scale;
+    const mi = o.b1 * m[i]! + (1 - o.b1) * gi;
+    const vi = o.b2 * v[i]! + (1 - o.b2) * gi * gi;
+    const upd = mi / (1 - o.b1 ** t) / (Math.sqrt(vi / (1 - o.b2 ** t)) + o.eps) + o.wd * pi;
+    return { p: pi - lr * upd, m: mi, v: vi };
+  });
+  return { p: out.map((x) => x.p), m: out.map((x) => x.m), v: out.map((x) => x.v) };
+}
+
+describe('AdamW', () => {
+  const OPTS = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, gradClip: 1 };
+  const W0 = [1, -2, 0.5, 3]; // a matrix [2, 2]: decayed
+  const B0 = [0.3, -0.7]; // a vector: not decayed
+  const GRADS = [
+    { w: [0.2, -0.1, 0.4, 0.05], b: [0.3, 0.1] },
+    { w: [3, 0, -4, 0], b: [0, 0] }, // norm 5: clipped to 1
+    { w: [-0.2, 0.3, 0.1, 0.1], b: [-0.1, 0.2] },
+  ];
+
+  async function run(lossAt: (i: number) => number, accept: boolean) {
+    const opt = new AdamW(['w', 'b'], OPTS);
+    let params: Record<string, tf.Tensor> = { w: tf.tensor2d(W0, [2, 2]), b: tf.tensor1d(B0) };
+    const out: { w: number[]; b: number[]; applied: number }[] = [];
+    for (const [i, g] of GRADS.entries()) {
+      const grads = { w: tf.tensor2d(g.w, [2, 2]), b: tf.tensor1d(g.b) };
+      const loss = tf.scalar(lossAt(i));
+      const r = opt.step(params, grads, loss, 0.1);
+      const applied = (await r.applied.data())[0]!;
+      if (accept && applied === 1) opt.accept();
+      tf.dispose([...Object.values(params), ...Object.values(grads), loss, r.gradNorm, r.applied]);
+      params = r.params;
+      out.push({ w: Array.from(await params.w!.data()), b: Array.from(await params.b!.data()), applied });
+    }
+    tf.dispose(Object.values(params));
+    opt.dispose();
+    return out;
+  }
+
+  test('three updates as computed by hand: bias correction, decay on the matrix only, clipping', async () => {
+    const got = await run(() => 1, true);
+    let w = { p: W0, m: [0, 0, 0, 0], v: [0, 0, 0, 0] };
+    let b = { p: B0, m: [0, 0], v: [0, 0] };
+    for (const [i, g] of GRADS.entries()) {
+      const norm = Math.sqrt([...g.w, ...g.b].reduce((a, x) => a + x * x, 0));
+      const scale = Math.min(1, 1 / (norm + 1e-6));
+      w = byHand(w.p, g.w, w.m, w.v, i + 1, 0.1, { b1: 0.9, b2: 0.99, eps: 1e-8, wd: 0.1, scale });
+      b = byHand(b.p, g.b, b.m, b.v, i + 1, 0.1, { b1: 0.9, b2: 0.99, eps: 1e-8, wd: 0, scale });
+      got[i]!.w.forEach((x, j) => expect(x, `step ${i} w[${j}]`).toBeCloseTo(w.p[j]!, 5));
+      got[i]!.b.forEach((x, j) => expect(x, `step ${i} b[${j}]`).toBeCloseTo(b.p[j]!, 5));
+    }
+  });
+
+  test('a rejected step (NaN loss) changes nothing: the next update is the one a run without it makes', async () => {
+    const withNaN = await run((i) => (i === 1 ? NaN : 1), true);
+    expect(withNaN.map((s) => s.applied)).toEqual([1, 0, 1]);
+    expect(withNaN[1]!.w).toEqual(withNaN[0]!.w); // the weights stayed
+    // The update after the rejected one is the second update of a run whose second step's gradient is the third.
+    const opt = new AdamW(['w', 'b'], OPTS);
+    let params: Record<string, tf.Tensor> = { w: tf.tensor2d(W0, [2, 2]), b: tf.tensor1d(B0) };
+    for (const g of [GRADS[0]!, GRADS[2]!]) {
+      const grads = { w: tf.tensor2d(g.w, [2, 2]), b: tf.tensor1d(g.b) };
+      const r = opt.step(params, grads, tf.scalar(1), 0.1);
+      opt.accept();
+      tf.dispose([...Object.values(params), ...Object.values(grads)]);
+      params = r.params;
+    }
+    const clean = Array.from(await params.w!.data());
+    withNaN[2]!.w.forEach((x, j) => expect(x).toBeCloseTo(clean[j]!, 6));
+    tf.dispose(Object.values(params));
+  });
+
+  test('without accept, the step counter does not move (the bias correction of step 1 again)', async () => {
+    const kept = await run(() => 1, false);
+    const accepted = await run(() => 1, true);
+    expect(kept[0]!.w).toEqual(accepted[0]!.w);
+    expect(kept[2]!.w).not.toEqual(accepted[2]!.w);
+  });
+});
