@@ -2,13 +2,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_LORA } from '../src/model/config';
-import { countLoraParams, disposeReplaced, initLora, loraSpecs, mergeLora, unmergeLora } from '../src/model/lora';
+import { countLoraParams, disposeReplaced, initLora, loraDelta, loraSpecs, mergeLora, unmergeLora } from '../src/model/lora';
 import { countParams, initWeights, paramSpecs } from '../src/model/params';
 import { Rng } from '../src/model/rng';
 import { forward } from '../src/model/transformer';
 import { ALL_TARGETS, maxAbsDiff, randomIds, randomModel, randomize, tinyConfig, values } from './helpers';
 
 describe('LoRA', () => {
+  test('the update is (α/r)·x·A·B, by hand: α = 6, r = 2 scales by 3', async () => {
+    const cfg = tinyConfig(); // dModel 8
+    const lora = initLora(cfg, { rank: 2, alpha: 6, targets: ['q'], dropout: 0 }, 1);
+    const A = Array.from({ length: 16 }, (_, i) => (i % 3) - 1); // [8, 2]
+    const B = Array.from({ length: 16 }, (_, i) => ((i * 5) % 7) / 7); // [2, 8]
+    tf.dispose([lora.tensors['h.0.attn.q.lora_A']!, lora.tensors['h.0.attn.q.lora_B']!]);
+    lora.tensors['h.0.attn.q.lora_A'] = tf.tensor2d(A, [8, 2]);
+    lora.tensors['h.0.attn.q.lora_B'] = tf.tensor2d(B, [2, 8]);
+    const x = Array.from({ length: 8 }, (_, i) => i + 1); // one row
+    const xa = [0, 1].map((r) => x.reduce((acc, xi, i) => acc + xi * A[i * 2 + r]!, 0)); // x·A
+    const expected = Array.from({ length: 8 }, (_, j) => 3 * (xa[0]! * B[j]! + xa[1]! * B[8 + j]!));
+    const got = await values(loraDelta(lora, 0, 'q', tf.tensor2d(x, [1, 8]))!);
+    got.forEach((g, j) => expect(g).toBeCloseTo(expected[j]!, 4));
+    tf.dispose(Object.values(lora.tensors));
+  });
+
   test('with B = 0 the adapted model equals the base model exactly', async () => {
     const cfg = tinyConfig();
     const base = { config: cfg, weights: randomize(initWeights(cfg, 1), 2), lora: null };
