@@ -67,7 +67,8 @@ describe('checkpoint', () => {
       new DataView(c.buffer).setBigUint64(0, 1n << 40n, true);
       return [c];
     }, /does not fit/],
-    ['a non-F32 tensor', (b) => [patchHeader(b, (h) => ((h['wte.weight'] as { dtype: string }).dtype = 'F16'))], /F16.*F32 only/],
+    ['a tensor of an unsupported dtype', (b) => [patchHeader(b, (h) => ((h['wte.weight'] as { dtype: string }).dtype = 'I64'))], /I64.*not supported \(F32, F16, BF16\)/],
+    ['an F16 tensor whose bytes are an F32 one\'s', (b) => [patchHeader(b, (h) => ((h['wte.weight'] as { dtype: string }).dtype = 'F16'))], /bytes for shape/],
     ['a shape that disagrees with its bytes', (b) => [patchHeader(b, (h) => ((h['wte.weight'] as { shape: number[] }).shape = [11, 9]))], /bytes for shape/],
     ['overlapping tensors', (b) => [patchHeader(b, (h) => {
       const e = h['lnf.bias'] as { data_offsets: number[] };

@@ -1,5 +1,5 @@
 /**
- * Checkpoints: safetensors (F32 only) plus a JSON config.
+ * Checkpoints: safetensors (written as F32; F16 and BF16 read too) plus a JSON config.
  *
  * safetensors layout: an 8-byte little-endian header length N, N bytes of JSON
  * `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {string: string}}`,
@@ -7,7 +7,7 @@
  * (and LoRA config) into `__metadata__`, so a file is self-describing.
  *
  * A file is refused, with a CheckpointError saying why, when it is truncated, its header is not
- * valid JSON, a tensor is not F32, offsets overlap or leave the file, a shape disagrees with its
+ * valid JSON, a tensor is not F32, F16 or BF16, offsets overlap or leave the file, a shape disagrees with its
  * byte size, or its tensors do not match the config (missing, unexpected or mis-shaped names).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -58,7 +58,31 @@ export function encodeSafetensors(tensors: Record<string, RawTensor>, metadata: 
   return out;
 }
 
-/** Decodes safetensors bytes, validating the structure. */
+const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
+
+/** IEEE half → float. */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024); // subnormal
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+/** `n` little-endian values of `dtype` at `at`, as float32. */
+function readFloats(view: DataView, at: number, n: number, dtype: string): Float32Array {
+  const out = new Float32Array(n);
+  if (dtype === 'F32') for (let i = 0; i < n; i++) out[i] = view.getFloat32(at + 4 * i, true);
+  else if (dtype === 'F16') for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(at + 2 * i, true));
+  else {
+    const bits = new Uint32Array(out.buffer); // BF16 is the top half of a float32
+    for (let i = 0; i < n; i++) bits[i] = view.getUint16(at + 2 * i, true) << 16;
+  }
+  return out;
+}
+
+/** Decodes safetensors bytes (F32, F16 or BF16 tensors, read as float32), validating the structure. */
 export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, RawTensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new CheckpointError(`file is truncated: ${bytes.length} bytes, a safetensors file has at least 8`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -87,7 +111,8 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (e === null || typeof e !== 'object') throw new CheckpointError(`tensor ${name}: entry is not an object`);
-    if (e.dtype !== 'F32') throw new CheckpointError(`tensor ${name}: dtype ${JSON.stringify(e.dtype)} is not supported (F32 only)`);
+    const width = DTYPE_BYTES[e.dtype as string];
+    if (!width) throw new CheckpointError(`tensor ${name}: dtype ${JSON.stringify(e.dtype)} is not supported (F32, F16, BF16)`);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new CheckpointError(`tensor ${name}: bad shape ${JSON.stringify(e.shape)}`);
     const off = e.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[0] > off[1]) {
@@ -96,11 +121,9 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
     const [begin, end] = off as [number, number];
     if (end > dataLen) throw new CheckpointError(`tensor ${name}: data [${begin}, ${end}) runs past the end of the file (${dataLen} data bytes): truncated`);
     const shape = e.shape as number[];
-    if (end - begin !== sizeOf(shape) * 4) throw new CheckpointError(`tensor ${name}: ${end - begin} bytes for shape [${shape}] (expected ${sizeOf(shape) * 4})`);
+    if (end - begin !== sizeOf(shape) * width) throw new CheckpointError(`tensor ${name}: ${end - begin} bytes for shape [${shape}] (expected ${sizeOf(shape) * width})`);
     ranges.push([begin, end, name]);
-    const data = new Float32Array(sizeOf(shape));
-    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(dataStart + begin + 4 * i, true);
-    tensors[name] = { shape, data };
+    tensors[name] = { shape, data: readFloats(view, dataStart + begin, sizeOf(shape), e.dtype as string) };
   }
   ranges.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < ranges.length; i++) {

@@ -39,6 +39,8 @@ export interface ModelConfig {
   contextLength: number;
   /** LayerNorm epsilon. */
   layerNormEps: number;
+  /** Linear layers carry biases (GPT-2 and models imported from it); our own models have none. */
+  bias?: boolean;
 }
 
 export const DEFAULT_LORA: LoraConfig = { rank: 8, alpha: 16, targets: ['q', 'v'], dropout: 0 };
@@ -91,6 +93,7 @@ export function validateModelConfig(cfg: ModelConfig): void {
   if (typeof cfg.layerNormEps !== 'number' || !(cfg.layerNormEps > 0) || !Number.isFinite(cfg.layerNormEps)) {
     throw new ConfigError('layerNormEps', `must be a positive number, got ${JSON.stringify(cfg.layerNormEps)}`);
   }
+  if (cfg.bias !== undefined && typeof cfg.bias !== 'boolean') throw new ConfigError('bias', `must be true or false, got ${JSON.stringify(cfg.bias)}`);
 }
 
 /** Throws a ConfigError naming the first invalid LoRA field. */

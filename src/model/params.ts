@@ -48,6 +48,14 @@ export function paramSpecs(cfg: ModelConfig): ParamSpec[] {
       { name: `${p}.mlp.fc1.weight`, shape: [C, cfg.dFF], init: 'normal' },
       { name: `${p}.mlp.fc2.weight`, shape: [cfg.dFF, C], init: 'residual' },
     );
+    if (cfg.bias) {
+      specs.push(
+        { name: `${p}.attn.qkv.bias`, shape: [3 * C], init: 'zeros' },
+        { name: `${p}.attn.o.bias`, shape: [C], init: 'zeros' },
+        { name: `${p}.mlp.fc1.bias`, shape: [cfg.dFF], init: 'zeros' },
+        { name: `${p}.mlp.fc2.bias`, shape: [C], init: 'zeros' },
+      );
+    }
   }
   specs.push({ name: 'lnf.weight', shape: [C], init: 'ones' }, { name: 'lnf.bias', shape: [C], init: 'zeros' });
   return specs;

@@ -82,6 +82,11 @@ function withDelta(y: tf.Tensor2D, delta: tf.Tensor2D | null): tf.Tensor2D {
   return delta ? tf.add(y, delta) : y;
 }
 
+/** y + b, where the model has biases (imported GPT-2 models; ours have none). */
+function withBias(y: tf.Tensor, b: tf.Tensor | undefined): tf.Tensor2D {
+  return (b ? tf.add(y, b) : y) as tf.Tensor2D;
+}
+
 function linear(x: tf.Tensor2D, w: tf.Tensor, delta: tf.Tensor2D | null): tf.Tensor2D {
   return withDelta(tf.matMul(x, w as tf.Tensor2D), delta);
 }
@@ -118,21 +123,22 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
     const s = layerSeed(i);
     // Attention.
     const h = tf.reshape(layerNorm(x, w[`${p}.ln1.weight`]!, w[`${p}.ln1.bias`]!, cfg.layerNormEps), [B * T, C]) as tf.Tensor2D; // [BT, C]
-    const qkv = tf.matMul(h, w[`${p}.attn.qkv.weight`] as tf.Tensor2D) as tf.Tensor2D; // [BT, 3C]
+    const qkv = withBias(tf.matMul(h, w[`${p}.attn.qkv.weight`] as tf.Tensor2D), w[`${p}.attn.qkv.bias`]); // [BT, 3C]
     const att = selfAttention({ mode, qkv, h, lora, layer: i, seed: s, B, T, H, past, cache: opts.cache, mask });
     if (newCache) {
       newCache.keys.push(att.keys!);
       newCache.values.push(att.values!);
     }
     const y = att.y; // [BT, C]
-    const o = linear(y, w[`${p}.attn.o.weight`]!, loraDelta(lora, i, 'o', y, s)); // [BT, C]
+    const o = withBias(linear(y, w[`${p}.attn.o.weight`]!, loraDelta(lora, i, 'o', y, s)), w[`${p}.attn.o.bias`]); // [BT, C]
     x = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
     // MLP.
     const h2 = tf.reshape(layerNorm(x, w[`${p}.ln2.weight`]!, w[`${p}.ln2.bias`]!, cfg.layerNormEps), [B * T, C]) as tf.Tensor2D; // [BT, C]
     const fc1Delta = loraDelta(lora, i, 'fc1', h2, s);
     // Decoding (no gradient, no adapter on fc1): the matmul and its GELU in one program.
-    const f = mode === 'decode' && !fc1Delta ? fusedMatMulGelu(h2, w[`${p}.mlp.fc1.weight`] as tf.Tensor2D) : (gelu(linear(h2, w[`${p}.mlp.fc1.weight`]!, fc1Delta)) as tf.Tensor2D); // [BT, F]
-    const m = linear(f, w[`${p}.mlp.fc2.weight`]!, loraDelta(lora, i, 'fc2', f, s)); // [BT, C]
+    const fc1Bias = w[`${p}.mlp.fc1.bias`];
+    const f = mode === 'decode' && !fc1Delta && !fc1Bias ? fusedMatMulGelu(h2, w[`${p}.mlp.fc1.weight`] as tf.Tensor2D) : (gelu(withBias(linear(h2, w[`${p}.mlp.fc1.weight`]!, fc1Delta), fc1Bias)) as tf.Tensor2D); // [BT, F]
+    const m = withBias(linear(f, w[`${p}.mlp.fc2.weight`]!, loraDelta(lora, i, 'fc2', f, s)), w[`${p}.mlp.fc2.bias`]); // [BT, C]
     x = tf.add(x, tf.reshape(m, [B, T, C])); // [B, T, C]
     if (opts.returnHidden) hidden.push(x);
   }

@@ -1,0 +1,141 @@
+/**
+ * GPT-2 in Hugging Face's layout: a random GPT-2 folder (config.json + model.safetensors with
+ * transformers' names, F32 or F16, with or without the `transformer.` prefix, with the old causal
+ * mask buffers) imports into the engine, whose logits match a plain-JavaScript GPT-2
+ * (test/ref-gpt2.ts); export and import again give the same model; what does not fit is refused
+ * with a message naming it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, test } from 'vitest';
+import { CheckpointError, decodeSafetensors, encodeSafetensors } from '../src/model/checkpoint';
+import { exportGpt2, importGpt2 } from '../src/model/hf-gpt2';
+import { Rng } from '../src/model/rng';
+import { forward } from '../src/model/transformer';
+import { randomModel, tinyConfig } from './helpers';
+import { refGpt2 } from './ref-gpt2';
+
+const CFG = { nLayer: 2, nHead: 2, C: 8, F: 32, V: 13, P: 10, eps: 1e-5 };
+const CONFIG_JSON = { model_type: 'gpt2', n_embd: CFG.C, n_layer: CFG.nLayer, n_head: CFG.nHead, n_positions: CFG.P, vocab_size: CFG.V, n_inner: null, layer_norm_epsilon: CFG.eps, activation_function: 'gelu_new' };
+
+/** transformers' names and shapes of a GPT-2 with this config. */
+function hfShapes(): Record<string, number[]> {
+  const { C, F, V, P } = CFG;
+  const s: Record<string, number[]> = { 'wte.weight': [V, C], 'wpe.weight': [P, C], 'ln_f.weight': [C], 'ln_f.bias': [C] };
+  for (let i = 0; i < CFG.nLayer; i++) {
+    Object.assign(s, {
+      [`h.${i}.ln_1.weight`]: [C], [`h.${i}.ln_1.bias`]: [C], [`h.${i}.ln_2.weight`]: [C], [`h.${i}.ln_2.bias`]: [C],
+      [`h.${i}.attn.c_attn.weight`]: [C, 3 * C], [`h.${i}.attn.c_attn.bias`]: [3 * C],
+      [`h.${i}.attn.c_proj.weight`]: [C, C], [`h.${i}.attn.c_proj.bias`]: [C],
+      [`h.${i}.mlp.c_fc.weight`]: [C, F], [`h.${i}.mlp.c_fc.bias`]: [F],
+      [`h.${i}.mlp.c_proj.weight`]: [F, C], [`h.${i}.mlp.c_proj.bias`]: [C],
+    });
+  }
+  return s;
+}
+
+/** Random weights, rounded to what F16 holds (k/256 for |k| < 1024), so F32 and F16 files carry the same values. */
+function randomHf(seed: number): Record<string, Float32Array> {
+  const rng = new Rng(seed);
+  return Object.fromEntries(Object.entries(hfShapes()).map(([n, shape]) => [n, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.round(rng.normal() * 0.4 * 256) / 256 + (n.includes('ln_') && n.endsWith('weight') ? 1 : 0))]));
+}
+
+/** A safetensors file in F16 (values exactly representable), written by hand. */
+function encodeF16(tensors: Record<string, { shape: number[]; data: Float32Array }>): Uint8Array {
+  const toHalf = (x: number): number => {
+    if (x === 0) return 0;
+    const sign = x < 0 ? 0x8000 : 0;
+    const a = Math.abs(x);
+    const e = Math.floor(Math.log2(a));
+    const frac = Math.round((a / 2 ** e - 1) * 1024);
+    return sign | ((e + 15) << 10) | frac;
+  };
+  const header: Record<string, unknown> = {};
+  let off = 0;
+  for (const [n, t] of Object.entries(tensors)) {
+    header[n] = { dtype: 'F16', shape: t.shape, data_offsets: [off, off + 2 * t.data.length] };
+    off += 2 * t.data.length;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + off);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let pos = 8 + json.length;
+  for (const t of Object.values(tensors)) for (const x of t.data) view.setUint16((pos += 2) - 2, toHalf(x), true);
+  return out;
+}
+
+function file(w: Record<string, Float32Array>, o: { prefix?: boolean; f16?: boolean; extra?: Record<string, { shape: number[]; data: Float32Array }> } = {}): Uint8Array {
+  const shapes = hfShapes();
+  const tensors = Object.fromEntries(Object.entries(w).map(([n, data]) => [`${o.prefix ? 'transformer.' : ''}${n}`, { shape: shapes[n]!, data }]));
+  Object.assign(tensors, o.extra ?? {});
+  return o.f16 ? encodeF16(tensors) : encodeSafetensors(tensors);
+}
+
+async function engineLogits(configJson: string, bytes: Uint8Array, ids: number[]): Promise<number[][]> {
+  const m = importGpt2(configJson, bytes);
+  const out = tf.tidy(() => forward(m, tf.tensor2d([ids], undefined, 'int32')).logits);
+  const v = (await out.array())[0]!;
+  tf.dispose([out, ...Object.values(m.weights)]);
+  return v;
+}
+
+describe('GPT-2 import', () => {
+  const ids = [3, 1, 4, 1, 5, 9, 2];
+  test.each([
+    ['F32, no prefix', {}],
+    ['F16, transformer. prefix, causal-mask buffers and a tied lm_head', { f16: true, prefix: true, mask: true }],
+  ])('logits match a plain-JavaScript GPT-2: %s', async (_n, o: { f16?: boolean; prefix?: boolean; mask?: boolean }) => {
+    const w = randomHf(1);
+    const extra: Record<string, { shape: number[]; data: Float32Array }> = o.mask ? { 'transformer.h.0.attn.bias': { shape: [1, 1, CFG.P, CFG.P], data: new Float32Array(CFG.P * CFG.P).fill(1) }, 'lm_head.weight': { shape: [CFG.V, CFG.C], data: w['wte.weight']! } } : {};
+    const got = await engineLogits(JSON.stringify(CONFIG_JSON), file(w, { ...o, extra }), ids);
+    const want = refGpt2(w, { nLayer: CFG.nLayer, nHead: CFG.nHead, C: CFG.C, F: CFG.F, V: CFG.V, eps: CFG.eps }, ids);
+    let worst = 0;
+    got.forEach((row, t) => row.forEach((x, v) => (worst = Math.max(worst, Math.abs(x - want[t]![v]!) / (1 + Math.abs(want[t]![v]!))))));
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  test.each([
+    ['another model_type', { ...CONFIG_JSON, model_type: 'llama' }, null, /model_type "llama" is not supported/],
+    ['another activation', { ...CONFIG_JSON, activation_function: 'relu' }, null, /activation_function "relu" is not supported/],
+    ['a missing tensor', CONFIG_JSON, (w: Record<string, Float32Array>) => delete w['h.1.mlp.c_fc.bias'], /has no h\.1\.mlp\.c_fc\.bias/],
+    ['a mis-shaped tensor', { ...CONFIG_JSON, n_inner: 16 }, null, /h\.0\.mlp\.c_fc\.weight has shape \[8,32\], config\.json says \[8,16\]/],
+    ['more layers than the config', { ...CONFIG_JSON, n_layer: 1 }, null, /tensors a GPT-2 does not: h\.1\./],
+  ] as const)('refuses %s, naming it', (_n, config, edit, message) => {
+    const w = randomHf(2);
+    if (edit) edit(w);
+    expect(() => importGpt2(JSON.stringify(config), file(w))).toThrow(CheckpointError);
+    expect(() => importGpt2(JSON.stringify(config), file(w))).toThrow(message);
+  });
+
+  test('refuses an untied LM head and a config that is not JSON', () => {
+    const w = randomHf(3);
+    const other = { 'lm_head.weight': { shape: [CFG.V, CFG.C], data: w['wte.weight']!.map((x) => x + 1) } };
+    expect(() => importGpt2(JSON.stringify(CONFIG_JSON), file(w, { extra: other }))).toThrow(/untied LM head is not supported/);
+    expect(() => importGpt2('{"model_type": gpt2', file(w))).toThrow(/config\.json is not valid JSON/);
+  });
+});
+
+describe('GPT-2 export', () => {
+  test('an imported model exports to the same file contents, and its config reads back', async () => {
+    const w = randomHf(4);
+    const m = importGpt2(JSON.stringify(CONFIG_JSON), file(w));
+    const out = await exportGpt2(m);
+    const back = decodeSafetensors(out.safetensors).tensors;
+    for (const [n, data] of Object.entries(w)) expect(Array.from(back[n]!.data), n).toEqual(Array.from(data));
+    expect(JSON.parse(out.configJson)).toMatchObject({ model_type: 'gpt2', n_embd: 8, n_layer: 2, n_head: 2, n_inner: 32, activation_function: 'gelu_new' });
+    tf.dispose(Object.values(m.weights));
+  });
+
+  test('our own model (no biases, LoRA) exports as a GPT-2 whose logits are its own', async () => {
+    const cfg = tinyConfig();
+    const own = randomModel(cfg, 5, { rank: 2, alpha: 4, targets: ['q', 'v', 'fc1'], dropout: 0 });
+    const out = await exportGpt2(own);
+    const back = importGpt2(out.configJson, out.safetensors);
+    const ids = tf.tensor2d([[1, 2, 3, 4, 5]], undefined, 'int32');
+    const [a, b] = tf.tidy(() => [forward(own, ids).logits, forward(back, ids).logits]);
+    const [va, vb] = [await a!.data(), await b!.data()];
+    va.forEach((x, i) => expect(vb[i]).toBeCloseTo(x, 4));
+    tf.dispose([a!, b!, ids, ...Object.values(own.weights), ...Object.values(own.lora!.tensors), ...Object.values(back.weights)]);
+  });
+});
