@@ -1,5 +1,6 @@
 /**
  * npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm|webgpu] [--preset P]
+ * npm run eval-checkpoint -- HF_MODEL_DIR --text FILE [--backend cpu|wasm|webgpu]
  *
  * Loads a shipped checkpoint and checks its sha256 against NAME.json. A pretrained base: measures
  * its validation loss on the same fixed held-out windows its recipe used. A preset's model (made by
@@ -8,14 +9,21 @@
  *
  * With --preset P it instead evaluates any checkpoint on preset P's test set (drawn as P's teacher
  * recipe draws it), e.g. the speech base on Moby Dick, to see what fine-tuning gained.
+ *
+ * A Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer.json) with --text FILE:
+ * prints `mean NLL <nats, 6 decimals> over <N> tokens` for the file's text, tokenised by the
+ * model's tokenizer, in windows of the model's context, every token after the first predicted.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { getPreset } from '../src/config/presets';
 import { taskSource } from '../src/data/source';
 import { evaluateModel, testSeed } from '../src/distill/evaluate';
 import { readManifest } from '../src/distill/host';
-import { heldOutLoss } from '../src/distill/lm';
+import { readHfFolder } from '../src/distill/hf';
+import { heldOutLoss, sequenceNll } from '../src/distill/lm';
+import { KnobError } from '../src/config/knobs';
 import { disposeModel } from '../src/distill/models';
 import { type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { readCheckpoint } from '../src/model/checkpoint';
@@ -26,12 +34,35 @@ import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { EVAL_CHECKPOINT_FLAGS } from './lib/flags';
 import { nodeFiles, nodeHost } from './lib/host';
 
-const CLI: CliOptions = { usage: 'npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm|webgpu] [--preset P]', positional: { name: 'the checkpoint, e.g. public/models/speech-4x128', required: true } };
+const CLI: CliOptions = {
+  usage: 'npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm|webgpu] [--preset P]  |  npm run eval-checkpoint -- HF_MODEL_DIR --text FILE',
+  positional: { name: 'the checkpoint (e.g. public/models/speech-4x128) or a Hugging Face model folder', required: true },
+};
+
+/** A Hugging Face folder: the mean NLL per token of a text. */
+async function hfText(dir: string, textFile: string): Promise<void> {
+  const names = readdirSync(dir);
+  const { model, tokenizer } = await readHfFolder(dir, { names, read: async (n) => (names.includes(n) ? new Uint8Array(readFileSync(join(dir, n))) : null) });
+  try {
+    const ids = tokenizer.encode(readFileSync(textFile, 'utf8'));
+    if (ids.length < 2) throw new Error(`${textFile} has ${ids.length} token(s): at least 2 are needed to predict one`);
+    const { nll, tokens } = await sequenceNll(model, ids);
+    console.log(`mean NLL ${nll.toFixed(6)} over ${tokens} tokens`);
+  } finally {
+    disposeModel(model);
+  }
+}
 
 async function main(): Promise<void> {
   const { flags, positional } = parseCli(process.argv.slice(2), EVAL_CHECKPOINT_FLAGS, CLI);
   const backend = flags.backend;
   await initNodeBackend(backend as NodeBackend);
+  const target = positional[0]!;
+  if (existsSync(target) && statSync(target).isDirectory()) {
+    if (!flags.text) throw new KnobError(`${target} is a folder: say which text to score with --text FILE`);
+    return hfText(target, flags.text);
+  }
+  if (flags.text) throw new KnobError('--text scores a Hugging Face model folder (config.json, model.safetensors, tokenizer.json); give the folder');
   const stem = positional[0]!.replace(/\.(safetensors|json)$/, '');
   const bytes = new Uint8Array(readFileSync(`${stem}.safetensors`));
   const info = JSON.parse(readFileSync(`${stem}.json`, 'utf8'));

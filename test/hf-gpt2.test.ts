@@ -9,35 +9,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { CheckpointError, decodeSafetensors, encodeSafetensors } from '../src/model/checkpoint';
 import { exportGpt2, importGpt2 } from '../src/model/hf-gpt2';
-import { Rng } from '../src/model/rng';
 import { forward } from '../src/model/transformer';
 import { randomModel, tinyConfig } from './helpers';
+import { HF_CFG, configJson, hfShapes, randomHf } from './hf-folder';
 import { refGpt2 } from './ref-gpt2';
 
-const CFG = { nLayer: 2, nHead: 2, C: 8, F: 32, V: 13, P: 10, eps: 1e-5 };
-const CONFIG_JSON = { model_type: 'gpt2', n_embd: CFG.C, n_layer: CFG.nLayer, n_head: CFG.nHead, n_positions: CFG.P, vocab_size: CFG.V, n_inner: null, layer_norm_epsilon: CFG.eps, activation_function: 'gelu_new' };
-
-/** transformers' names and shapes of a GPT-2 with this config. */
-function hfShapes(): Record<string, number[]> {
-  const { C, F, V, P } = CFG;
-  const s: Record<string, number[]> = { 'wte.weight': [V, C], 'wpe.weight': [P, C], 'ln_f.weight': [C], 'ln_f.bias': [C] };
-  for (let i = 0; i < CFG.nLayer; i++) {
-    Object.assign(s, {
-      [`h.${i}.ln_1.weight`]: [C], [`h.${i}.ln_1.bias`]: [C], [`h.${i}.ln_2.weight`]: [C], [`h.${i}.ln_2.bias`]: [C],
-      [`h.${i}.attn.c_attn.weight`]: [C, 3 * C], [`h.${i}.attn.c_attn.bias`]: [3 * C],
-      [`h.${i}.attn.c_proj.weight`]: [C, C], [`h.${i}.attn.c_proj.bias`]: [C],
-      [`h.${i}.mlp.c_fc.weight`]: [C, F], [`h.${i}.mlp.c_fc.bias`]: [F],
-      [`h.${i}.mlp.c_proj.weight`]: [F, C], [`h.${i}.mlp.c_proj.bias`]: [C],
-    });
-  }
-  return s;
-}
-
-/** Random weights, rounded to what F16 holds (k/256 for |k| < 1024), so F32 and F16 files carry the same values. */
-function randomHf(seed: number): Record<string, Float32Array> {
-  const rng = new Rng(seed);
-  return Object.fromEntries(Object.entries(hfShapes()).map(([n, shape]) => [n, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.round(rng.normal() * 0.4 * 256) / 256 + (n.includes('ln_') && n.endsWith('weight') ? 1 : 0))]));
-}
+const CFG = HF_CFG;
+const CONFIG_JSON = configJson(HF_CFG);
 
 /** A safetensors file in F16 (values exactly representable), written by hand. */
 function encodeF16(tensors: Record<string, { shape: number[]; data: Float32Array }>): Uint8Array {
