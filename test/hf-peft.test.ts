@@ -1,0 +1,69 @@
+/**
+ * The LoRA adapter as a PEFT adapter folder: PEFT's own rule for GPT-2's Conv1D (fan_in_fan_out:
+ * W += (B·A)ᵀ·alpha/r, rank and alpha per module from rank_pattern / alpha_pattern, modules matched
+ * by name suffix), written out here independently, applied to the exported base GPT-2, gives the
+ * exported merged model exactly — for q+v (one block-structured adapter on c_attn), all six
+ * targets, and a single target.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, test } from 'vitest';
+import { decodeSafetensors } from '../src/model/checkpoint';
+import type { LoraTarget } from '../src/model/config';
+import { exportGpt2 } from '../src/model/hf-gpt2';
+import { exportPeftAdapter } from '../src/model/hf-peft';
+import { randomModel, tinyConfig } from './helpers';
+
+interface PeftConfig {
+  r: number;
+  lora_alpha: number;
+  target_modules: string[];
+  fan_in_fan_out: boolean;
+  rank_pattern: Record<string, number>;
+  alpha_pattern: Record<string, number>;
+}
+
+/** PEFT's merge (as peft/tuners/lora does it for Conv1D), on plain arrays by transformers' names. */
+function peftMerge(base: Record<string, { shape: number[]; data: Float32Array }>, cfg: PeftConfig, adapter: Record<string, { shape: number[]; data: Float32Array }>) {
+  const out = Object.fromEntries(Object.entries(base).map(([n, t]) => [n, { shape: t.shape, data: Float64Array.from(t.data) }]));
+  const pattern = (p: Record<string, number>, module: string) => Object.entries(p).find(([k]) => new RegExp(`(.*\\.)?${k.replace(/\./g, '\\.')}$`).test(module))?.[1];
+  for (const key of Object.keys(adapter).filter((k) => k.endsWith('.lora_A.weight'))) {
+    const module = key.replace(/^base_model\.model\.transformer\./, '').replace(/\.lora_A\.weight$/, ''); // e.g. h.0.attn.c_attn
+    expect(cfg.target_modules.some((t) => module === t || module.endsWith(`.${t}`)), `${module} is a target`).toBe(true);
+    const r = pattern(cfg.rank_pattern, module) ?? cfg.r;
+    const alpha = pattern(cfg.alpha_pattern, module) ?? cfg.lora_alpha;
+    const A = adapter[key]!; // [r, in]
+    const B = adapter[key.replace('lora_A', 'lora_B')]!; // [out, r]
+    expect(A.shape[0]).toBe(r);
+    const [din, dout] = [A.shape[1]!, B.shape[0]!];
+    const W = out[`${module}.weight`]!; // [in, out]
+    expect(cfg.fan_in_fan_out).toBe(true);
+    for (let i = 0; i < din; i++) for (let j = 0; j < dout; j++) {
+      let d = 0;
+      for (let k = 0; k < r; k++) d += B.data[j * r + k]! * A.data[k * din + i]!;
+      W.data[i * dout + j]! += (d * alpha) / r;
+    }
+  }
+  return out;
+}
+
+test.each<[string, LoraTarget[]]>([
+  ['q and v (block-structured on c_attn)', ['q', 'v']],
+  ['all six targets', ['q', 'k', 'v', 'o', 'fc1', 'fc2']],
+  ['v alone', ['v']],
+])('the PEFT adapter of %s applied to the exported base is the exported merged model', async (_n, targets) => {
+  const model = randomModel(tinyConfig(), 11, { rank: 2, alpha: 6, targets, dropout: 0 });
+  const adapter = await exportPeftAdapter(model);
+  const cfg = JSON.parse(adapter.configJson) as PeftConfig;
+  const base = decodeSafetensors((await exportGpt2({ ...model, lora: null })).safetensors).tensors;
+  const merged = decodeSafetensors((await exportGpt2(model)).safetensors).tensors;
+  const peft = peftMerge(base, cfg, decodeSafetensors(adapter.safetensors).tensors);
+  for (const [name, t] of Object.entries(merged)) {
+    const got = peft[name]!.data;
+    let worst = 0;
+    t.data.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - got[i]!))));
+    expect(worst, name).toBeLessThan(1e-5);
+  }
+  // Something did change: the adapter is not zero.
+  expect(Object.keys(merged).some((n) => merged[n]!.data.some((x, i) => Math.abs(x - base[n]!.data[i]!) > 1e-3))).toBe(true);
+  tf.dispose([...Object.values(model.weights), ...Object.values(model.lora!.tensors)]);
+});
