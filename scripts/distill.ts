@@ -1,12 +1,13 @@
 /**
- * npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--json FILE] [--<knob> value ...]
+ * npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--json FILE] [--export DIR] [--<knob> value ...]
  *
  * Runs one method of the paper table in Node on the same engine code the browser worker runs,
  * with a progress line, a final summary table and an optional JSON record of every step.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { resolveConfig } from '../src/config/resolve';
+import { exportHfFolders } from '../src/distill/hf';
 import { type RunResult, runDistill } from '../src/distill/run';
 import { type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { type KernelSet, setKernels } from '../src/model/fused';
@@ -15,7 +16,7 @@ import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { DISTILL_FLAGS } from './lib/flags';
 import { nodeHost } from './lib/host';
 
-const CLI: CliOptions = { usage: 'npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--json FILE] [--<knob> value ...]', knobs: true };
+const CLI: CliOptions = { usage: 'npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--json FILE] [--export DIR] [--<knob> value ...]', knobs: true };
 
 function fmt(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
@@ -57,7 +58,19 @@ async function main(): Promise<void> {
       `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${cfg.steps}  loss ${rec.loss.toFixed(4)}  τ ${fmt(rec.tau)}  intervened ${(100 * rec.interventionRate).toFixed(1)}%  ${rec.msPerStep.toFixed(0)} ms/step   `,
     );
   };
-  const result = await runDistill(cfg, nodeHost, { onStep: bar });
+  const result = await runDistill(cfg, nodeHost, {
+    onStep: bar,
+    onTrained: flags.export
+      ? async (trainer) => {
+          const folders = await exportHfFolders(trainer.model, trainer.tokenizer.toHfTokenizerJson());
+          for (const [folder, files] of Object.entries(folders)) {
+            mkdirSync(join(flags.export!, folder), { recursive: true });
+            for (const [name, content] of Object.entries(files)) writeFileSync(join(flags.export!, folder, name), content);
+          }
+          console.log(`\nwrote ${Object.keys(folders).map((f) => join(flags.export!, f)).join(', ')} (Hugging Face GPT-2${folders.adapter ? ' + PEFT adapter' : ''})`);
+        }
+      : undefined,
+  });
   if (!flags.quiet) process.stderr.write('\n');
   console.log(`\nsummary (${((Date.now() - t0) / 1000).toFixed(1)} s, backend ${flags.backend})\n${summary(result)}`);
   if (flags.json) {

@@ -17,6 +17,7 @@ export const DISTILL_FLAGS = {
   backend: backendFlag('cpu'),
   kernels: kernelsFlag,
   json: { kind: 'string', help: 'write {config, base, teacher, layerMap, tau0, evals, steps, final} to this file' },
+  export: { kind: 'string', help: 'write the trained model as Hugging Face folders here: model/ (GPT-2), and for LoRA runs base/ and adapter/ (PEFT)' },
   quiet: { kind: 'bool', help: 'no progress line' },
 } as const satisfies Record<string, FlagSpec>;
 

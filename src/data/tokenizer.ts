@@ -36,6 +36,20 @@ export class CharTokenizer {
     return i;
   }
 
+  /**
+   * This tokenizer as a Hugging Face tokenizer.json: a BPE model with one token per character and
+   * no merges, no pre-tokenizer, the replacement character as the unknown token (id 0, as here) and
+   * a decoder that joins the characters back. transformers and tokenizers.js read it.
+   */
+  toHfTokenizerJson(): string {
+    const vocab = Object.fromEntries(this.alphabet.map((c, i) => [c, i]));
+    return JSON.stringify({
+      version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null,
+      decoder: { type: 'Fuse' },
+      model: { type: 'BPE', dropout: null, unk_token: REPLACEMENT, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab, merges: [] },
+    });
+  }
+
   toJSON(): { alphabet: string } {
     return { alphabet: this.alphabet.slice(1).join('') };
   }

@@ -1,10 +1,12 @@
 /**
- * A Hugging Face model folder (GPT-2 family): config.json, model.safetensors and tokenizer.json
- * (tokenizer_config.json optional) as the host read them, checked against each other. What a
- * folder lacks or holds in another form (a sharded checkpoint, PyTorch pickles) is named.
+ * Hugging Face model folders (GPT-2 family), in and out. In: config.json, model.safetensors and
+ * tokenizer.json (tokenizer_config.json optional) as the host read them, checked against each
+ * other; what a folder lacks or holds in another form (a sharded checkpoint, PyTorch pickles) is
+ * named. Out: the trained model, and for LoRA runs its base and a PEFT adapter.
  */
 import { BpeTokenizer } from '../data/bpe';
-import { importGpt2 } from '../model/hf-gpt2';
+import { exportGpt2, importGpt2 } from '../model/hf-gpt2';
+import { exportPeftAdapter } from '../model/hf-peft';
 import type { Transformer } from '../model/transformer';
 
 export interface HfFolderFiles {
@@ -29,4 +31,27 @@ export async function readHfFolder(where: string, files: HfFolderFiles): Promise
   const tokenizer = BpeTokenizer.fromJson(text(await need(HF_FILES.tokenizer)), config ? text(config) : '{}');
   if (tokenizer.vocabSize > model.config.vocabSize) throw new Error(`${where}: the tokenizer has ${tokenizer.vocabSize} ids but the model only ${model.config.vocabSize} rows of embeddings`);
   return { model, tokenizer };
+}
+
+/** The files of an export, by folder and name. */
+export type HfExport = Record<string, Record<string, string | Uint8Array>>;
+
+/**
+ * A trained model as Hugging Face folders: `model/` the student as a GPT-2 (its LoRA merged:
+ * `GPT2LMHeadModel.from_pretrained`), and for a LoRA run also `base/` (the student without its
+ * adapter) and `adapter/` (a PEFT adapter: `PeftModel.from_pretrained(base, adapter)` gives the
+ * model). Each model folder carries the tokenizer as tokenizer.json.
+ */
+export async function exportHfFolders(model: Transformer, tokenizerJson: string, baseName = 'base'): Promise<HfExport> {
+  const gpt2 = async (m: Transformer) => {
+    const g = await exportGpt2(m);
+    return { [HF_FILES.config]: g.configJson, [HF_FILES.weights]: g.safetensors, [HF_FILES.tokenizer]: tokenizerJson };
+  };
+  const out: HfExport = { model: await gpt2(model) };
+  if (model.lora && !model.lora.merged) {
+    out.base = await gpt2({ ...model, lora: null });
+    const a = await exportPeftAdapter(model, baseName);
+    out.adapter = { 'adapter_config.json': a.configJson, 'adapter_model.safetensors': a.safetensors };
+  }
+  return out;
 }

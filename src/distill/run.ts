@@ -30,6 +30,8 @@ export interface RunHooks {
   onEval?(rec: EvalRecord): void;
   /** Asked between steps: true stops early (the run is still evaluated and measured where it stopped). */
   shouldStop?(): boolean;
+  /** After the final record, with the trained model still alive (e.g. to export it). */
+  onTrained?(trainer: Trainer): Promise<void>;
 }
 
 export const NO_TEACHER = 'none (this method trains on gold data only)';
@@ -106,6 +108,7 @@ export async function runDistill(cfg: DistillConfig, host: Host, hooks: RunHooks
       onFinal: (f) => (final = f),
       shouldStop: hooks.shouldStop && (() => hooks.shouldStop!()),
     });
+    await hooks.onTrained?.(trainer);
     const info = runInfo(prepared);
     return { config: cfg, base: info.base, teacher: info.teacher, layerMap: info.layerMap, tau0: info.tau0, evals, steps, final: final! };
   } finally {
