@@ -18,10 +18,11 @@ test('paper table: eight rows filled on the tiny preset, Markdown and CSV export
     const row = page.getByTestId(`paper-row-${m}`);
     await expect(row).toHaveAttribute('data-state', 'done');
     const cells = await row.locator('td').allInnerTexts();
-    expect(cells).toHaveLength(10);
+    expect(cells).toHaveLength(11); // on webgpu the live GPU peak has its own column beside the step peak
     expect(cells[1]).toBe('1/1');
-    for (const c of cells.slice(2, 8)) expect(c).toMatch(/^\d/); // params, memory, ms/token, ROUGE-L, perplexity, exact match
+    for (const c of cells.slice(2, 9)) expect(c).toMatch(/^\d/); // params, step peak, live GPU, ms/token, ROUGE-L, perplexity, exact match
   }
+  await expect(page.getByRole('columnheader', { name: 'live GPU MB' })).toBeVisible();
   await expect(page.getByTestId('paper-ratios')).toBeVisible();
   await page.screenshot({ path: 'e2e/screenshots/paper-table.png', fullPage: true });
 
@@ -31,6 +32,7 @@ test('paper table: eight rows filled on the tiny preset, Markdown and CSV export
   for (const m of METHODS) expect(mdText).toContain(`| \`${m}\` |`);
   expect(mdText).toContain('2 steps per run, 1 seed(s)');
   expect(mdText).toContain('against the paper\'s figures');
+  expect(mdText).toContain('| peak step MB (logical) | live GPU MB |');
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('paper-export-csv').click()]);
   const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
   expect(lines[0]).toMatch(/^method,seeds,trainableParams,/);
