@@ -1,6 +1,6 @@
 /**
  * npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm|webgpu] [--preset P]
- * npm run eval-checkpoint -- HF_MODEL_DIR --text FILE [--backend cpu|wasm|webgpu]
+ * npm run eval-checkpoint -- HF_MODEL_DIR --text FILE [--adapter PEFT_DIR] [--backend cpu|wasm|webgpu]
  *
  * Loads a shipped checkpoint and checks its sha256 against NAME.json. A pretrained base: measures
  * its validation loss on the same fixed held-out windows its recipe used. A preset's model (made by
@@ -21,7 +21,9 @@ import { getPreset } from '../src/config/presets';
 import { taskSource } from '../src/data/source';
 import { evaluateModel, testSeed } from '../src/distill/evaluate';
 import { readManifest } from '../src/distill/host';
+import * as tf from '@tensorflow/tfjs-core';
 import { readHfFolder } from '../src/distill/hf';
+import { applyPeftAdapter } from '../src/model/hf-peft';
 import { heldOutLoss, sequenceNll } from '../src/distill/lm';
 import { KnobError } from '../src/config/knobs';
 import { disposeModel } from '../src/distill/models';
@@ -35,21 +37,34 @@ import { EVAL_CHECKPOINT_FLAGS } from './lib/flags';
 import { nodeFiles, nodeHost } from './lib/host';
 
 const CLI: CliOptions = {
-  usage: 'npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm|webgpu] [--preset P]  |  npm run eval-checkpoint -- HF_MODEL_DIR --text FILE',
+  usage: 'npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm|webgpu] [--preset P]  |  npm run eval-checkpoint -- HF_MODEL_DIR --text FILE [--adapter PEFT_DIR]',
   positional: { name: 'the checkpoint (e.g. public/models/speech-4x128) or a Hugging Face model folder', required: true },
 };
 
 /** A Hugging Face folder: the mean NLL per token of a text. */
-async function hfText(dir: string, textFile: string): Promise<void> {
+async function hfText(dir: string, textFile: string, adapterDir: string | undefined): Promise<void> {
   const names = readdirSync(dir);
-  const { model, tokenizer } = await readHfFolder(dir, { names, read: async (n) => (names.includes(n) ? new Uint8Array(readFileSync(join(dir, n))) : null) });
+  const { model: base, tokenizer } = await readHfFolder(dir, { names, read: async (n) => (names.includes(n) ? new Uint8Array(readFileSync(join(dir, n))) : null) });
+  let model = base;
+  if (adapterDir) {
+    const file = (n: string) => {
+      if (!existsSync(join(adapterDir, n))) throw new Error(`${adapterDir} has no ${n} (a PEFT adapter folder has adapter_config.json and adapter_model.safetensors)`);
+      return readFileSync(join(adapterDir, n));
+    };
+    try {
+      model = applyPeftAdapter(base, file('adapter_config.json').toString('utf8'), new Uint8Array(file('adapter_model.safetensors')));
+    } catch (e) {
+      disposeModel(base);
+      throw e;
+    }
+  }
   try {
     const ids = tokenizer.encode(readFileSync(textFile, 'utf8'));
     if (ids.length < 2) throw new Error(`${textFile} has ${ids.length} token(s): at least 2 are needed to predict one`);
     const { nll, tokens } = await sequenceNll(model, ids);
     console.log(`mean NLL ${nll.toFixed(6)} over ${tokens} tokens`);
   } finally {
-    disposeModel(model);
+    tf.dispose([...new Set([...Object.values(base.weights), ...Object.values(model.weights)])]);
   }
 }
 
@@ -60,9 +75,9 @@ async function main(): Promise<void> {
   const target = positional[0]!;
   if (existsSync(target) && statSync(target).isDirectory()) {
     if (!flags.text) throw new KnobError(`${target} is a folder: say which text to score with --text FILE`);
-    return hfText(target, flags.text);
+    return hfText(target, flags.text, flags.adapter);
   }
-  if (flags.text) throw new KnobError('--text scores a Hugging Face model folder (config.json, model.safetensors, tokenizer.json); give the folder');
+  if (flags.text || flags.adapter) throw new KnobError('--text and --adapter score a Hugging Face model folder (config.json, model.safetensors, tokenizer.json); give the folder');
   const stem = positional[0]!.replace(/\.(safetensors|json)$/, '');
   const bytes = new Uint8Array(readFileSync(`${stem}.safetensors`));
   const info = JSON.parse(readFileSync(`${stem}.json`, 'utf8'));

@@ -9,8 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { decodeSafetensors } from '../src/model/checkpoint';
 import type { LoraTarget } from '../src/model/config';
-import { exportGpt2 } from '../src/model/hf-gpt2';
-import { exportPeftAdapter } from '../src/model/hf-peft';
+import { exportGpt2, importGpt2 } from '../src/model/hf-gpt2';
+import { applyPeftAdapter, exportPeftAdapter } from '../src/model/hf-peft';
+import { forward } from '../src/model/transformer';
 import { randomModel, tinyConfig } from './helpers';
 
 interface PeftConfig {
@@ -66,4 +67,21 @@ test.each<[string, LoraTarget[]]>([
   // Something did change: the adapter is not zero.
   expect(Object.keys(merged).some((n) => merged[n]!.data.some((x, i) => Math.abs(x - base[n]!.data[i]!) > 1e-3))).toBe(true);
   tf.dispose([...Object.values(model.weights), ...Object.values(model.lora!.tensors)]);
+});
+
+test('applying the exported PEFT adapter to the exported base gives the model with its adapter; what cannot be applied is refused', async () => {
+  const model = randomModel(tinyConfig(), 12, { rank: 2, alpha: 6, targets: ['q', 'v', 'o', 'fc2'], dropout: 0 });
+  const adapter = await exportPeftAdapter(model);
+  const baseFiles = await exportGpt2({ ...model, lora: null });
+  const base = importGpt2(baseFiles.configJson, baseFiles.safetensors);
+  const adapted = applyPeftAdapter(base, adapter.configJson, adapter.safetensors);
+  const ids = tf.tensor2d([[1, 2, 3, 4, 5, 6]], undefined, 'int32');
+  const [a, b] = tf.tidy(() => [forward(model, ids).logits, forward(adapted, ids).logits]);
+  const [va, vb] = [await a!.data(), await b!.data()];
+  va.forEach((x, i) => expect(vb[i]).toBeCloseTo(x, 4));
+  const cfg = JSON.parse(adapter.configJson);
+  expect(() => applyPeftAdapter(base, JSON.stringify({ ...cfg, peft_type: 'IA3' }), adapter.safetensors)).toThrow(/peft_type "IA3" is not supported/);
+  expect(() => applyPeftAdapter(base, JSON.stringify({ ...cfg, use_dora: true }), adapter.safetensors)).toThrow(/use_dora is not supported/);
+  expect(() => applyPeftAdapter(base, JSON.stringify({ ...cfg, rank_pattern: {} }), adapter.safetensors)).toThrow(/attn\.c_attn has lora_A \[4,8\] and lora_B \[24,4\], expected \[2,8\] and \[24,2\]/);
+  tf.dispose([a!, b!, ids, ...new Set([...Object.values(model.weights), ...Object.values(model.lora!.tensors), ...Object.values(base.weights), ...Object.values(adapted.weights)])]);
 });

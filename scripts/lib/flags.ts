@@ -58,4 +58,5 @@ export const EVAL_CHECKPOINT_FLAGS = {
   backend: backendFlag('wasm'),
   preset: { kind: 'choice', choices: PRESET_NAMES, help: "evaluate on this preset's test set instead of the checkpoint's own" },
   text: { kind: 'string', help: "a Hugging Face model folder: the mean NLL per token of this text file, tokenised by the model's own tokenizer" },
+  adapter: { kind: 'string', help: 'with --text: a PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) applied to the model first' },
 } as const satisfies Record<string, FlagSpec>;

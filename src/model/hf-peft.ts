@@ -11,8 +11,10 @@
  * exactly — with rank_pattern and alpha_pattern keeping the scale α/r. o → attn.c_proj,
  * fc1 → c_fc, fc2 → mlp.c_proj.
  */
-import { type RawTensor, encodeSafetensors } from './checkpoint';
+import * as tf from '@tensorflow/tfjs-core';
+import { type RawTensor, decodeSafetensors, encodeSafetensors } from './checkpoint';
 import type { LoraTarget } from './config';
+import { fromHfName } from './hf-gpt2';
 import { loraScale } from './lora';
 import type { Transformer } from './transformer';
 
@@ -86,4 +88,43 @@ function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j]!;
   return out;
+}
+
+/**
+ * A PEFT LoRA adapter for GPT-2 (adapter_config.json text, adapter_model.safetensors bytes) folded
+ * into a copy of `base`'s weights by PEFT's own rule for Conv1D: W += (B·A)ᵀ·alpha/r, with r and
+ * alpha per module from rank_pattern / alpha_pattern. Refuses what it cannot apply exactly. The
+ * result shares the base's tensors that the adapter does not touch.
+ */
+export function applyPeftAdapter(base: Transformer, configJson: string, safetensors: Uint8Array): Transformer {
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = JSON.parse(configJson) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`adapter_config.json is not valid JSON: ${(e as Error).message}`);
+  }
+  if (cfg.peft_type !== 'LORA') throw new Error(`adapter_config.json: peft_type ${JSON.stringify(cfg.peft_type)} is not supported (LORA only)`);
+  for (const flag of ['use_dora', 'use_rslora'] as const) if (cfg[flag]) throw new Error(`adapter_config.json: ${flag} is not supported`);
+  const r0 = cfg.r as number;
+  const alpha0 = cfg.lora_alpha as number;
+  const pattern = (p: unknown, module: string) => Object.entries((p ?? {}) as Record<string, number>).find(([k]) => new RegExp(`(.*\\.)?${k.replace(/\./g, '\\.')}$`).test(module))?.[1];
+  const { tensors } = decodeSafetensors(safetensors);
+  const weights = { ...base.weights };
+  for (const key of Object.keys(tensors).filter((k) => k.endsWith('.lora_A.weight'))) {
+    const module = key.replace(/^base_model\.model\./, '').replace(/^transformer\./, '').replace(/\.lora_A\.weight$/, ''); // h.0.attn.c_attn
+    const ours = fromHfName(`${module}.weight`);
+    const W = ours ? base.weights[ours] : undefined;
+    if (!W || W.rank !== 2) throw new Error(`adapter_model.safetensors: ${key} adapts ${module}, which this GPT-2 has no matrix for`);
+    const A = tensors[key]!; // [r, in]
+    const B = tensors[key.replace('lora_A', 'lora_B')];
+    if (!B) throw new Error(`adapter_model.safetensors: ${key} has no lora_B`);
+    const r = pattern(cfg.rank_pattern, module) ?? r0;
+    const alpha = pattern(cfg.alpha_pattern, module) ?? alpha0;
+    const [din, dout] = W.shape as [number, number];
+    if (A.shape.join() !== `${r},${din}` || B.shape.join() !== `${dout},${r}`) {
+      throw new Error(`adapter_model.safetensors: ${module} has lora_A [${A.shape}] and lora_B [${B.shape}], expected [${r},${din}] and [${dout},${r}]`);
+    }
+    weights[ours!] = tf.tidy(() => tf.add(W, tf.mul(tf.transpose(tf.matMul(tf.tensor2d(B.data, [dout, r]), tf.tensor2d(A.data, [r, din]))), alpha / r)));
+  }
+  return { config: base.config, weights, lora: null };
 }
