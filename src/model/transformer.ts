@@ -52,7 +52,7 @@ export function emptyCache(): KVCache {
 
 /**
  * An empty cache for decoding up to `capacity` positions: preallocated and written in place where
- * the fused decode programs run (src/model/fused.ts), else growing as emptyCache().
+ * the fused decode programs run (src/model/fused/), else growing as emptyCache().
  */
 export function decodingCache(capacity: number): KVCache {
   return fusedDecoding(capacity) ? { keys: [], values: [], length: 0, capacity } : emptyCache();

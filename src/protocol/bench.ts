@@ -3,7 +3,7 @@
 export interface BenchRequest {
   preset: string;
   method: string;
-  /** 'fused' or 'reference' (src/model/fused.ts). */
+  /** 'fused' or 'reference' (src/model/fused/). */
   kernels: string;
   /** Timed steps (the median is reported) after `warmup` untimed ones. */
   steps: number;

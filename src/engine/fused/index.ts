@@ -1,7 +1,7 @@
 /**
  * Registers the engine's fused WebGPU programs into tfjs's webgpu backend (the browser worker and
  * Node's Dawn host both call this after the backend is imported). Which ones run is the kernel
- * switch's choice (src/model/fused.ts); without registration the reference graph runs.
+ * switch's choice (src/model/fused/); without registration the reference graph runs.
  */
 import { registerAdamW } from './adamw';
 import { registerAttention } from './attention';

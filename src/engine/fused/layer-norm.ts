@@ -1,7 +1,7 @@
 /**
  * LayerNorm as WebGPU programs: the forward in one dispatch (a workgroup per row reduces the
  * mean, then the variance, then writes the row), and the backward's pieces (row statistics, dx,
- * d gain). The op with its gradient is `fusedLayerNorm` in src/model/fused.ts; tests compare
+ * d gain). The op with its gradient is `fusedLayerNorm` in src/model/fused/training.ts; tests compare
  * every output with the reference graph.
  *
  * With xhat = (x − μ)·r, r = 1/√(σ² + ε), g = dy·gain:
