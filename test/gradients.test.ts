@@ -49,6 +49,17 @@ describe('gradients match finite differences', () => {
     for (const n of names) expect(res.find((r) => r.name === n)!.analytic, n).not.toBe(0);
   });
 
+  test('a model with linear biases (as imported GPT-2s have): every parameter, the biases included', async () => {
+    const model = randomModel(tinyConfig({ bias: true }), 4);
+    // randomModel randomises every tensor, biases too: each carries signal.
+    const names = Object.keys(model.weights);
+    expect(names.filter((n) => n.endsWith('.bias') && /attn\.(qkv|o)|mlp\.fc[12]/.test(n))).toHaveLength(4 * model.config.nLayer);
+    const res = await check(model, names);
+    for (const r of res) expect(r.relErr, `${r.name}: numeric ${r.numeric} vs analytic ${r.analytic}`).toBeLessThan(1e-2);
+    expect(new Set(res.map((r) => r.name)).size).toBe(names.length);
+    for (const n of names) expect(res.find((r) => r.name === n)!.analytic, n).not.toBe(0);
+  });
+
   test('every base and LoRA parameter, LoRA on q,k,v,o,fc1,fc2', async () => {
     const model = randomModel(tinyConfig(), 2, ALL_TARGETS);
     const names = Object.keys(allParams(model));
