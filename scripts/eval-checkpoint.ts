@@ -24,6 +24,8 @@ import { readManifest } from '../src/distill/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { readHfFolder } from '../src/distill/hf';
 import { applyPeftAdapter } from '../src/model/hf-peft';
+import { type GpuLimits, gpuFit } from '../src/model/memory';
+import { countParams } from '../src/model/params';
 import { heldOutLoss, sequenceNll } from '../src/distill/lm';
 import { KnobError } from '../src/config/knobs';
 import { disposeModel } from '../src/distill/models';
@@ -45,6 +47,16 @@ const CLI: CliOptions = {
 async function hfText(dir: string, textFile: string, adapterDir: string | undefined): Promise<void> {
   const names = readdirSync(dir);
   const { model: base, tokenizer } = await readHfFolder(dir, { names, read: async (n) => (names.includes(n) ? new Uint8Array(readFileSync(join(dir, n))) : null) });
+  // On webgpu, say plainly when a tensor of the model (or of a window's logits) exceeds what the GPU binds.
+  const device = (tf.backend() as unknown as { device?: { limits: GpuLimits } }).device;
+  if (device) {
+    const fit = gpuFit(base.config, { batch: 1, seq: base.config.contextLength, trainAll: false }, device.limits);
+    if (fit.problems.length > 0) {
+      disposeModel(base);
+      throw new Error(`${dir} does not fit this GPU: ${fit.problems.join('; ')}`);
+    }
+  }
+  console.log(`${dir}: ${base.config.nLayer} layers × ${base.config.dModel}, ${(countParams(base.weights) / 1e6).toFixed(2)} M parameters, vocabulary ${base.config.vocabSize}, context ${base.config.contextLength}`);
   let model = base;
   if (adapterDir) {
     const file = (n: string) => {

@@ -1,0 +1,24 @@
+/** Whether a model fits a WebGPU adapter's buffer limits, and the step estimate, by hand. */
+import { expect, test } from 'vitest';
+import { modelConfig } from '../src/model/config';
+import { gpt2Config } from '../src/model/hf-gpt2';
+import { WEBGPU_DEFAULT_LIMITS, gpuFit } from '../src/model/memory';
+
+const GPT2_SMALL = { model_type: 'gpt2', n_embd: 768, n_layer: 12, n_head: 12, n_positions: 1024, vocab_size: 50257, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5 };
+
+test("GPT-2 small at 4 × 128: the logits (785 MiB) and the embedding (147 MiB) exceed WebGPU's default 128 MiB binding; at B = 1, T = 64 with an adapter's 2 GiB it fits", () => {
+  const cfg = gpt2Config(GPT2_SMALL);
+  const fit = gpuFit(cfg, { batch: 4, seq: 1024, trainAll: false });
+  expect(fit.params).toBe(124_439_808); // GPT-2 small, tied head, with biases
+  expect(fit.largest.what).toMatch(/logits of a step \[4, 1024, 50257\]/);
+  expect(fit.problems.join('\n')).toMatch(/wte\.weight \[50257, 768\] needs 147 MiB in one buffer; this GPU binds at most 128 MiB/);
+  const big = { maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 31 };
+  expect(gpuFit(cfg, { batch: 1, seq: 64, trainAll: false }, big).problems).toEqual([]);
+  expect(gpuFit(cfg, { batch: 1, seq: 64, trainAll: true }, big).estimateBytes).toBe(4 * 124_439_808 * 4 + 2 * 4 * 64 * 50257);
+});
+
+test("the playground's own models fit the defaults easily", () => {
+  const fit = gpuFit(modelConfig({ vocabSize: 92, nLayer: 4, nHead: 4, dModel: 128, nPositions: 256 }), { batch: 16, seq: 128, trainAll: true }, WEBGPU_DEFAULT_LIMITS);
+  expect(fit.problems).toEqual([]);
+  expect(fit.largest.bytes).toBeLessThan(2 ** 20 * 5);
+});
