@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import { attentionMode, causalMask, selfAttention } from './attention';
-import { FUSED, fusedDecoding, fusedGelu, fusedHere, fusedLayerNorm, fusedMatMulGelu } from './fused';
+import { FUSED, fusedDecoding, fusedGelu, fusedHere, fusedLayerNorm, fusedMatMulAdd, fusedMatMulGelu } from './fused';
 import { type LoraAdapters, loraDelta } from './lora';
 import type { Weights } from './params';
 
@@ -118,6 +118,14 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
   const hidden: tf.Tensor3D[] = [];
   const newCache: KVCache | undefined = opts.cache ? { keys: [], values: [], length: past + T, capacity } : undefined;
 
+  /** The residual stream after an output projection: x + (h·W + delta + b); decoding's plain case in one program. */
+  const project = (res: tf.Tensor3D, h: tf.Tensor2D, name: string, delta: tf.Tensor2D | null): tf.Tensor3D => {
+    const W = w[`${name}.weight`] as tf.Tensor2D;
+    const bias = w[`${name}.bias`];
+    if (mode === 'decode' && !delta && !bias) return tf.reshape(fusedMatMulAdd(h, W, tf.reshape(res, [B * T, C]) as tf.Tensor2D), [B, T, C]);
+    return tf.add(res, tf.reshape(withBias(linear(h, W, delta), bias), [B, T, C])) as tf.Tensor3D;
+  };
+
   for (let i = 0; i < cfg.nLayer; i++) {
     const p = `h.${i}`;
     const s = layerSeed(i);
@@ -130,16 +138,14 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
       newCache.values.push(att.values!);
     }
     const y = att.y; // [BT, C]
-    const o = withBias(linear(y, w[`${p}.attn.o.weight`]!, loraDelta(lora, i, 'o', y, s)), w[`${p}.attn.o.bias`]); // [BT, C]
-    x = tf.add(x, tf.reshape(o, [B, T, C])); // [B, T, C]
+    x = project(x, y, `${p}.attn.o`, loraDelta(lora, i, 'o', y, s)); // [B, T, C]
     // MLP.
     const h2 = tf.reshape(layerNorm(x, w[`${p}.ln2.weight`]!, w[`${p}.ln2.bias`]!, cfg.layerNormEps), [B * T, C]) as tf.Tensor2D; // [BT, C]
     const fc1Delta = loraDelta(lora, i, 'fc1', h2, s);
     // Decoding (no gradient, no adapter on fc1): the matmul and its GELU in one program.
     const fc1Bias = w[`${p}.mlp.fc1.bias`];
     const f = mode === 'decode' && !fc1Delta && !fc1Bias ? fusedMatMulGelu(h2, w[`${p}.mlp.fc1.weight`] as tf.Tensor2D) : (gelu(withBias(linear(h2, w[`${p}.mlp.fc1.weight`]!, fc1Delta), fc1Bias)) as tf.Tensor2D); // [BT, F]
-    const m = withBias(linear(f, w[`${p}.mlp.fc2.weight`]!, loraDelta(lora, i, 'fc2', f, s)), w[`${p}.mlp.fc2.bias`]); // [BT, C]
-    x = tf.add(x, tf.reshape(m, [B, T, C])); // [B, T, C]
+    x = project(x, f, `${p}.mlp.fc2`, loraDelta(lora, i, 'fc2', f, s)); // [B, T, C]
     if (opts.returnHidden) hidden.push(x);
   }
 

@@ -9,6 +9,7 @@ import { registerDecode } from './decode';
 import { registerDivergence } from './divergence';
 import { registerGelu } from './gelu';
 import { registerLayerNorm } from './layer-norm';
+import { registerMatMul } from './matmul';
 import { registerRolloutChoice } from './rollout-choice';
 
 export function registerFusedKernels(): void {
@@ -19,4 +20,5 @@ export function registerFusedKernels(): void {
   registerAdamW();
   registerAttention();
   registerDivergence();
+  registerMatMul();
 }

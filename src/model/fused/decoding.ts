@@ -55,3 +55,8 @@ export function fusedDecodeAttention(q: tf.Tensor2D, keys: tf.Tensor4D, values: 
 export function fusedMatMulGelu(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   return run(FUSED.matMulGelu, { x, w }) as tf.Tensor2D;
 }
+
+/** r + x·w in one program, x [M, K], w [K, N], r [M, N] → [M, N]. No gradient: for decoding. */
+export function fusedMatMulAdd(x: tf.Tensor2D, w: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D {
+  return run(FUSED.matMulAdd, { x, w, r }) as tf.Tensor2D;
+}

@@ -27,6 +27,8 @@ export const FUSED = {
   geluGrad: 'KdGeluGrad',
   /** x [M, K], w [K, N] → GELU(x·w) [M, N] (no gradient: decoding). */
   matMulGelu: 'KdMatMulGelu',
+  /** x [M, K], w [K, N], r [M, N] → r + x·w (no gradient: decoding). */
+  matMulAdd: 'KdMatMulAdd',
   /** lt, ls, u [B, V] → [B, 4]: a rollout token's [tok, prop, fire, d]; attrs RolloutChoiceAttrs. */
   rolloutChoice: 'KdRolloutChoice',
   /** cache [B, H, S_max, hd], x [B, W] → the cache with position `pos` set to x's C columns from `offset`, in place; attrs {pos, offset}. */
