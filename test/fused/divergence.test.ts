@@ -7,18 +7,10 @@ import { expect, test } from 'vitest';
 import { FUSED, fusedHere, fusedStudentDivergence, withKernels } from '../../src/model/fused';
 import { type DivergenceOptions, divergence, tokenNll } from '../../src/model/losses';
 import { Rng } from '../../src/model/rng';
-import { onWebGPU, relErr } from './webgpu';
+import { DIVERGENCE_CASES as KINDS, onWebGPU, relErr } from './webgpu';
 
 onWebGPU();
 
-const KINDS: DivergenceOptions[] = [
-  { kind: 'fkl', temperature: 2 },
-  { kind: 'rkl', temperature: 1 },
-  { kind: 'gjsd', temperature: 1.5, beta: 0.3 },
-  { kind: 'gjsd', temperature: 1, beta: 1 },
-  { kind: 'skl', temperature: 1, alpha: 0.2 },
-  { kind: 'tvd', temperature: 0.7 },
-];
 
 const rand = (rng: Rng, shape: number[], scale: number) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * rng.normal()), shape);
 

@@ -6,22 +6,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { stiRollout } from '../../src/distill/rollout';
 import { modelConfig } from '../../src/model/config';
-import { FUSED, fusedHere, fusedRolloutChoice, withKernels } from '../../src/model/fused';
+import { FUSED, divergenceKind, fusedHere, fusedRolloutChoice, withKernels } from '../../src/model/fused';
 import { type DivergenceOptions, divergence } from '../../src/model/losses';
 import { Rng } from '../../src/model/rng';
 import { sampleTokens } from '../../src/model/sampling';
 import { randomModel } from '../helpers';
-import { onWebGPU, relErr } from './webgpu';
+import { DIVERGENCE_CASES as KINDS, onWebGPU, relErr } from './webgpu';
 
 onWebGPU();
 
-const KINDS: DivergenceOptions[] = [
-  { kind: 'fkl', temperature: 2 },
-  { kind: 'rkl', temperature: 1 },
-  { kind: 'gjsd', temperature: 1.5, beta: 0.3 },
-  { kind: 'skl', temperature: 1, alpha: 0.2 },
-  { kind: 'tvd', temperature: 0.7 },
-];
 
 const rand = (rng: Rng, B: number, V: number, scale: number) => tf.tensor2d(Array.from({ length: B * V }, () => scale * rng.normal()), [B, V]);
 const uniform = (rng: Rng, B: number, V: number) => tf.tensor2d(Array.from({ length: B * V }, () => rng.uniformOpen()), [B, V]);
@@ -44,9 +37,8 @@ test.each([
     // threshold τ between the rows' divergences, so that some fire and some do not
     const tau = [...dRef].sort((a, b) => a - b)[Math.floor(B / 2)]! - 1e-4;
     const out = await fusedRolloutChoice(lt, ls, u, {
-      kind: (['fkl', 'rkl', 'gjsd', 'skl', 'tvd'] as const).indexOf(dv.kind) as 0,
+      ...divergenceKind(dv.kind, dv.beta ?? 0.5, dv.alpha ?? 0.1), // the engine's mapping (gjsd at β = 1 is rkl)
       temperature: dv.temperature!,
-      w: dv.beta ?? dv.alpha ?? 0.5,
       sampleTemperature: sampling.temperature,
       trigger: 0,
       tau,

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll } from 'vitest';
 import { installGpuCounters } from '../../src/engine/gpu-counters';
 import { initNodeBackend } from '../../src/engine/node';
+import type { DivergenceOptions } from '../../src/model/losses';
 
 export function onWebGPU(): void {
   beforeAll(async () => {
@@ -26,3 +27,13 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
   return Number.isNaN(m) ? Infinity : m;
 }
+
+/** The divergences the fused programs are checked on: every kind, temperatures ≠ 1, and gjsd at β = 1 (which is rkl). */
+export const DIVERGENCE_CASES: DivergenceOptions[] = [
+  { kind: 'fkl', temperature: 2 },
+  { kind: 'rkl', temperature: 1 },
+  { kind: 'gjsd', temperature: 1.5, beta: 0.3 },
+  { kind: 'gjsd', temperature: 1, beta: 1 },
+  { kind: 'skl', temperature: 1, alpha: 0.2 },
+  { kind: 'tvd', temperature: 0.7 },
+];

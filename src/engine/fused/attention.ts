@@ -10,7 +10,7 @@
  * The reference graph takes ~9 dispatches forward and ~20 backward per layer.
  */
 import { FUSED } from '../../model/fused';
-import { MAX_WORKGROUPS, type Program, registerProgram } from './program';
+import { MAX_WORKGROUPS, type Program, registerProgram, reduceRowWgsl } from './program';
 
 const WG = 64;
 
@@ -36,23 +36,22 @@ const ROW = `
     let at = b * T * C + h * hd; // (b, position 0, head h)`;
 
 const HELPERS = `
-  var<workgroup> red : array<f32, ${WG}>;
-  fn reduceRow(v : f32, tid : u32, useMax : bool) -> f32 {
-    red[tid] = v;
-    workgroupBarrier();
-    for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
-      if (tid < w) { red[tid] = select(red[tid] + red[tid + w], max(red[tid], red[tid + w]), useMax); }
-      workgroupBarrier();
-    }
-    let r = red[0];
-    workgroupBarrier();
-    return r;
-  }
+  ${reduceRowWgsl(WG)}
   fn dotRows(x : u32, y : u32, hd : u32, which : u32) -> f32 {
     var s = 0.0;
     for (var d = 0u; d < hd; d = d + 1u) { s = s + load(which, x + d) * load(which + 1u, y + d); }
     return s;
   }`;
+
+/** Row i's scores q_i·k_s·scale (s ≤ i) into p, and their max M. */
+const ROW_SCORES = `
+    var m = -3.4e38;
+    for (var s = tid; s <= i; s = s + ${WG}u) {
+      let sc = dotRows(at + i * C, at + s * C, hd, 0u) * uniforms.scale;
+      p[s] = sc;
+      m = max(m, sc);
+    }
+    let M = reduceRow(m, tid, true);`;
 
 const UNIFORMS = 'T : i32, H : i32, scale : f32,';
 
@@ -79,13 +78,7 @@ const LOAD_QK = `fn load(which : u32, at : u32) -> f32 { if (which == 0u) { retu
 function forward(shapes: number[][], T: number, H: number): Program {
   const [BT, C] = shapes[0] as [number, number];
   return program('kdAttention', ['q', 'k', 'v'], [BT, C], T, BT * H, `
-    var m = -3.4e38;
-    for (var s = tid; s <= i; s = s + ${WG}u) {
-      let sc = dotRows(at + i * C, at + s * C, hd, 0u) * uniforms.scale;
-      p[s] = sc;
-      m = max(m, sc);
-    }
-    let M = reduceRow(m, tid, true);
+${ROW_SCORES}
     var z = 0.0;
     for (var s = tid; s <= i; s = s + ${WG}u) { let e = exp(p[s] - M); p[s] = e; z = z + e; }
     let Z = reduceRow(z, tid, false);
@@ -100,13 +93,7 @@ function forward(shapes: number[][], T: number, H: number): Program {
 function stats(shapes: number[][], T: number, H: number): Program {
   const [BT] = shapes[0] as [number, number];
   return program('kdAttentionStats', ['q', 'k', 'y', 'dy'], [BT * H, 2], T, BT * H, `
-    var m = -3.4e38;
-    for (var s = tid; s <= i; s = s + ${WG}u) {
-      let sc = dotRows(at + i * C, at + s * C, hd, 0u) * uniforms.scale;
-      p[s] = sc;
-      m = max(m, sc);
-    }
-    let M = reduceRow(m, tid, true);
+${ROW_SCORES}
     var z = 0.0;
     for (var s = tid; s <= i; s = s + ${WG}u) { z = z + exp(p[s] - M); }
     let Z = reduceRow(z, tid, false);

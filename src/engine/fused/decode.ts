@@ -11,7 +11,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { FUSED } from '../../model/fused';
-import { type Program, type Uniform, perItem, perRow, registerProgram, registerKernelFunc } from './program';
+import { type Program, type Uniform, perItem, perRow, registerProgram, registerKernelFunc, reduceRowWgsl } from './program';
 
 const WG = 64;
 
@@ -48,18 +48,7 @@ function decodeAttention(qShape: number[], cacheShape: number[]): Program {
     ...perRow(B * H, WG),
     getUserCode: () => `
   var<workgroup> p : array<f32, ${S}>;
-  var<workgroup> red : array<f32, ${WG}>;
-  fn reduceRow(v : f32, tid : u32, useMax : bool) -> f32 {
-    red[tid] = v;
-    workgroupBarrier();
-    for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
-      if (tid < w) { red[tid] = select(red[tid] + red[tid + w], max(red[tid], red[tid + w]), useMax); }
-      workgroupBarrier();
-    }
-    let r = red[0];
-    workgroupBarrier();
-    return r;
-  }
+  ${reduceRowWgsl(WG)}
   fn main(index : i32) {
     let tid = localId.x;
     let bh = workgroupId.x;

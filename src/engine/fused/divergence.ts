@@ -11,7 +11,7 @@
  * (it is frozen wherever these run). Token NLL: −log softmax(x)[y], gradient softmax(x) − onehot(y).
  */
 import { FUSED } from '../../model/fused';
-import { type Program, perRow, registerProgram } from './program';
+import { type Program, perRow, registerProgram, reduceRowWgsl } from './program';
 
 const WG = 128;
 
@@ -54,18 +54,7 @@ function gradTerm(kind: number): string {
 }
 
 const REDUCE = `
-  var<workgroup> red : array<f32, ${WG}>;
-  fn reduceRow(v : f32, tid : u32, useMax : bool) -> f32 {
-    red[tid] = v;
-    workgroupBarrier();
-    for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
-      if (tid < w) { red[tid] = select(red[tid] + red[tid + w], max(red[tid], red[tid + w]), useMax); }
-      workgroupBarrier();
-    }
-    let r = red[0];
-    workgroupBarrier();
-    return r;
-  }`;
+  ${reduceRowWgsl(WG)}`;
 
 /** Row log-sum-exps of x/scale for row `row`: (max, lse); `x` is an input name. */
 const lse = (x: string, name: string) => `

@@ -49,6 +49,25 @@ export function perItem(n: number): Pick<Program, 'dispatchLayout' | 'dispatch' 
   return { dispatchLayout: { x: [0] }, dispatch: [x, Math.ceil(groups / x), 1], workgroupSize: [64, 1, 1] };
 }
 
+/**
+ * WGSL: workgroup memory `red` of `size` (a power of two) and `reduceRow(v, tid, useMax)`, which
+ * sums (or takes the max of) one value per thread and returns it to every thread. Call it from
+ * uniform control flow (it holds barriers).
+ */
+export const reduceRowWgsl = (size: number) => `
+  var<workgroup> red : array<f32, ${size}>;
+  fn reduceRow(v : f32, tid : u32, useMax : bool) -> f32 {
+    red[tid] = v;
+    workgroupBarrier();
+    for (var w = ${size / 2}u; w > 0u; w = w >> 1u) {
+      if (tid < w) { red[tid] = select(red[tid] + red[tid + w], max(red[tid], red[tid + w]), useMax); }
+      workgroupBarrier();
+    }
+    let r = red[0];
+    workgroupBarrier();
+    return r;
+  }`;
+
 /** A tree sum of `buf` (workgroup memory of `size`, a power of two; `tid` the u32 thread index) into buf[0]. */
 export const treeSum = (buf: string, size: number) => `
   for (var w = ${size / 2}u; w > 0u; w = w >> 1u) {

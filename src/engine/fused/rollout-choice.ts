@@ -11,23 +11,9 @@
  */
 import { FUSED, type RolloutChoiceAttrs } from '../../model/fused';
 import { DIVERGENCE_WGSL, divergenceTerm } from './divergence';
-import { type Program, perRow, registerProgram } from './program';
+import { type Program, perRow, registerProgram, reduceRowWgsl } from './program';
 
 const WG = 128;
-
-/** A workgroup-wide reduction of `v` (a value per thread) with `op`, returned to every thread. */
-const reduce = (name: string, op: (a: string, b: string) => string) => `
-  fn ${name}(v : f32, tid : u32) -> f32 {
-    red[tid] = v;
-    workgroupBarrier();
-    for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
-      if (tid < w) { red[tid] = ${op('red[tid]', 'red[tid + w]')}; }
-      workgroupBarrier();
-    }
-    let r = red[0];
-    workgroupBarrier();
-    return r;
-  }`;
 
 /** argmax over the row of (value, index) pairs, ties to the smaller index. */
 const ARGMAX = `
@@ -57,10 +43,8 @@ function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
     uniforms: 'temperature : f32, w : f32, sampleTemperature : f32, tau : f32, topK : f32,',
     ...perRow(B, WG),
     getUserCode: () => `
-  var<workgroup> red : array<f32, ${WG}>;
+  ${reduceRowWgsl(WG)}
   var<workgroup> idx : array<u32, ${WG}>;
-  ${reduce('rowMax', (x, y) => `max(${x}, ${y})`)}
-  ${reduce('rowSum', (x, y) => `${x} + ${y}`)}
   ${ARGMAX}
   ${DIVERGENCE_WGSL}
   fn main(index : i32) {
@@ -72,19 +56,19 @@ function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
     // log-softmax of both at temperature T
     var mt = -3.4e38; var ms = -3.4e38;
     for (var j = tid; j < V; j = j + ${WG}u) { mt = max(mt, lt[base + j] / T); ms = max(ms, ls[base + j] / T); }
-    let maxT = rowMax(mt, tid);
-    let maxS = rowMax(ms, tid);
+    let maxT = reduceRow(mt, tid, true);
+    let maxS = reduceRow(ms, tid, true);
     var et = 0.0; var es = 0.0;
     for (var j = tid; j < V; j = j + ${WG}u) { et = et + exp(lt[base + j] / T - maxT); es = es + exp(ls[base + j] / T - maxS); }
-    let lseT = maxT + log(rowSum(et, tid));
-    let lseS = maxS + log(rowSum(es, tid));
+    let lseT = maxT + log(reduceRow(et, tid, false));
+    let lseS = maxS + log(reduceRow(es, tid, false));
     var dd = 0.0;
     for (var j = tid; j < V; j = j + ${WG}u) {
       let lT = lt[base + j] / T - lseT;
       let lS = ls[base + j] / T - lseS;
       dd = dd + ${divergenceTerm(a.kind)};
     }
-    let d = max(rowSum(dd, tid), 0.0);
+    let d = max(reduceRow(dd, tid, false), 0.0);
     // Gumbel-max samples of both with the same noise
     var bs = -3.4e38; var bsi = 0u; var bt = -3.4e38; var bti = 0u;
     for (var j = tid; j < V; j = j + ${WG}u) {
@@ -100,7 +84,7 @@ function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
     let picked = lt[base + prop];
     var cnt = 0.0;
     for (var j = tid; j < V; j = j + ${WG}u) { if (lt[base + j] > picked) { cnt = cnt + 1.0; } }
-    let above = rowSum(cnt, tid);
+    let above = reduceRow(cnt, tid, false);
     let fire = ${fire};
     if (tid == 0u) {
       result[row * 4u] = f32(select(prop, teach, fire));
