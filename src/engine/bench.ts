@@ -5,7 +5,7 @@
  * on-policy methods' rollout timed alone; the logical peak of a step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { METHODS, type Method } from '../config/knobs';
+import { type DistillConfig, METHODS, type Method } from '../config/knobs';
 import { resolveConfig } from '../config/resolve';
 import { disposeBatch, encodeBatch } from '../distill/batch';
 import { StepDriver } from '../distill/driver';
@@ -16,7 +16,6 @@ import { type PreparedRun, disposePrepared, prepareTrainer } from '../distill/ru
 import { KERNEL_SETS, type KernelSet, setKernels } from '../model/fused';
 import { Rng } from '../model/rng';
 import type { BenchRequest, BenchRow } from '../protocol/bench';
-import type { DistillConfig } from '../config/knobs';
 import type { StepRecord } from '../protocol/records';
 import { type GpuCounts, takeGpuCounts } from './gpu-counters';
 

@@ -73,15 +73,23 @@ export function fusedHere(name: string): boolean {
   return active === 'fused' && tf.getKernel(name, tf.getBackend()) !== undefined;
 }
 
-/** Runs the kernels of `set` for the duration of `work` (tests and benchmarks compare the two). */
+/**
+ * Runs the kernels of `set` for the duration of `work` (tests and benchmarks compare the two);
+ * for async work, until its promise settles (nothing else may run meanwhile: the switch is global).
+ */
 export function withKernels<T>(set: KernelSet, work: () => T): T {
   const before = active;
   active = set;
+  let result: T;
   try {
-    return work();
-  } finally {
+    result = work();
+  } catch (e) {
     active = before;
+    throw e;
   }
+  if (result instanceof Promise) return result.finally(() => (active = before)) as T;
+  active = before;
+  return result;
 }
 
 /** Runs fused kernel `name` (found by name: the programs are registered per backend in src/engine/fused/). */
