@@ -1,5 +1,6 @@
 /**
  * npm run bench -- [--presets a,b] [--methods a,b] [--backend webgpu|wasm|cpu] [--kernels fused,reference] [--steps N] [--warmup K] [--json FILE] [--<knob> value ...]
+ * npm run bench -- --compare nanogpt [--steps N] [--warmup K] [--gen-tokens N] [--json FILE]
  *
  * Times the engine's real training steps (the trainer every run uses, on a preset's data, base and
  * teacher) and prints one row per preset × method: median ms/step over the timed steps after
@@ -7,7 +8,12 @@
  * by wrapping the WebGPU API; zero on cpu/wasm), training tokens/s, rollout tokens/s (the
  * on-policy methods' rollout of both models timed alone) and memory. Speed is measured here,
  * never asserted in a test; quote figures with the adapter line this prints.
+ *
+ * With --compare nanogpt: a plain GPT training step and generation with a KV cache of ours and of
+ * @genai-fi/nanogpt at one configuration, each in its own process on the same adapter
+ * (scripts/bench-compare.ts), side by side.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,7 +24,8 @@ import { installGpuCounters } from '../src/engine/gpu-counters';
 import { type NodeBackend, describeNodeBackend, initNodeBackend } from '../src/engine/node';
 import { KERNEL_SETS } from '../src/model/fused';
 import type { BenchRow } from '../src/protocol/bench';
-import { benchTable } from '../src/report/bench-table';
+import { benchTable, compareTable } from '../src/report/bench-table';
+import type { CompareRow } from '../src/protocol/bench';
 import { type CliOptions, type FlagSpec, backendFlag, parseCli, runScript, usage } from './lib/cli';
 import { nodeHost } from './lib/host';
 
@@ -32,12 +39,40 @@ const BENCH_FLAGS = {
   rollouts: { kind: 'int', min: 0, max: 100, default: '3', help: 'timed rollouts per on-policy row (0: skip)' },
   'submit-batch': { kind: 'int', min: 1, max: 100000, help: "tfjs-webgpu's WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: dispatches recorded before a queue submit (tfjs default 15)" },
   json: { kind: 'string', help: 'write the rows (and the adapter) to this file' },
+  compare: { kind: 'choice', choices: ['nanogpt'], help: 'instead: a plain GPT step and generation of ours and of @genai-fi/nanogpt, side by side on this adapter' },
+  'gen-tokens': { kind: 'int', min: 1, max: 64, default: '32', help: 'with --compare: tokens per timed generation' },
 } as const satisfies Record<string, FlagSpec>;
 
 const CLI: CliOptions = { usage: 'npm run bench -- [--presets a,b] [--methods a,b] [--backend webgpu|wasm|cpu] [--kernels fused,reference] [--steps N] [--warmup K] [--json FILE] [--<knob> value ...]', knobs: true };
 
+/** Runs scripts/bench-compare.ts for one implementation in a fresh process (each bundles its own tfjs) and reads its row. */
+function compareSide(impl: string, args: string[]): CompareRow {
+  process.stderr.write(`${impl} …\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench-compare.ts', '--impl', impl, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('COMPARE_ROW '));
+  if (r.status !== 0 || !line) throw new Error(`bench --compare: the ${impl} side failed (exit ${r.status}):\n${r.stdout}`);
+  return JSON.parse(line.slice('COMPARE_ROW '.length)) as CompareRow;
+}
+
+async function compare(flags: { steps: number; warmup: number; 'gen-tokens': number; json?: string }): Promise<void> {
+  const args = ['--steps', String(flags.steps), '--warmup', String(flags.warmup), '--gen-tokens', String(flags['gen-tokens'])];
+  const rows = [compareSide('ours', args), compareSide('nanogpt', args)];
+  for (const r of rows) console.log(`${r.impl}: ${r.adapter}\n  ${r.setup}`);
+  console.log(`\n${flags.warmup} warm-up + ${flags.steps} timed steps each, 1 + 2 generations of ${flags['gen-tokens']} tokens; ${new Date().toISOString()}\n`);
+  console.log(compareTable(rows));
+  if (flags.json) {
+    mkdirSync(dirname(flags.json) || '.', { recursive: true });
+    writeFileSync(flags.json, JSON.stringify({ date: new Date().toISOString(), rows }, null, 1));
+    console.log(`wrote ${flags.json}`);
+  }
+}
+
 async function main(): Promise<void> {
   const { flags, knobs } = parseCli(process.argv.slice(2), BENCH_FLAGS, CLI);
+  if (flags.compare) {
+    if (flags.backend !== 'webgpu') throw new Error('bench --compare runs on webgpu only (genai-nanogpt is a WebGPU library)');
+    return compare(flags);
+  }
   await initNodeBackend(flags.backend as NodeBackend);
   if (flags['submit-batch'] !== undefined) tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', flags['submit-batch']);
   const counting = installGpuCounters();

@@ -11,10 +11,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type DivergenceOptions, divergence } from '../model/losses';
 import { Rng } from '../model/rng';
 import { type SamplingOptions, lastLogits, sampleTokens, samplingNoise } from '../model/sampling';
-import { type KVCache, type Transformer, decodingCache, disposeCache, emptyCache, forward } from '../model/transformer';
+import { type KVCache, type Transformer, disposeCache, emptyCache, forward } from '../model/transformer';
 import type { Trigger } from '../config/knobs';
-import { FUSED, type RolloutChoiceAttrs, divergenceKind, fusedDecoding, fusedHere, fusedRolloutChoice } from '../model/fused';
-import { mergedForDecoding } from '../model/lora';
+import { FUSED, type RolloutChoiceAttrs, divergenceKind, fusedHere, fusedRolloutChoice } from '../model/fused';
+import { makeDecoder } from '../model/decoder';
 
 export interface RolloutOptions {
   /** Response tokens to generate. */
@@ -74,37 +74,30 @@ export function stiRollout(student: Transformer, teacher: Transformer, prompt: t
   return attrs && fusedHere(FUSED.rolloutChoice) ? fusedRollout(student, teacher, prompt, o, attrs) : referenceRollout(student, teacher, prompt, o);
 }
 
-/** The rollout with each token's decision in one program (see src/engine/fused/rollout-choice.ts). */
+/**
+ * The rollout with each token's decision in one program (src/engine/fused/rollout-choice.ts),
+ * both models decoding through makeDecoder: with the fused decode programs a token costs
+ * (L_S + 2) + (L_T + 2) + 1 dispatches, and the next token's ids are read straight from the
+ * decision's rows.
+ */
 function fusedRollout(student: Transformer, teacher: Transformer, prompt: tf.Tensor2D, o: RolloutOptions, attrs: RolloutChoiceAttrs): Rollout {
-  const [B] = prompt.shape;
+  const [B, P] = prompt.shape;
   const V = student.config.vocabSize;
   if (teacher.config.vocabSize !== V) throw new Error('rollout: teacher and student vocabularies differ');
   const noise = samplingNoise(new Rng(o.seed), o.length, B, V); // [N, B, V]
-  const capacity = prompt.shape[1] + o.length - 1; // positions fed: the prompt, then all but the last token
-  // The student's adapters stay fixed through a rollout: folded into its weights once here.
-  const merged = fusedDecoding(capacity) ? mergedForDecoding(student) : null;
-  const s = merged?.model ?? student;
-  let sCache: KVCache = decodingCache(capacity);
-  let tCache: KVCache = decodingCache(capacity);
-  let input = prompt;
+  const capacity = P + o.length - 1; // positions fed: the prompt, then all but the last token
+  const sDec = makeDecoder(student, B, P, capacity);
+  const tDec = makeDecoder(teacher, B, P, capacity);
   const rows: tf.Tensor2D[] = []; // per token [B, 4]: tok, prop, fire, d
+  const logits: tf.Tensor2D[] = []; // the latest [B, V] of each model, until the choice has read them
   try {
+    logits.push(sDec.prefill(prompt), tDec.prefill(prompt));
     for (let i = 0; i < o.length; i++) {
-      const r = tf.tidy(() => {
-        const rs = forward(s, input, { cache: sCache });
-        const rt = forward(teacher, input, { cache: tCache });
-        const u = tf.reshape(tf.slice(noise, [i, 0, 0], [1, B, V]), [B, V]) as tf.Tensor2D;
-        const choice = fusedRolloutChoice(lastLogits(rt.logits), lastLogits(rs.logits), u, attrs); // [B, 4]
-        const next = tf.cast(tf.slice(choice, [0, 0], [B, 1]), 'int32') as tf.Tensor2D; // [B, 1]
-        return { choice, next, sCache: rs.cache!, tCache: rt.cache! };
-      });
-      disposeCache(sCache);
-      disposeCache(tCache);
-      sCache = r.sCache;
-      tCache = r.tCache;
-      rows.push(r.choice);
-      if (input !== prompt) input.dispose();
-      input = r.next;
+      const [ls, lt] = logits.splice(0) as [tf.Tensor2D, tf.Tensor2D];
+      const choice = fusedRolloutChoice(lt, ls, noise, attrs, i); // [B, 4]
+      rows.push(choice);
+      tf.dispose([ls, lt]);
+      if (i + 1 < o.length) logits.push(sDec.next(choice, 0), tDec.next(choice, 0)); // the token taken is column 0
     }
     return tf.tidy(() => {
       const all = tf.stack(rows, 1); // [B, N, 4]
@@ -117,12 +110,9 @@ function fusedRollout(student: Transformer, teacher: Transformer, prompt: tf.Ten
       };
     });
   } finally {
-    if (input !== prompt) input.dispose();
-    disposeCache(sCache);
-    disposeCache(tCache);
-    tf.dispose(rows);
-    noise.dispose();
-    merged?.dispose();
+    tf.dispose([...rows, ...logits, noise]);
+    sDec.dispose();
+    tDec.dispose();
   }
 }
 

@@ -1,24 +1,21 @@
 /**
- * Causal multi-head self-attention of one block, from the fused Q|K|V projection, in one of three
+ * Causal multi-head self-attention of one block, from the fused Q|K|V projection, in one of two
  * ways that compute the same thing:
  *   reference  tfjs's generic graph: split, LoRA deltas, heads transposed, QKᵀ + mask, softmax,
- *              ·V (and a growing or padded KV cache by concat / pad);
+ *              ·V (and a KV cache grown by concat);
  *   fused      one program forward and four backward on q, k, v as projected (no cache: training
- *              and scoring);
- *   decode     one new position with a preallocated cache: the keys and values written in place,
- *              one-query attention over the filled part; where no adapter sits on q, k or v they
- *              are read straight out of the projection (no split).
+ *              and scoring).
+ * Decoding with the fused programs does not come here: a whole block is one program (decoder.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED, MAX_FUSED_T, fusedAttention, fusedCacheWrite, fusedDecodeAttention, fusedHere } from './fused';
+import { FUSED, MAX_FUSED_T, fusedAttention, fusedHere } from './fused';
 import { type LoraAdapters, loraDelta } from './lora';
 import type { KVCache } from './transformer';
 
-export type AttentionMode = 'reference' | 'fused' | 'decode';
+export type AttentionMode = 'reference' | 'fused';
 
 /** How a forward of T new positions after `cache` attends. */
 export function attentionMode(T: number, cache: KVCache | undefined): AttentionMode {
-  if (cache?.capacity !== undefined && cache.length > 0) return 'decode';
   if (!cache && T <= MAX_FUSED_T && fusedHere(FUSED.attention)) return 'fused';
   return 'reference';
 }
@@ -56,29 +53,15 @@ export interface AttentionOutput {
 
 const withDelta = (y: tf.Tensor2D, delta: tf.Tensor2D | null) => (delta ? (tf.add(y, delta) as tf.Tensor2D) : y);
 
-function adapted(lora: LoraAdapters | null): boolean {
-  return Boolean(lora && !lora.merged && lora.config.targets.some((t) => t === 'q' || t === 'k' || t === 'v'));
-}
-
 export function selfAttention(a: AttentionInput): AttentionOutput {
   const { qkv, h, lora, layer, seed, B, T, H, past, cache } = a;
   const C = qkv.shape[1] / 3;
   const hd = C / H;
   const scale = 1 / Math.sqrt(hd);
-  if (a.mode === 'decode' && !adapted(lora)) {
-    const keys = fusedCacheWrite(cache!.keys[layer]!, qkv, past, C); // [B, H, S_max, hd]
-    const values = fusedCacheWrite(cache!.values[layer]!, qkv, past, 2 * C); // [B, H, S_max, hd]
-    return { y: fusedDecodeAttention(qkv, keys, values, past + 1, scale, 0), keys, values }; // [B, C]
-  }
   const [q0, k0, v0] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 × [BT, C]
   const q = withDelta(q0, loraDelta(lora, layer, 'q', h, seed)); // [BT, C]
   const k = withDelta(k0, loraDelta(lora, layer, 'k', h, seed)); // [BT, C]
   const v = withDelta(v0, loraDelta(lora, layer, 'v', h, seed)); // [BT, C]
-  if (a.mode === 'decode') {
-    const keys = fusedCacheWrite(cache!.keys[layer]!, k, past); // [B, H, S_max, hd]
-    const values = fusedCacheWrite(cache!.values[layer]!, v, past); // [B, H, S_max, hd]
-    return { y: fusedDecodeAttention(q, keys, values, past + 1, scale), keys, values }; // [B, C]
-  }
   if (a.mode === 'fused') return { y: fusedAttention(q, k, v, T, H) }; // [BT, C]
   const toHeads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, hd]
   let K = toHeads(k); // [B, H, T, hd]
@@ -89,8 +72,5 @@ export function selfAttention(a: AttentionInput): AttentionOutput {
   }
   const att = tf.softmax(tf.add(tf.mul(tf.matMul(toHeads(q), K, false, true), scale), a.mask!)); // [B, H, T, S]
   const y = tf.reshape(tf.transpose(tf.matMul(att, V), [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [BT, C]
-  if (!cache) return { y };
-  // A preallocated cache starts from the prompt's keys and values, padded to its capacity.
-  const fill = (t: tf.Tensor4D) => (cache.capacity ? (tf.pad(t, [[0, 0], [0, 0], [0, cache.capacity - T], [0, 0]]) as tf.Tensor4D) : t);
-  return { y, keys: fill(K), values: fill(V) };
+  return cache ? { y, keys: K, values: V } : { y };
 }

@@ -6,9 +6,9 @@
  * gives the same tokens on every backend. Generation reads tokens back once, at the end.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mergedForDecoding } from './lora';
+import { makeDecoder } from './decoder';
 import { Rng } from './rng';
-import { type KVCache, type Transformer, decodingCache, disposeCache, forward } from './transformer';
+import type { Transformer } from './transformer';
 
 export interface SamplingOptions {
   /** Always take the most likely token (ignores the rest). */
@@ -94,30 +94,24 @@ export function generate(model: Transformer, prompt: tf.Tensor2D, maxNew: number
   const V = model.config.vocabSize;
   const noise = o.greedy ? null : samplingNoise(new Rng(seed), maxNew, B, V); // [N, B, V]
   const noiseAt = (i: number) => (noise ? (tf.reshape(tf.slice(noise, [i, 0, 0], [1, B, V]), [B, V]) as tf.Tensor2D) : undefined);
-  const tokens: tf.Tensor1D[] = [];
-  let cache: KVCache = decodingCache(P + maxNew - 1); // positions fed: the prompt, then all but the last new token
-  // With the fused decode programs, LoRA is folded into the weights once rather than run per token.
-  const merged = cache.capacity !== undefined ? mergedForDecoding(model) : null;
-  const m = merged?.model ?? model;
-  let input: tf.Tensor2D = prompt;
+  const tokens: tf.Tensor2D[] = []; // per new token [B, 1]
+  const dec = makeDecoder(model, B, P, P + maxNew - 1); // positions fed: the prompt, then all but the last new token
+  let logits: tf.Tensor2D | null = null;
   try {
+    let l = dec.prefill(prompt);
+    logits = l;
     for (let i = 0; i < maxNew; i++) {
-      const step = tf.tidy(() => {
-        const r = forward(m, input, { cache });
-        return { next: sampleTokens(lastLogits(r.logits), o, noiseAt(i)), cache: r.cache! };
-      });
-      disposeCache(cache);
-      cache = step.cache;
-      tokens.push(step.next);
-      if (input !== prompt) input.dispose();
-      input = tf.reshape(step.next, [B, 1]) as tf.Tensor2D; // [B, 1]
+      const next = tf.tidy(() => tf.reshape(sampleTokens(l, o, noiseAt(i)), [B, 1]) as tf.Tensor2D); // [B, 1]
+      tokens.push(next);
+      l.dispose();
+      logits = null;
+      if (i + 1 < maxNew) logits = l = dec.next(next);
     }
-    return tf.stack(tokens, 1) as tf.Tensor2D; // [B, maxNew]
+    return tf.concat(tokens, 1) as tf.Tensor2D; // [B, maxNew]
   } finally {
-    if (input !== prompt) input.dispose();
-    disposeCache(cache);
-    for (const t of tokens) t.dispose();
+    logits?.dispose();
+    dec.dispose();
+    tf.dispose(tokens);
     noise?.dispose();
-    merged?.dispose();
   }
 }

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import { attentionMode, causalMask, selfAttention } from './attention';
-import { FUSED, fusedDecoding, fusedGelu, fusedHere, fusedLayerNorm, fusedMatMulAdd, fusedMatMulGelu } from './fused';
+import { FUSED, fusedGelu, fusedHere, fusedLayerNorm } from './fused';
 import { type LoraAdapters, loraDelta } from './lora';
 import type { Weights } from './params';
 
@@ -20,15 +20,13 @@ export interface Transformer {
 }
 
 /**
- * Keys and values of every layer for the positions seen so far: incremental decoding. A cache
- * with a `capacity` (the fused engine's) is preallocated to it and written in place; the others
- * grow by concatenation.
+ * Keys and values of every layer for the positions seen so far: the reference path's incremental
+ * decoding, grown by concatenation (the fused decoder keeps its own, preallocated: decoder.ts).
  */
 export type KVCache = {
-  keys: tf.Tensor4D[]; // per layer [B, H, S, hd], S = capacity when preallocated
+  keys: tf.Tensor4D[]; // per layer [B, H, S, hd]
   values: tf.Tensor4D[]; // per layer [B, H, S, hd]
   length: number; // positions filled
-  capacity?: number;
 };
 
 export interface ForwardOptions {
@@ -48,14 +46,6 @@ export interface ForwardResult {
 
 export function emptyCache(): KVCache {
   return { keys: [], values: [], length: 0 };
-}
-
-/**
- * An empty cache for decoding up to `capacity` positions: preallocated and written in place where
- * the fused decode programs run (src/model/fused/), else growing as emptyCache().
- */
-export function decodingCache(capacity: number): KVCache {
-  return fusedDecoding(capacity) ? { keys: [], values: [], length: 0, capacity } : emptyCache();
 }
 
 export function disposeCache(cache: KVCache | undefined): void {
@@ -111,20 +101,14 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
   const tok = tf.gather(w['wte.weight']!, ids); // [B, T, C]
   const pos = tf.slice(w['wpe.weight']!, [past, 0], [T, C]); // [T, C]
   let x = tf.add(tok, pos) as tf.Tensor3D; // [B, T, C]
-  const capacity = opts.cache?.capacity;
-  if (capacity !== undefined && past > 0 && T !== 1) throw new Error('forward: a preallocated cache takes one position at a time after the prompt');
   const mode = attentionMode(T, opts.cache);
   const mask = mode === 'reference' ? causalMask(T, past) : null; // [T, S]
   const hidden: tf.Tensor3D[] = [];
-  const newCache: KVCache | undefined = opts.cache ? { keys: [], values: [], length: past + T, capacity } : undefined;
+  const newCache: KVCache | undefined = opts.cache ? { keys: [], values: [], length: past + T } : undefined;
 
-  /** The residual stream after an output projection: x + (h·W + delta + b); decoding's plain case in one program. */
-  const project = (res: tf.Tensor3D, h: tf.Tensor2D, name: string, delta: tf.Tensor2D | null): tf.Tensor3D => {
-    const W = w[`${name}.weight`] as tf.Tensor2D;
-    const bias = w[`${name}.bias`];
-    if (mode === 'decode' && !delta && !bias) return tf.reshape(fusedMatMulAdd(h, W, tf.reshape(res, [B * T, C]) as tf.Tensor2D), [B, T, C]);
-    return tf.add(res, tf.reshape(withBias(linear(h, W, delta), bias), [B, T, C])) as tf.Tensor3D;
-  };
+  /** The residual stream after an output projection: x + (h·W + delta + b). */
+  const project = (res: tf.Tensor3D, h: tf.Tensor2D, name: string, delta: tf.Tensor2D | null): tf.Tensor3D =>
+    tf.add(res, tf.reshape(withBias(linear(h, w[`${name}.weight`]!, delta), w[`${name}.bias`]), [B, T, C])) as tf.Tensor3D;
 
   for (let i = 0; i < cfg.nLayer; i++) {
     const p = `h.${i}`;
@@ -141,10 +125,7 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
     x = project(x, y, `${p}.attn.o`, loraDelta(lora, i, 'o', y, s)); // [B, T, C]
     // MLP.
     const h2 = tf.reshape(layerNorm(x, w[`${p}.ln2.weight`]!, w[`${p}.ln2.bias`]!, cfg.layerNormEps), [B * T, C]) as tf.Tensor2D; // [BT, C]
-    const fc1Delta = loraDelta(lora, i, 'fc1', h2, s);
-    // Decoding (no gradient, no adapter on fc1): the matmul and its GELU in one program.
-    const fc1Bias = w[`${p}.mlp.fc1.bias`];
-    const f = mode === 'decode' && !fc1Delta && !fc1Bias ? fusedMatMulGelu(h2, w[`${p}.mlp.fc1.weight`] as tf.Tensor2D) : (gelu(withBias(linear(h2, w[`${p}.mlp.fc1.weight`]!, fc1Delta), fc1Bias)) as tf.Tensor2D); // [BT, F]
+    const f = gelu(withBias(linear(h2, w[`${p}.mlp.fc1.weight`]!, loraDelta(lora, i, 'fc1', h2, s)), w[`${p}.mlp.fc1.bias`])) as tf.Tensor2D; // [BT, F]
     x = project(x, f, `${p}.mlp.fc2`, loraDelta(lora, i, 'fc2', f, s)); // [B, T, C]
     if (opts.returnHidden) hidden.push(x);
   }

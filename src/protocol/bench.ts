@@ -36,3 +36,13 @@ export interface BenchRow {
   /** Logical peak bytes within one step (tf.profile), as the paper table's memory column. */
   logicalPeakBytes: number;
 }
+
+/** One side of `npm run bench -- --compare nanogpt` (scripts/bench-compare.ts). */
+export interface CompareRow {
+  impl: string;
+  adapter: string;
+  /** What was run, in words (so the table can say where the two differ). */
+  setup: string;
+  train: { msPerStep: number; tokensPerSec: number; dispatches: number; submits: number; readbacks: number; tokensPerStep: number };
+  gen: { tokensPerSec: number; dispatchesPerToken: number; readbacksPerToken: number; tokens: number };
+}

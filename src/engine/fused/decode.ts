@@ -1,108 +1,223 @@
 /**
- * Decoding one token at a time with a KV cache preallocated to the sequence length:
- *  - KdCacheWrite writes the new position's keys (or values), C columns from `offset` of a row of
- *    x (heads side by side: [B, C], or the fused projection [B, 3C] read in place), into the cache
- *    [B, H, S_max, hd] in place — no per-token concat that recopies the cache;
- *  - KdDecodeAttention is causal attention of the one new query (C columns from `offset` of q's
- *    rows) over the cache's first `length` positions, scores, softmax and the weighted sum in one
- *    program, written as [B, C].
- * The reference graph takes ~11 dispatches per layer for the same (three head transposes, two
- * concats, two matmuls, scale, mask, softmax, a transpose back); these take 3.
+ * Decoding as three kinds of program, a model's whole block in one dispatch:
+ *  - KdDecodeEmbed: token + position embedding of the new positions → x [B, T, C]; the token ids
+ *    are read from a column of any int32 or float32 tensor (a prompt, or the rollout decision's
+ *    rows [B, 4]), so no cast or slice runs between tokens;
+ *  - KdDecodeBlock: one transformer block for the new positions of every row (a workgroup per
+ *    row, the positions in turn): LayerNorm, the fused q|k|v projection with the keys and values
+ *    written straight into the layer's cache, one-query causal attention over the cache, the
+ *    output projection + residual, LayerNorm, the MLP with GELU, + residual. It works in place on
+ *    the layer's decode state (below), so a block is one dispatch where the generic graph takes
+ *    ~30 and the per-op fused programs 9;
+ *  - KdDecodeHead: the final LayerNorm and the tied LM head of the last new position → [B, V]
+ *    (a workgroup per row and 64 vocabulary entries).
+ *
+ * A layer's decode state is one float32 tensor [B, R] (layout in src/model/fused/decoding.ts):
+ *   cache [S, 2, C]  keys then values of each position, heads side by side
+ *   x     [TN, C]    the block's output for the new positions (the next block's input)
+ *   h, q, y, m [C], f [F], p [H, S]  scratch of the position being computed.
+ * Every workgroup touches only its own row, so the in-place writes never race.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { FUSED } from '../../model/fused';
-import { type Program, type Uniform, perItem, perRow, registerProgram, registerKernelFunc, reduceRowWgsl } from './program';
+import { FUSED, type DecodeLayout, decodeLayout } from '../../model/fused';
+import { type Program, type Uniform, perItem, perRow, registerKernelFunc, reduceRowWgsl } from './program';
+import { TANH_WGSL } from './gelu';
 
-const WG = 64;
+/** Threads of a block's workgroup: enough for the widest loop (3C outputs) without idling most. */
+export const blockThreads = (C: number) => (C <= 128 ? 64 : C <= 384 ? 128 : 256);
+const HEAD_WG = 64;
 
-function cacheWrite(cacheShape: number[]): Program {
-  const [B, H, , hd] = cacheShape as [number, number, number, number];
+const int = (x: number): Uniform => ({ type: 'int32', data: [x] });
+const float = (x: number): Uniform => ({ type: 'float32', data: [x] });
+
+function embed(outShape: number[]): Program {
   return {
-    variableNames: ['x'],
-    outputShape: cacheShape,
-    shaderKey: 'kdCacheWrite',
-    uniforms: 'pos : i32, offset : i32,',
-    ...perItem(B * H * hd),
+    variableNames: ['ids', 'wte', 'wpe'],
+    outputShape: outShape,
+    shaderKey: 'kdDecodeEmbed',
+    uniforms: 'col : i32, past : i32,',
+    ...perItem(outShape.reduce((a, b) => a * b, 1)),
     getUserCode: () => `
   fn main(index : i32) {
-    let H = uniforms.outShape[1];
-    let S = uniforms.outShape[2];
-    let hd = uniforms.outShape[3];
-    let C = H * hd;
-    if (index >= uniforms.xShape[0] * C) { return; }
-    let b = index / C;
+    let T = uniforms.outShape[1];
+    let C = uniforms.outShape[2];
+    if (index >= uniforms.outShape[0] * T * C) { return; }
+    let b = index / (T * C);
+    let t = (index / C) % T;
     let c = index % C;
-    result[((b * H + c / hd) * S + uniforms.pos) * hd + c % hd] = x[b * uniforms.xShape[1] + uniforms.offset + c];
+    let id = i32(ids[b * uniforms.idsShape[1] + uniforms.col + t]);
+    var e = 0.0; // an id outside the vocabulary embeds as zeros, as gather does on webgpu
+    if (id >= 0 && id < uniforms.wteShape[0]) { e = wte[id * C + c]; }
+    result[index] = e + wpe[(uniforms.past + t) * C + c];
   }`,
   };
 }
 
-function decodeAttention(qShape: number[], cacheShape: number[]): Program {
-  const [B] = qShape as [number, number];
-  const [, H, S, hd] = cacheShape as [number, number, number, number];
+/** WGSL: mean and 1/√(var + ε) of C values read by `at(c)` (two passes, as the reference). */
+const rowStats = (at: (c: string) => string, WG: number) => `
+    var s1 = 0.0;
+    for (var c = tid; c < C; c = c + ${WG}u) { s1 = s1 + ${at('c')}; }
+    let mu = reduceRow(s1, tid, false) / f32(C);
+    var s2 = 0.0;
+    for (var c = tid; c < C; c = c + ${WG}u) { let d = ${at('c')} - mu; s2 = s2 + d * d; }
+    let rstd = inverseSqrt(reduceRow(s2, tid, false) / f32(C) + uniforms.eps);`;
+
+function block(L: DecodeLayout, B: number, bias: boolean): Program {
+  const { C, H, F, S } = L;
+  const WG = blockThreads(C);
+  const hd = C / H;
+  // the vectors' offsets (BlockWeights): LayerNorm gains and biases, then the linear biases
+  const ln = { g1: 0, b1: C, g2: 2 * C, b2: 3 * C };
+  const lin = { qkv: 4 * C, o: 7 * C, fc1: 8 * C, fc2: 8 * C + F };
+  const vec = (off: number, i: string) => `vectors[${off}u + ${i}]`;
+  const b = (off: number, j: string) => (bias ? vec(off, j) : '0.0');
+  const st = (off: number, i: string) => `result[base + ${off}u + ${i}]`; // this row's state
+  const xin = (i: string) => `x[xBase + t * C + ${i}]`;
   return {
-    variableNames: ['q', 'k', 'v'],
-    outputShape: [B, H * hd],
-    shaderKey: `kdDecodeAttention_${S}`,
-    uniforms: 'len : i32, scale : f32, offset : i32,',
-    ...perRow(B * H, WG),
+    variableNames: ['x', 'wqkv', 'wo', 'w1', 'w2', 'vectors'],
+    outputShape: [B, L.R],
+    shaderKey: `kdDecodeBlock_${C}_${H}_${F}_${S}_${L.TN}_${bias}`,
+    uniforms: 'past : i32, count : i32, xStride : i32, xOffset : i32, eps : f32, scale : f32,',
+    ...perRow(B, WG),
     getUserCode: () => `
-  var<workgroup> p : array<f32, ${S}>;
+  ${TANH_WGSL}
   ${reduceRowWgsl(WG)}
+  const C = ${C}u;
   fn main(index : i32) {
     let tid = localId.x;
-    let bh = workgroupId.x;
-    let H = u32(uniforms.kShape[1]);
-    let Smax = u32(uniforms.kShape[2]);
-    let hd = u32(uniforms.kShape[3]);
-    let C = H * hd;
-    let b = bh / H;
-    let h = bh % H;
-    let len = u32(uniforms.len);
-    let qBase = b * u32(uniforms.qShape[1]) + u32(uniforms.offset) + h * hd; // q may sit inside a wider row (the fused projection)
-    let outBase = b * C + h * hd;
-    let kBase = bh * Smax * hd;
-    var m = -3.4e38;
-    for (var s = tid; s < len; s = s + ${WG}u) {
-      var dot = 0.0;
-      for (var d = 0u; d < hd; d = d + 1u) { dot = dot + q[qBase + d] * k[kBase + s * hd + d]; }
-      let sc = dot * uniforms.scale;
-      p[s] = sc;
-      m = max(m, sc);
-    }
-    let M = reduceRow(m, tid, true);
-    var z = 0.0;
-    for (var s = tid; s < len; s = s + ${WG}u) { let e = exp(p[s] - M); p[s] = e; z = z + e; }
-    let Z = reduceRow(z, tid, false);
-    for (var d = tid; d < hd; d = d + ${WG}u) {
-      var acc = 0.0;
-      for (var s = 0u; s < len; s = s + 1u) { acc = acc + p[s] * v[kBase + s * hd + d]; }
-      result[outBase + d] = acc / Z;
+    let base = workgroupId.x * ${L.R}u;
+    let xBase = workgroupId.x * u32(uniforms.xStride) + u32(uniforms.xOffset);
+    for (var t = 0u; t < u32(uniforms.count); t = t + 1u) {
+      let pos = u32(uniforms.past) + t;
+      let n = pos + 1u; // positions attended: the cache so far and this one
+      { // LayerNorm 1 → h
+        ${rowStats((c) => xin(c), WG)}
+        for (var c = tid; c < C; c = c + ${WG}u) { ${st(L.h, 'c')} = (${xin('c')} - mu) * rstd * ${vec(ln.g1, 'c')} + ${vec(ln.b1, 'c')}; }
+      }
+      storageBarrier();
+      // q | k | v = h·Wqkv (+ b): q to scratch, k and v into the cache at pos
+      for (var j = tid; j < 3u * C; j = j + ${WG}u) {
+        var acc = ${b(lin.qkv, 'j')};
+        for (var k = 0u; k < C; k = k + 1u) { acc = acc + ${st(L.h, 'k')} * wqkv[k * 3u * C + j]; }
+        if (j < C) { ${st(L.q, 'j')} = acc; } else { ${st(0, 'pos * 2u * C + j - C')} = acc; }
+      }
+      storageBarrier();
+      // scores of every head over positions 0..pos
+      for (var i = tid; i < ${H}u * n; i = i + ${WG}u) {
+        let hh = i / n;
+        let s = i % n;
+        var dot = 0.0;
+        for (var d = 0u; d < ${hd}u; d = d + 1u) { dot = dot + ${st(L.q, 'hh * ' + hd + 'u + d')} * ${st(0, 's * 2u * C + hh * ' + hd + 'u + d')}; }
+        ${st(L.p, 'hh * ' + S + 'u + s')} = dot * uniforms.scale;
+      }
+      storageBarrier();
+      // softmax of each head's scores (a thread per head)
+      if (tid < ${H}u) {
+        let pb = ${L.p}u + tid * ${S}u;
+        var m = -3.4e38;
+        for (var s = 0u; s < n; s = s + 1u) { m = max(m, result[base + pb + s]); }
+        var z = 0.0;
+        for (var s = 0u; s < n; s = s + 1u) { let e = exp(result[base + pb + s] - m); result[base + pb + s] = e; z = z + e; }
+        for (var s = 0u; s < n; s = s + 1u) { result[base + pb + s] = result[base + pb + s] / z; }
+      }
+      storageBarrier();
+      // y = attention-weighted values
+      for (var j = tid; j < C; j = j + ${WG}u) {
+        let pb = ${L.p}u + (j / ${hd}u) * ${S}u;
+        var acc = 0.0;
+        for (var s = 0u; s < n; s = s + 1u) { acc = acc + result[base + pb + s] * ${st(0, 's * 2u * C + C + j')}; }
+        ${st(L.y, 'j')} = acc;
+      }
+      storageBarrier();
+      // m = x + y·Wo (+ b)
+      for (var j = tid; j < C; j = j + ${WG}u) {
+        var acc = ${xin('j')} + ${b(lin.o, 'j')};
+        for (var k = 0u; k < C; k = k + 1u) { acc = acc + ${st(L.y, 'k')} * wo[k * C + j]; }
+        ${st(L.m, 'j')} = acc;
+      }
+      storageBarrier();
+      { // LayerNorm 2 → h
+        ${rowStats((c) => st(L.m, c), WG)}
+        for (var c = tid; c < C; c = c + ${WG}u) { ${st(L.h, 'c')} = (${st(L.m, 'c')} - mu) * rstd * ${vec(ln.g2, 'c')} + ${vec(ln.b2, 'c')}; }
+      }
+      storageBarrier();
+      // f = GELU(h·W1 (+ b))
+      for (var j = tid; j < ${F}u; j = j + ${WG}u) {
+        var z = ${b(lin.fc1, 'j')};
+        for (var k = 0u; k < C; k = k + 1u) { z = z + ${st(L.h, 'k')} * w1[k * ${F}u + j]; }
+        ${st(L.f, 'j')} = 0.5 * z * (1.0 + kdTanh(K_GELU * (z + 0.044715 * z * z * z)));
+      }
+      storageBarrier();
+      // the block's output at this position: m + f·W2 (+ b)
+      for (var j = tid; j < C; j = j + ${WG}u) {
+        var acc = ${st(L.m, 'j')} + ${b(lin.fc2, 'j')};
+        for (var k = 0u; k < ${F}u; k = k + 1u) { acc = acc + ${st(L.f, 'k')} * w2[k * C + j]; }
+        ${st(L.x, 't * C + j')} = acc;
+      }
+      storageBarrier();
     }
   }`,
   };
 }
 
+function head(B: number, C: number, V: number): Program {
+  const chunks = Math.ceil(V / HEAD_WG);
+  return {
+    variableNames: ['state', 'gain', 'bias', 'wte'],
+    outputShape: [B, V],
+    shaderKey: `kdDecodeHead_${C}`,
+    uniforms: 'xOffset : i32, eps : f32,',
+    ...perRow(B * chunks, HEAD_WG),
+    getUserCode: () => `
+  ${reduceRowWgsl(HEAD_WG)}
+  var<workgroup> nrm : array<f32, ${C}>;
+  const C = ${C}u;
+  fn main(index : i32) {
+    let tid = localId.x;
+    let V = u32(uniforms.wteShape[0]);
+    let chunks = (V + ${HEAD_WG - 1}u) / ${HEAD_WG}u;
+    let row = workgroupId.x / chunks;
+    let xb = row * u32(uniforms.stateShape[1]) + u32(uniforms.xOffset);
+    ${rowStats((c) => `state[xb + ${c}]`, HEAD_WG)}
+    for (var c = tid; c < C; c = c + ${HEAD_WG}u) { nrm[c] = (state[xb + c] - mu) * rstd * gain[c] + bias[c]; }
+    workgroupBarrier();
+    let v = (workgroupId.x % chunks) * ${HEAD_WG}u + tid;
+    if (v < V) {
+      var acc = 0.0;
+      for (var k = 0u; k < C; k = k + 1u) { acc = acc + nrm[k] * wte[v * C + k]; }
+      result[row * V + v] = acc;
+    }
+  }`,
+  };
+}
+
+type Attrs = Record<string, number>;
+
 export function registerDecode(): void {
-  // In place: the program writes into the cache's own buffer, and the result shares it (as a
-  // reshape does), so the cache tensor passed in must not be used again by its owner.
-  registerKernelFunc(FUSED.cacheWrite, ({ inputs, backend, attrs }) => {
-    const { cache, x } = inputs as unknown as { cache: tf.TensorInfo; x: tf.TensorInfo };
-    const pos = (attrs as unknown as { pos: number }).pos;
-    const offset = (attrs as unknown as { offset: number }).offset;
-    const uniforms: Uniform[] = [
-      { type: 'int32', data: [pos] },
-      { type: 'int32', data: [offset] },
-    ];
-    backend.incRef(cache.dataId);
-    return backend.runWebGPUProgram(cacheWrite(cache.shape), [x], 'float32', uniforms, { dataId: cache.dataId, shape: cache.shape, dtype: 'float32' });
+  registerKernelFunc(FUSED.decodeEmbed, ({ inputs, backend, attrs }) => {
+    const { ids, wte, wpe } = inputs as unknown as Record<'ids' | 'wte' | 'wpe', tf.TensorInfo>;
+    const a = attrs as unknown as Attrs;
+    const program = embed([ids.shape[0]!, a.count!, wte.shape[1]!]);
+    return backend.runWebGPUProgram(program, [ids, wte, wpe], 'float32', [int(a.col!), int(a.past!)]);
   });
-  registerProgram(FUSED.decodeAttention, ['q', 'k', 'v'], (shapes, attrs) => ({
-    program: decodeAttention(shapes[0]!, shapes[1]!),
-    uniforms: [
-      { type: 'int32', data: [attrs.length!] },
-      { type: 'float32', data: [attrs.scale!] },
-      { type: 'int32', data: [attrs.offset!] },
-    ],
-  }));
+  // In place: the program writes into the state's own buffer and the result shares it (as a
+  // reshape does), so the state tensor passed in must not be used again by its owner.
+  registerKernelFunc(FUSED.decodeBlock, ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as Attrs;
+    const names = ['x', 'wqkv', 'wo', 'w1', 'w2', 'vectors'] as const;
+    const ins = inputs as unknown as Record<(typeof names)[number] | 'state', tf.TensorInfo>;
+    const { state } = ins;
+    const [B] = state.shape as [number, number];
+    const layout = decodeLayout({ C: a.C!, H: a.H!, F: a.F!, S: a.S!, TN: a.TN! });
+    if (layout.R !== state.shape[1]) throw new Error(`${FUSED.decodeBlock}: a state row of ${state.shape[1]} floats, the layout needs ${layout.R}`);
+    const uniforms = [int(a.past!), int(a.count!), int(a.xStride!), int(a.xOffset!), float(a.eps!), float(a.scale!)];
+    backend.incRef(state.dataId);
+    return backend.runWebGPUProgram(block(layout, B, a.bias === 1), names.map((n) => ins[n]), 'float32', uniforms, { dataId: state.dataId, shape: state.shape, dtype: 'float32' });
+  });
+  registerKernelFunc(FUSED.decodeHead, ({ inputs, backend, attrs }) => {
+    const { state, gain, bias, wte } = inputs as unknown as Record<'state' | 'gain' | 'bias' | 'wte', tf.TensorInfo>;
+    const a = attrs as unknown as Attrs;
+    const [V, C] = wte.shape as [number, number];
+    return backend.runWebGPUProgram(head(state.shape[0]!, C, V), [state, gain, bias, wte], 'float32', [int(a.xOffset!), float(a.eps!)]);
+  });
 }

@@ -8,7 +8,7 @@
 import { FUSED } from '../../model/fused';
 import { type Program, perItem, registerProgram } from './program';
 
-const TANH = `
+export const TANH_WGSL = `
   fn kdTanh(u : f32) -> f32 {
     let e = exp(-2.0 * abs(u));
     return sign(u) * (1.0 - e) / (1.0 + e);
@@ -25,7 +25,7 @@ function elementwise(name: string, vars: string[], shape: number[], body: string
       shaderKey: name,
       uniforms: 'n : i32,',
       ...perItem(n),
-      getUserCode: () => `${TANH}
+      getUserCode: () => `${TANH_WGSL}
   fn main(index : i32) {
     if (index >= uniforms.n) { return; }
     let x = xs[index];
@@ -35,33 +35,7 @@ function elementwise(name: string, vars: string[], shape: number[], body: string
   };
 }
 
-/** gelu(x·w) for x [M, K], w [K, N]: a thread per output, the GELU applied as it is written (decoding's MLP). */
-function matMulGelu(shapes: number[][]): { program: Program } {
-  const [M] = shapes[0] as [number, number];
-  const [, N] = shapes[1] as [number, number];
-  return {
-    program: {
-      variableNames: ['x', 'w'],
-      outputShape: [M, N],
-      shaderKey: 'kdMatMulGelu',
-      ...perItem(M * N),
-      getUserCode: () => `${TANH}
-  fn main(index : i32) {
-    let K = uniforms.xShape[1];
-    let N = uniforms.wShape[1];
-    if (index >= uniforms.xShape[0] * N) { return; }
-    let r = index / N;
-    let c = index % N;
-    var z = 0.0;
-    for (var k = 0; k < K; k = k + 1) { z = z + x[r * K + k] * w[k * N + c]; }
-    result[index] = 0.5 * z * (1.0 + kdTanh(K_GELU * (z + 0.044715 * z * z * z)));
-  }`,
-    },
-  };
-}
-
 export function registerGelu(): void {
-  registerProgram(FUSED.matMulGelu, ['x', 'w'], (s) => matMulGelu(s));
   const size = (s: number[][]) => [{ type: 'int32' as const, data: [s[0]!.reduce((a, b) => a * b, 1)] }];
   registerProgram(FUSED.gelu, ['x'], (s) => ({ ...elementwise('kdGelu', ['xs'], s[0]!, 'result[index] = 0.5 * x * (1.0 + kdTanh(K_GELU * (x + 0.044715 * x * x * x)));'), uniforms: size(s) }));
   registerProgram(FUSED.geluGrad, ['dy', 'x'], (s) => ({

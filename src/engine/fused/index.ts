@@ -9,7 +9,6 @@ import { registerDecode } from './decode';
 import { registerDivergence } from './divergence';
 import { registerGelu } from './gelu';
 import { registerLayerNorm } from './layer-norm';
-import { registerMatMul } from './matmul';
 import { registerRolloutChoice } from './rollout-choice';
 
 export function registerFusedKernels(): void {
@@ -20,5 +19,4 @@ export function registerFusedKernels(): void {
   registerAdamW();
   registerAttention();
   registerDivergence();
-  registerMatMul();
 }

@@ -40,7 +40,7 @@ function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
     variableNames: ['lt', 'ls', 'u'],
     outputShape: [B, 4],
     shaderKey: `kdRolloutChoice_${a.kind}_${a.trigger}`,
-    uniforms: 'temperature : f32, w : f32, sampleTemperature : f32, tau : f32, topK : f32,',
+    uniforms: 'temperature : f32, w : f32, sampleTemperature : f32, tau : f32, topK : f32, uOffset : i32,',
     ...perRow(B, WG),
     getUserCode: () => `
   ${reduceRowWgsl(WG)}
@@ -72,7 +72,7 @@ function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
     // Gumbel-max samples of both with the same noise
     var bs = -3.4e38; var bsi = 0u; var bt = -3.4e38; var bti = 0u;
     for (var j = tid; j < V; j = j + ${WG}u) {
-      let g = -log(-log(u[base + j]));
+      let g = -log(-log(u[u32(uniforms.uOffset) + base + j]));
       let s = ls[base + j] / uniforms.sampleTemperature + g;
       let t = lt[base + j] / uniforms.sampleTemperature + g;
       if (s > bs) { bs = s; bsi = j; }
@@ -98,10 +98,11 @@ function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
 
 export function registerRolloutChoice(): void {
   registerProgram(FUSED.rolloutChoice, ['lt', 'ls', 'u'], (shapes, attrs) => {
-    const a = attrs as unknown as RolloutChoiceAttrs;
+    const a = attrs as unknown as RolloutChoiceAttrs & { uOffset?: number };
     return {
       program: program(shapes, a),
-      uniforms: [a.temperature, a.w, a.sampleTemperature, a.tau, a.topK].map((x) => ({ type: 'float32' as const, data: [x] })), // one entry per field: tfjs aligns each as its own uniform
+      // one entry per field: tfjs aligns each as its own uniform
+      uniforms: [...[a.temperature, a.w, a.sampleTemperature, a.tau, a.topK].map((x) => ({ type: 'float32' as const, data: [x] })), { type: 'int32' as const, data: [a.uOffset ?? 0] }],
     };
   });
 }

@@ -1,4 +1,4 @@
-/** Fused ops of decoding (no gradients): the rollout decision, the in-place KV cache and one-query attention, matmul + GELU. */
+/** Fused ops of decoding (no gradients): the rollout decision, and a model's decoding as embed, one program per block, head. */
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED, runFused as run } from './switch';
 import { fusedHere } from './switch';
@@ -20,43 +20,105 @@ export interface RolloutChoiceAttrs {
 }
 
 /**
- * One rollout token's decision in one program: teacher logits lt, student logits ls and uniform
- * noise u, all [B, V], give [B, 4] rows [token taken, student's token, 1 if the teacher's was
- * taken, divergence]. No gradient: rollouts are sampled, not differentiated.
+ * One rollout token's decision in one program: teacher logits lt and student logits ls [B, V]
+ * and uniform noise u (draw `draw` of u [N, B, V], or u [B, V]) give [B, 4] rows [token taken,
+ * student's token, 1 if the teacher's was taken, divergence]. No gradient: rollouts are sampled,
+ * not differentiated.
  */
-export function fusedRolloutChoice(lt: tf.Tensor2D, ls: tf.Tensor2D, u: tf.Tensor2D, attrs: RolloutChoiceAttrs): tf.Tensor2D {
-  return run(FUSED.rolloutChoice, { lt, ls, u }, attrs as unknown as Record<string, number>) as tf.Tensor2D;
+export function fusedRolloutChoice(lt: tf.Tensor2D, ls: tf.Tensor2D, u: tf.Tensor, attrs: RolloutChoiceAttrs, draw = 0): tf.Tensor2D {
+  const [B, V] = lt.shape;
+  if (u.size < (draw + 1) * B * V) throw new Error(`fusedRolloutChoice: noise of ${u.size} values has no draw ${draw} of [${B}, ${V}]`);
+  return run(FUSED.rolloutChoice, { lt, ls, u }, { ...attrs, uOffset: draw * B * V } as unknown as Record<string, number>) as tf.Tensor2D;
 }
 
-/** The longest preallocated cache the decode programs take (their scores sit in workgroup memory). */
-export const MAX_FUSED_CACHE = 4096;
+/** The decode programs' limit on a state tensor (WebGPU's default maxStorageBufferBindingSize). */
+export const MAX_DECODE_STATE_BYTES = 128 * 1024 * 1024;
 
-/** True where decoding can use a preallocated cache: both decode programs are registered and on. */
-export function fusedDecoding(capacity: number): boolean {
-  return capacity <= MAX_FUSED_CACHE && fusedHere(FUSED.cacheWrite) && fusedHere(FUSED.decodeAttention);
+/** Sizes of a model's decode state: width C, heads H, MLP width F, cache positions S, new positions at once TN. */
+export interface DecodeSizes {
+  C: number;
+  H: number;
+  F: number;
+  S: number;
+  TN: number;
 }
 
 /**
- * Writes C = H·hd columns of x [B, W] from `offset` (heads side by side: x is [B, C], or the fused
- * projection [B, 3C] with offset C for keys, 2C for values) at position `pos` of cache
- * [B, H, S_max, hd] in place, and returns the cache (sharing its buffer): the tensor passed in
- * must not be read afterwards.
+ * Where everything sits in a row of a layer's decode state (offsets in floats): the cache
+ * [S, 2, C] (keys, then values, of each position) at 0, the block's output x [TN, C], and the
+ * scratch of one position (h, q, y, m [C], f [F], attention weights p [H, S]); R floats a row.
  */
-export function fusedCacheWrite(cache: tf.Tensor4D, x: tf.Tensor2D, pos: number, offset = 0): tf.Tensor4D {
-  return run(FUSED.cacheWrite, { cache, x }, { pos, offset }) as tf.Tensor4D;
+export interface DecodeLayout extends DecodeSizes {
+  x: number;
+  h: number;
+  q: number;
+  y: number;
+  m: number;
+  f: number;
+  p: number;
+  R: number;
 }
 
-/** Causal attention of one new query (C columns of q [B, W] from `offset`) over the first `length` cached positions → [B, C]. */
-export function fusedDecodeAttention(q: tf.Tensor2D, keys: tf.Tensor4D, values: tf.Tensor4D, length: number, scale: number, offset = 0): tf.Tensor2D {
-  return run(FUSED.decodeAttention, { q, k: keys, v: values }, { length, scale, offset }) as tf.Tensor2D;
+export function decodeLayout(z: DecodeSizes): DecodeLayout {
+  const x = 2 * z.S * z.C;
+  const h = x + z.TN * z.C;
+  const q = h + z.C;
+  const y = q + z.C;
+  const m = y + z.C;
+  const f = m + z.C;
+  const p = f + z.F;
+  return { ...z, x, h, q, y, m, f, p, R: p + z.H * z.S };
 }
 
-/** GELU(x·w) in one program, x [M, K], w [K, N] → [M, N]. No gradient: for decoding. */
-export function fusedMatMulGelu(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  return run(FUSED.matMulGelu, { x, w }) as tf.Tensor2D;
+/** True where decoding runs as the fused decode programs: registered, switched on, and the state fits one binding. */
+export function fusedDecoding(layout: DecodeLayout, batch: number): boolean {
+  return batch * layout.R * 4 <= MAX_DECODE_STATE_BYTES && fusedHere(FUSED.decodeBlock) && fusedHere(FUSED.decodeEmbed) && fusedHere(FUSED.decodeHead);
 }
 
-/** r + x·w in one program, x [M, K], w [K, N], r [M, N] → [M, N]. No gradient: for decoding. */
-export function fusedMatMulAdd(x: tf.Tensor2D, w: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D {
-  return run(FUSED.matMulAdd, { x, w, r }) as tf.Tensor2D;
+/**
+ * Token + position embeddings of `count` new positions after `past`: ids from column `col` on of
+ * `ids` [B, W] (int32, or float32 holding whole numbers) → [B, count, C].
+ */
+export function fusedDecodeEmbed(ids: tf.Tensor2D, wte: tf.Tensor, wpe: tf.Tensor, count: number, past: number, col = 0): tf.Tensor3D {
+  return run(FUSED.decodeEmbed, { ids, wte, wpe }, { count, past, col }) as tf.Tensor3D;
+}
+
+/**
+ * The weights of one block as the decode program takes them: the four matrices, and every vector
+ * in one tensor (a program may bind only 8 storage buffers): `vectors` = [ln1 gain, ln1 bias,
+ * ln2 gain, ln2 bias] (C each), then, where the model has linear biases, [qkv 3C, o C, fc1 F, fc2 C].
+ */
+export interface BlockWeights {
+  wqkv: tf.Tensor; // [C, 3C]
+  wo: tf.Tensor; // [C, C]
+  w1: tf.Tensor; // [C, F]
+  w2: tf.Tensor; // [F, C]
+  vectors: tf.Tensor; // [4C] or [4C + 3C + C + F + C]
+}
+
+export interface BlockInput {
+  /** The block's input rows: the embeddings [B, count, C] (stride count·C, offset 0) or the previous layer's state [B, R] (stride R, offset layout.x). */
+  x: tf.Tensor;
+  stride: number;
+  offset: number;
+}
+
+/**
+ * One block for `count` new positions after `past`, in place on the layer's state [B, R]: writes
+ * the positions' keys and values into its cache and the block's output into its x rows. Returns
+ * the state (sharing its buffer): the tensor passed in must not be read afterwards.
+ */
+export function fusedDecodeBlock(state: tf.Tensor2D, layout: DecodeLayout, w: BlockWeights, input: BlockInput, count: number, past: number, eps: number): tf.Tensor2D {
+  const { C, H, F, S, TN } = layout;
+  const plain = 4 * C;
+  const biased = plain + 3 * C + C + F + C;
+  if (w.vectors.size !== plain && w.vectors.size !== biased) throw new Error(`fusedDecodeBlock: ${w.vectors.size} vector entries, not ${plain} or ${biased}`);
+  const inputs = { state, x: input.x, wqkv: w.wqkv, wo: w.wo, w1: w.w1, w2: w.w2, vectors: w.vectors };
+  const attrs = { C, H, F, S, TN, past, count, xStride: input.stride, xOffset: input.offset, eps, scale: 1 / Math.sqrt(C / H), bias: w.vectors.size === biased ? 1 : 0 };
+  return run(FUSED.decodeBlock, inputs, attrs) as tf.Tensor2D;
+}
+
+/** Final LayerNorm + tied LM head of the C floats at `offset` of every state row [B, R] → logits [B, V]. */
+export function fusedDecodeHead(state: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, wte: tf.Tensor, offset: number, eps: number): tf.Tensor2D {
+  return run(FUSED.decodeHead, { state, gain, bias, wte }, { xOffset: offset, eps }) as tf.Tensor2D;
 }

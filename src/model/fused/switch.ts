@@ -25,16 +25,14 @@ export const FUSED = {
   gelu: 'KdGelu',
   /** dy, x [same shape] → dy · GELU'(x). */
   geluGrad: 'KdGeluGrad',
-  /** x [M, K], w [K, N] → GELU(x·w) [M, N] (no gradient: decoding). */
-  matMulGelu: 'KdMatMulGelu',
-  /** x [M, K], w [K, N], r [M, N] → r + x·w (no gradient: decoding). */
-  matMulAdd: 'KdMatMulAdd',
-  /** lt, ls, u [B, V] → [B, 4]: a rollout token's [tok, prop, fire, d]; attrs RolloutChoiceAttrs. */
+  /** lt, ls [B, V], u [B, V] or [N, B, V] → [B, 4]: a rollout token's [tok, prop, fire, d]; attrs RolloutChoiceAttrs + {uOffset}. */
   rolloutChoice: 'KdRolloutChoice',
-  /** cache [B, H, S_max, hd], x [B, W] → the cache with position `pos` set to x's C columns from `offset`, in place; attrs {pos, offset}. */
-  cacheWrite: 'KdCacheWrite',
-  /** q [B, W] (C columns from `offset`), keys and values [B, H, S_max, hd] → [B, C]: one query over the first `length`; attrs {length, scale, offset}. */
-  decodeAttention: 'KdDecodeAttention',
+  /** ids [B, W] (int32 or float32), wte [V, C], wpe [P, C] → [B, count, C]; attrs {count, past, col}. */
+  decodeEmbed: 'KdDecodeEmbed',
+  /** state [B, R] (in place), x, the block's weights → state; attrs DecodeSizes + {past, count, xStride, xOffset, eps, scale, bias}. */
+  decodeBlock: 'KdDecodeBlock',
+  /** state [B, R], gain, bias [C], wte [V, C] → logits [B, V] of the C floats at xOffset; attrs {xOffset, eps}. */
+  decodeHead: 'KdDecodeHead',
   /** q, k, v [B·T, C] (heads side by side) → y [B·T, C]: causal attention; attrs {T, H, scale}. */
   attention: 'KdAttention',
   /** q, k, y, dy [B·T, C] → [B·H·T, 2]: each query row's log Σ exp(scores) and dy·y. */
