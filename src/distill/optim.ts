@@ -6,7 +6,7 @@
  * only when the caller accepts the update.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED, fusedAdamW, fusedHere, fusedSumSquares } from '../model/fused';
+import { ADAM_GROUP, FUSED, fusedAdamMoments, fusedAdamParam, fusedHere, fusedSumSquares } from '../model/fused';
 import { addAll } from '../model/ops';
 import type { Weights } from '../model/params';
 
@@ -37,11 +37,34 @@ export interface AdamWResult {
   applied: tf.Scalar;
 }
 
+/** Parameters whose moments share one state tensor [m (Σn) | v (Σn)], zero at the start (the fused path). */
+interface MomentGroup {
+  names: string[];
+  /** Where each parameter's moments start in the state. */
+  offsets: number[];
+  state: tf.Tensor1D;
+}
+
+function momentGroups(names: string[], params: Weights): MomentGroup[] {
+  const groups: MomentGroup[] = [];
+  for (let i = 0; i < names.length; i += ADAM_GROUP) {
+    const part = names.slice(i, i + ADAM_GROUP);
+    const offsets: number[] = [];
+    let total = 0;
+    for (const n of part) {
+      offsets.push(total);
+      total += params[n]!.size;
+    }
+    groups.push({ names: part, offsets, state: tf.keep(tf.zeros([2 * total])) as tf.Tensor1D }); // outlives the caller's tidy
+  }
+  return groups;
+}
+
 export class AdamW {
   private m: Weights = {};
   private v: Weights = {};
-  /** The fused path's state: per parameter [3, n] (its last p, m, v). */
-  private packed: Weights = {};
+  /** The fused path's state: per group of parameters, their moments in one tensor [m (Σn) | v (Σn)]. */
+  private groups: MomentGroup[] = [];
   private t = 0;
   /** The step count of an update not yet accepted (see accept). */
   private pendingT: number | null = null;
@@ -78,7 +101,7 @@ export class AdamW {
 
   /** Bytes held by the optimiser state. */
   stateBytes(): number {
-    return [...Object.values(this.m), ...Object.values(this.v), ...Object.values(this.packed)].reduce((a, t) => a + t.size * 4, 0);
+    return [...Object.values(this.m), ...Object.values(this.v), ...this.groups.map((g) => g.state)].reduce((a, t) => a + t.size * 4, 0);
   }
 
   /**
@@ -86,7 +109,7 @@ export class AdamW {
    * the moments are replaced internally unless `commit` is false (a dry run for profiling).
    */
   step(params: Weights, grads: Weights, loss: tf.Scalar, lr: number, commit = true): AdamWResult {
-    this.fused ??= fusedHere(FUSED.adamW) && fusedHere(FUSED.sumSquares);
+    this.fused ??= fusedHere(FUSED.adamMoments) && fusedHere(FUSED.adamParam) && fusedHere(FUSED.sumSquares);
     if (this.fused) return this.fusedStep(params, grads, loss, lr, commit);
     const t = this.t + 1;
     const { beta1, beta2, eps, weightDecay, gradClip } = this.o;
@@ -128,40 +151,43 @@ export class AdamW {
     return { params: out.next, gradNorm: out.gradNorm, applied: out.applied };
   }
 
-  /** The same update as two programs per parameter (src/engine/fused/adamw.ts). */
+  /**
+   * The same update as programs over groups of parameters (src/engine/fused/adamw.ts): per group
+   * Σg² and the moments in place, then one program per parameter. A dry run (commit false) and a
+   * step that is not finite leave the moments as they were: the programs skip their writes.
+   */
   private fusedStep(params: Weights, grads: Weights, loss: tf.Scalar, lr: number, commit: boolean): AdamWResult {
     const t = this.t + 1;
     const { beta1, beta2, eps, weightDecay, gradClip } = this.o;
+    if (this.groups.length === 0) this.groups = momentGroups(this.names, params);
     const out = tf.tidy(() => {
-      const gradNorm = tf.sqrt(tf.reshape(addAll(this.names.map((n) => fusedSumSquares(grads[n]!))), [])) as tf.Scalar;
+      const sums = this.groups.map((g) => fusedSumSquares(g.names.map((n) => grads[n]!))); // [1] each
+      const gradNorm = tf.sqrt(tf.reshape(addAll(sums), [])) as tf.Scalar;
       const ok = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(gradNorm));
       const scale = gradClip > 0 ? tf.minimum(1, tf.div(gradClip, tf.add(gradNorm, 1e-6))) : tf.scalar(1);
-      const control = tf.stack([scale, tf.cast(ok, 'float32')]) as tf.Tensor1D; // [2]
+      const apply = commit ? tf.cast(ok, 'float32') : tf.scalar(0); // a dry run changes nothing
+      const control = tf.stack([scale, apply]) as tf.Tensor1D; // [2]
       const next: Weights = {};
-      const packed: Weights = {};
-      for (const n of this.names) {
-        const p = params[n]!;
-        const decay = weightDecay > 0 && p.rank >= 2 ? weightDecay : 0; // no decay on gains/biases
-        const s = fusedAdamW(p, grads[n]!, (this.packed[n] as tf.Tensor2D | undefined) ?? null, control, { lr, beta1, beta2, bc1: 1 - beta1 ** t, bc2: 1 - beta2 ** t, eps, decay }); // [3, n]
-        packed[n] = s;
-        next[n] = tf.reshape(tf.slice(s, [0, 0], [1, p.size]), p.shape);
+      for (const g of this.groups) {
+        const before = g.state;
+        g.state = tf.keep(fusedAdamMoments(before, g.names.map((n) => grads[n]!), control, beta1, beta2)); // in place
+        before.dispose(); // the handle only: the buffer lives on in the new one
+        g.names.forEach((n, j) => {
+          const p = params[n]!;
+          const decay = weightDecay > 0 && p.rank >= 2 ? weightDecay : 0; // no decay on gains/biases
+          next[n] = fusedAdamParam(p, g.state, control, { offset: g.offsets[j]!, lr, bc1: 1 - beta1 ** t, bc2: 1 - beta2 ** t, eps, decay });
+        });
       }
-      return { next, packed, gradNorm, applied: tf.cast(ok, 'float32') as tf.Scalar };
+      return { next, gradNorm, applied: tf.cast(ok, 'float32') as tf.Scalar };
     });
-    if (commit) {
-      tf.dispose(Object.values(this.packed));
-      this.packed = Object.fromEntries(Object.entries(out.packed).map(([n, x]) => [n, tf.keep(x)])); // outlive the caller's tidy
-      this.pendingT = t;
-    } else {
-      tf.dispose(Object.values(out.packed));
-    }
+    if (commit) this.pendingT = t;
     return { params: out.next, gradNorm: out.gradNorm, applied: out.applied };
   }
 
   dispose(): void {
-    tf.dispose([...Object.values(this.m), ...Object.values(this.v), ...Object.values(this.packed)]);
+    tf.dispose([...Object.values(this.m), ...Object.values(this.v), ...this.groups.map((g) => g.state)]);
     this.m = {};
     this.v = {};
-    this.packed = {};
+    this.groups = [];
   }
 }

@@ -54,14 +54,19 @@ export async function benchRow(req: BenchRequest, host: Host, knobs: Partial<Dis
     const driver = new StepDriver(t, { steps: req.warmup + req.steps, evaluate: null });
     const recs: StepRecord[] = [];
     const counts: GpuCounts[] = [];
+    let tensorsAfterWarmup = tf.memory().numTensors;
     while (!driver.finished) {
       takeGpuCounts();
       const { step } = await driver.next();
       const c = takeGpuCounts();
-      if (driver.done <= req.warmup) continue;
+      if (driver.done <= req.warmup) {
+        tensorsAfterWarmup = tf.memory().numTensors;
+        continue;
+      }
       recs.push(step);
       counts.push(c);
     }
+    const tensorGrowth = tf.memory().numTensors - tensorsAfterWarmup;
     const ms = recs.map((r) => r.msPerStep);
     const live = recs.map((r) => r.memory.gpuBytesInUse).filter((x): x is number => x !== undefined);
     const longest = t.data.longestBatch(Rng.derive(cfg.seedData, 'peak'), cfg.batchSize);
@@ -83,6 +88,7 @@ export async function benchRow(req: BenchRequest, host: Host, knobs: Partial<Dis
       trainTokensPerSec: median(recs.map((r) => r.tokensPerSec)),
       rolloutTokensPerSec: await rolloutTokensPerSec(run, req.rollouts),
       liveGpuBytesMax: live.length ? Math.max(...live) : null,
+      tensorGrowth,
       logicalPeakBytes: await logicalPeakBytes(() => t.trainStep({ dryRun: true, examples: longest })),
     };
   } finally {

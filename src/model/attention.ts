@@ -4,11 +4,11 @@
  *   reference  tfjs's generic graph: split, LoRA deltas, heads transposed, QKᵀ + mask, softmax,
  *              ·V (and a KV cache grown by concat);
  *   fused      one program forward and four backward on q, k, v as projected (no cache: training
- *              and scoring).
+ *              and scoring) — on the projection itself where no adapter sits on q, k or v.
  * Decoding with the fused programs does not come here: a whole block is one program (decoder.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED, MAX_FUSED_T, fusedAttention, fusedHere } from './fused';
+import { FUSED, MAX_FUSED_T, fusedAttention, fusedAttentionPacked, fusedHere } from './fused';
 import { type LoraAdapters, loraDelta } from './lora';
 import type { KVCache } from './transformer';
 
@@ -53,11 +53,18 @@ export interface AttentionOutput {
 
 const withDelta = (y: tf.Tensor2D, delta: tf.Tensor2D | null) => (delta ? (tf.add(y, delta) as tf.Tensor2D) : y);
 
+/** Whether an active adapter sits on q, k or v (then they are split out and adapted one by one). */
+function adapted(lora: LoraAdapters | null): boolean {
+  return Boolean(lora && !lora.merged && lora.config.targets.some((t) => t === 'q' || t === 'k' || t === 'v'));
+}
+
 export function selfAttention(a: AttentionInput): AttentionOutput {
   const { qkv, h, lora, layer, seed, B, T, H, past, cache } = a;
   const C = qkv.shape[1] / 3;
   const hd = C / H;
   const scale = 1 / Math.sqrt(hd);
+  // No adapter on q, k or v: the fused programs read them straight out of the projection.
+  if (a.mode === 'fused' && !adapted(lora)) return { y: fusedAttentionPacked(qkv, T, H) }; // [BT, C]
   const [q0, k0, v0] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 × [BT, C]
   const q = withDelta(q0, loraDelta(lora, layer, 'q', h, seed)); // [BT, C]
   const k = withDelta(k0, loraDelta(lora, layer, 'k', h, seed)); // [BT, C]

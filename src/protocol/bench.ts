@@ -33,6 +33,8 @@ export interface BenchRow {
   rolloutTokensPerSec: number | null;
   /** Largest live GPU bytes after a timed step (webgpu only). */
   liveGpuBytesMax: number | null;
+  /** Live tensors after the last timed step less those after the warm-up (0: no leak over the timed steps). */
+  tensorGrowth?: number;
   /** Logical peak bytes within one step (tf.profile), as the paper table's memory column. */
   logicalPeakBytes: number;
 }

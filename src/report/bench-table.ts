@@ -5,7 +5,7 @@ const MB = (b: number | null) => (b === null ? '—' : (b / 2 ** 20).toFixed(1))
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
 
 export function benchTable(rows: BenchRow[]): string {
-  const head = ['preset', 'method', 'kernels', 'ms/step (median)', 'dispatches', 'submits', 'readbacks', 'passes', 'new buffers', 'train tok/s', 'rollout tok/s', 'live GPU MB', 'step peak MB'];
+  const head = ['preset', 'method', 'kernels', 'ms/step (median)', 'dispatches', 'submits', 'readbacks', 'passes', 'new buffers', 'train tok/s', 'rollout tok/s', 'live GPU MB', 'step peak MB', 'tensor Δ'];
   const body = rows.map((r) => [
     r.preset,
     `${r.method}${r.onPolicySteps > 0 && r.onPolicySteps < r.timedSteps ? ` (${r.onPolicySteps}/${r.timedSteps} on-policy)` : ''}`,
@@ -20,6 +20,7 @@ export function benchTable(rows: BenchRow[]): string {
     r.rolloutTokensPerSec === null ? '—' : int(r.rolloutTokensPerSec),
     MB(r.liveGpuBytesMax),
     MB(r.logicalPeakBytes),
+    r.tensorGrowth === undefined ? '—' : String(r.tensorGrowth),
   ]);
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
 }

@@ -1,12 +1,13 @@
 /**
  * Fused causal self-attention on WebGPU against the reference graph: the forward and the
- * gradients of q, k and v, through the whole model (so the layout, the heads and the mask are
- * checked as the transformer uses them), at edge shapes.
+ * gradients of q, k and v — as three tensors, and read out of the fused projection [B·T, 3C] with
+ * its gradient written back into one — and through the whole model (so the layout, the heads and
+ * the mask are checked as the transformer uses them), at edge shapes.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { modelConfig } from '../../src/model/config';
-import { FUSED, fusedAttention, fusedHere, withKernels } from '../../src/model/fused';
+import { FUSED, fusedAttention, fusedAttentionPacked, fusedHere, withKernels } from '../../src/model/fused';
 import { Rng } from '../../src/model/rng';
 import { forward, valueAndGrads } from '../../src/model/transformer';
 import { randomIds, randomModel } from '../helpers';
@@ -47,12 +48,25 @@ test.each([
   const ref = await direct('reference', q, k, v, w, T, H);
   const fused = await direct('fused', q, k, v, w, T, H);
   ['y', 'dq', 'dk', 'dv'].forEach((name, i) => expect(relErr(fused[i]!, ref[i]!), name).toBeLessThan(1e-4));
-  tf.dispose([q, k, v, w]);
+  // The same from the packed projection: y, and d qkv = [dq | dk | dv] by rows.
+  const qkv = tf.concat([q, k, v], 1) as tf.Tensor2D; // [BT, 3C]
+  const [y, dqkv] = tf.tidy(() => [fusedAttentionPacked(qkv, T, H), tf.grad((x: tf.Tensor) => tf.sum(tf.mul(fusedAttentionPacked(x as tf.Tensor2D, T, H), w)))(qkv)]);
+  expect(dqkv!.shape).toEqual([B * T, 3 * C]);
+  expect(relErr(await y!.data(), ref[0]!), 'packed y').toBeLessThan(1e-4);
+  const rows = await dqkv!.data();
+  ['dq', 'dk', 'dv'].forEach((name, j) => {
+    const part = Float32Array.from({ length: B * T * C }, (_, n) => rows[Math.floor(n / C) * 3 * C + j * C + (n % C)]!);
+    expect(relErr(part, ref[j + 1]!), `packed ${name}`).toBeLessThan(1e-4);
+  });
+  tf.dispose([q, k, v, w, qkv, y!, dqkv!]);
 });
 
-test('a model step with fused kernels gives the reference loss and gradients (LoRA on q, v)', async () => {
+test.each([
+  ['LoRA on q, v: q, k, v split out', ['q', 'v', 'fc1'] as const],
+  ['LoRA on o, fc2: attention on the projection as it is', ['o', 'fc2'] as const],
+])('a model step with fused kernels gives the reference loss and gradients (%s)', async (_name, targets) => {
   const cfg = modelConfig({ vocabSize: 13, nLayer: 2, nHead: 2, dModel: 16, dFF: 32, nPositions: 12, contextLength: 12 });
-  const model = randomModel(cfg, 3, { rank: 2, alpha: 4, targets: ['q', 'v', 'fc1'], dropout: 0 });
+  const model = randomModel(cfg, 3, { rank: 2, alpha: 4, targets: [...targets], dropout: 0 });
   const ids = randomIds(new Rng(4), 2, 11, 13);
   const names = Object.keys(model.lora!.tensors).concat(['h.0.ln1.weight', 'h.1.attn.qkv.weight', 'wte.weight']);
   const run = async (set: 'fused' | 'reference') =>

@@ -1,87 +1,137 @@
 /**
- * AdamW as WebGPU programs: the sum of squares of one gradient (for the global norm) in one
- * dispatch, and the whole update of one parameter — clip scale, moments, bias correction,
- * decoupled decay, the step, and "leave everything as it was" when the step is not finite — in
- * another, where the reference graph takes ~20 per parameter (src/distill/optim.ts).
- *
- * The update writes [3, n]: the new parameter, m and v, one row each; the optimiser keeps that
- * tensor as its state and reads m and v from rows 1 and 2 next time.
+ * AdamW as WebGPU programs, for a group of up to GROUP parameters at a time (a program may bind
+ * only 8 storage buffers), where the reference graph takes ~20 dispatches per parameter
+ * (src/distill/optim.ts):
+ *   KdSumSquares   Σ g² over every gradient of a group (for the global norm) → [1];
+ *   KdAdamMoments  the group's moments, in place in one state tensor [m (Σn) | v (Σn)]: the
+ *                  clipped gradient into m and v — unless the step is not finite (or a dry run),
+ *                  when they stay as they were;
+ *   KdAdamParam    one parameter's new value from its moments: bias correction, the step and
+ *                  decoupled decay, written to a new tensor (the old one stays intact, as the
+ *                  trainer's swap expects) — or the old value where the step is not applied.
+ * `control` [2] = (clip scale, 1 if the step is applied) comes from the device: no readback.
  */
-import { FUSED } from '../../model/fused';
-import { type Program, perItem, perRow, registerProgram } from './program';
+import type * as tf from '@tensorflow/tfjs-core';
+import { ADAM_GROUP, FUSED } from '../../model/fused';
+import { type Program, type Uniform, perItem, perRow, registerKernelFunc } from './program';
 
 const WG = 256;
 
-function sumSquares([g]: number[][]): { program: Program } {
+const gradNames = (k: number) => Array.from({ length: k }, (_, j) => `g${j}`);
+
+/** The group's gradients from the kernel's inputs (named g0, g1, …), checked. */
+function groupInputs(name: string, inputs: tf.NamedTensorInfoMap): tf.TensorInfo[] {
+  const gs: tf.TensorInfo[] = [];
+  for (let j = 0; inputs[`g${j}`]; j++) gs.push(inputs[`g${j}`]!);
+  if (gs.length < 1 || gs.length > ADAM_GROUP) throw new Error(`${name}: 1 to ${ADAM_GROUP} gradients (g0, g1, …), got ${gs.length}`);
+  return gs;
+}
+
+const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+
+function sumSquares(sizes: number[]): Program {
+  const k = sizes.length;
+  const loops = sizes.map((n, j) => `for (var i = tid; i < ${n}u; i = i + ${WG}u) { let x = g${j}[i]; s = s + x * x; }`).join('\n    ');
   return {
-    program: {
-      variableNames: ['g'],
-      outputShape: [1],
-      shaderKey: 'kdSumSquares',
-      uniforms: 'n : i32,',
-      ...perRow(1, WG),
-      getUserCode: () => `
+    variableNames: gradNames(k),
+    outputShape: [1],
+    shaderKey: `kdSumSquares_${sizes.join('_')}`,
+    uniforms: 'total : i32,',
+    ...perRow(1, WG),
+    getUserCode: () => `
   var<workgroup> buf : array<f32, ${WG}>;
   fn main(index : i32) {
     let tid = localId.x;
-    let n = u32(uniforms.n);
     var s = 0.0;
-    for (var i = tid; i < n; i = i + ${WG}u) { let x = g[i]; s = s + x * x; }
+    ${loops}
     buf[tid] = s;
     workgroupBarrier();
     for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
       if (tid < w) { buf[tid] = buf[tid] + buf[tid + w]; }
       workgroupBarrier();
     }
-    if (tid == 0u) { result[0] = buf[0]; }
+    // (reads a uniform: tfjs binds the uniforms, and a shader that never reads them fails validation)
+    if (tid == 0u && uniforms.total > 0) { result[0] = buf[0]; }
   }`,
-    },
   };
 }
 
-/**
- * p [n], g [n], state [3, n] (rows 1 and 2: m, v; ignored at the first step), control [2]
- * (clip scale, 1 if the step is finite) → [3, n].
- */
-function update(shapes: number[][]): { program: Program } {
-  const n = shapes[0]!.reduce((a, b) => a * b, 1);
+/** state [2·Σn] in place: a thread per element of the group, its gradient found by offset. */
+function moments(sizes: number[]): Program {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let off = 0;
+  const pick = sizes
+    .map((n, j) => {
+      const s = `if (i >= ${off}u && i < ${off + n}u) { g = g${j}[i - ${off}u]; }`;
+      off += n;
+      return s;
+    })
+    .join(' else ');
   return {
-    program: {
-      variableNames: ['p', 'g', 'state', 'control'],
-      outputShape: [3, n],
-      shaderKey: 'kdAdamW',
-      uniforms: 'n : i32, first : i32, lr : f32, beta1 : f32, beta2 : f32, bc1 : f32, bc2 : f32, eps : f32, decay : f32,',
-      ...perItem(n),
-      getUserCode: () => `
+    variableNames: [...gradNames(sizes.length), 'control'],
+    outputShape: [2 * total],
+    shaderKey: `kdAdamMoments_${sizes.join('_')}`,
+    uniforms: 'beta1 : f32, beta2 : f32,',
+    ...perItem(total),
+    getUserCode: () => `
   fn main(index : i32) {
-    let n = uniforms.n;
-    if (index >= n) { return; }
-    let p0 = p[index];
-    var m0 = 0.0;
-    var v0 = 0.0;
-    if (uniforms.first == 0) { m0 = state[n + index]; v0 = state[2 * n + index]; }
-    let g1 = g[index] * control[0];
-    let m1 = m0 * uniforms.beta1 + g1 * (1.0 - uniforms.beta1);
-    let v1 = v0 * uniforms.beta2 + g1 * g1 * (1.0 - uniforms.beta2);
-    let upd = (m1 / uniforms.bc1) / (sqrt(v1 / uniforms.bc2) + uniforms.eps) + p0 * uniforms.decay;
-    let ok = control[1] > 0.5;
-    result[index] = select(p0, p0 - upd * uniforms.lr, ok);
-    result[n + index] = select(m0, m1, ok);
-    result[2 * n + index] = select(v0, v1, ok);
+    if (index >= ${total}) { return; }
+    let i = u32(index);
+    if (control[1] < 0.5) { return; } // not applied: the moments stay as they were
+    var g = 0.0;
+    ${pick}
+    g = g * control[0];
+    result[i] = result[i] * uniforms.beta1 + g * (1.0 - uniforms.beta1);
+    result[${total}u + i] = result[${total}u + i] * uniforms.beta2 + g * g * (1.0 - uniforms.beta2);
   }`,
-    },
   };
 }
+
+/** p [shape], state [2·Σn] (this parameter's moments at `offset`), control → the new p. */
+function param(p: tf.TensorInfo, total: number): Program {
+  return {
+    variableNames: ['p', 'state', 'control'],
+    outputShape: p.shape,
+    shaderKey: `kdAdamParam_${total}`,
+    uniforms: 'n : i32, offset : i32, lr : f32, bc1 : f32, bc2 : f32, eps : f32, decay : f32,',
+    ...perItem(size(p)),
+    getUserCode: () => `
+  fn main(index : i32) {
+    if (index >= uniforms.n) { return; }
+    let p0 = p[index];
+    let m = state[uniforms.offset + index];
+    let v = state[${total} + uniforms.offset + index];
+    let upd = (m / uniforms.bc1) / (sqrt(v / uniforms.bc2) + uniforms.eps) + p0 * uniforms.decay;
+    result[index] = select(p0, p0 - upd * uniforms.lr, control[1] > 0.5);
+  }`,
+  };
+}
+
+const floats = (xs: number[]): Uniform[] => xs.map((x) => ({ type: 'float32', data: [x] })); // one entry per field: tfjs aligns each
 
 export function registerAdamW(): void {
-  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-  registerProgram(FUSED.sumSquares, ['g'], (s) => ({ ...sumSquares(s), uniforms: [{ type: 'int32', data: [size(s[0]!)] }] }));
-  registerProgram(FUSED.adamW, ['p', 'g', 'state', 'control'], (s, a) => ({
-    ...update(s),
-    uniforms: [
-      { type: 'int32', data: [size(s[0]!)] },
-      { type: 'int32', data: [a.first!] },
-      ...[a.lr!, a.beta1!, a.beta2!, a.bc1!, a.bc2!, a.eps!, a.decay!].map((x) => ({ type: 'float32' as const, data: [x] })),
-    ],
-  }));
+  registerKernelFunc(FUSED.sumSquares, ({ inputs, backend }) => {
+    const gs = groupInputs(FUSED.sumSquares, inputs);
+    const sizes = gs.map(size);
+    return backend.runWebGPUProgram(sumSquares(sizes), gs, 'float32', [{ type: 'int32', data: [sizes.reduce((a, b) => a + b, 0)] }]);
+  });
+  // In place: the program updates the state's own buffer and the result shares it (as a reshape
+  // does), so the state tensor passed in must not be used again by its owner.
+  registerKernelFunc(FUSED.adamMoments, ({ inputs, backend, attrs }) => {
+    const gs = groupInputs(FUSED.adamMoments, inputs);
+    const { state, control } = inputs as unknown as { state: tf.TensorInfo; control: tf.TensorInfo };
+    const sizes = gs.map(size);
+    if (size(state) !== 2 * sizes.reduce((a, b) => a + b, 0)) throw new Error(`${FUSED.adamMoments}: a state of ${size(state)} for gradients of ${sizes.join(' + ')}`);
+    const a = attrs as unknown as { beta1: number; beta2: number };
+    backend.incRef(state.dataId);
+    return backend.runWebGPUProgram(moments(sizes), [...gs, control], 'float32', floats([a.beta1, a.beta2]), { dataId: state.dataId, shape: state.shape, dtype: 'float32' });
+  });
+  registerKernelFunc(FUSED.adamParam, ({ inputs, backend, attrs }) => {
+    const { p, state, control } = inputs as unknown as Record<'p' | 'state' | 'control', tf.TensorInfo>;
+    const a = attrs as unknown as Record<'offset' | 'lr' | 'bc1' | 'bc2' | 'eps' | 'decay', number>;
+    const total = size(state) / 2;
+    if (a.offset + size(p) > total) throw new Error(`${FUSED.adamParam}: a parameter of ${size(p)} at ${a.offset} of a state of ${total}`);
+    const uniforms: Uniform[] = [{ type: 'int32', data: [size(p)] }, { type: 'int32', data: [a.offset] }, ...floats([a.lr, a.bc1, a.bc2, a.eps, a.decay])];
+    return backend.runWebGPUProgram(param(p, total), [p, state, control], 'float32', uniforms);
+  });
 }

@@ -1,16 +1,34 @@
-/** Fused AdamW: Σg² per gradient and the update of one parameter in one program. */
-import * as tf from '@tensorflow/tfjs-core';
+/**
+ * Fused AdamW (src/engine/fused/adamw.ts): parameters go in groups of up to ADAM_GROUP — one
+ * program sums a group's squared gradients, one updates its moments in place, then one program
+ * per parameter writes its new value.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
 import { FUSED, runFused as run } from './switch';
 
-/** Σ g² of one tensor in one program → [1]. */
-export function fusedSumSquares(g: tf.Tensor): tf.Tensor1D {
-  return run(FUSED.sumSquares, { g }) as tf.Tensor1D;
+/** Parameters per program: 8 storage buffers a shader stage, less the output and the control. */
+export const ADAM_GROUP = 6;
+
+const named = (gs: tf.Tensor[]) => Object.fromEntries(gs.map((g, j) => [`g${j}`, g]));
+
+/** Σ g² over the gradients of one group (at most ADAM_GROUP) in one program → [1]. */
+export function fusedSumSquares(gs: tf.Tensor[]): tf.Tensor1D {
+  return run(FUSED.sumSquares, named(gs)) as tf.Tensor1D;
 }
 
-export interface AdamWAttrs {
+/**
+ * The moments of one group in place: state [2·Σn] holds m then v of the group's parameters, in
+ * order; control [2] = (clip scale, 1 if the step is applied — else nothing changes). Returns the
+ * state (sharing its buffer): the tensor passed in must not be read afterwards.
+ */
+export function fusedAdamMoments(state: tf.Tensor1D, gs: tf.Tensor[], control: tf.Tensor1D, beta1: number, beta2: number): tf.Tensor1D {
+  return run(FUSED.adamMoments, { state, control, ...named(gs) }, { beta1, beta2 }) as tf.Tensor1D;
+}
+
+export interface AdamParamAttrs {
+  /** Where this parameter's moments start in its group's state. */
+  offset: number;
   lr: number;
-  beta1: number;
-  beta2: number;
   /** Bias corrections 1 − β1^t, 1 − β2^t. */
   bc1: number;
   bc2: number;
@@ -19,14 +37,7 @@ export interface AdamWAttrs {
   decay: number;
 }
 
-/**
- * One AdamW update of one parameter in one program: p and g of the parameter's shape, the
- * previous [3, n] result (null at the first step: zero moments), control [2] = (clip scale, 1 if
- * the step is finite). Returns [3, n]: rows p', m', v' (= p, m, v where the step is not finite).
- */
-export function fusedAdamW(p: tf.Tensor, g: tf.Tensor, state: tf.Tensor2D | null, control: tf.Tensor1D, attrs: AdamWAttrs): tf.Tensor2D {
-  return tf.tidy(() => {
-    const s = state ?? tf.zeros([1, 1]);
-    return run(FUSED.adamW, { p, g, state: s, control }, { ...attrs, first: state ? 0 : 1 } as unknown as Record<string, number>) as tf.Tensor2D;
-  });
+/** A parameter's new value from its group's (already updated) moments → a new tensor of p's shape (p where control[1] is 0). */
+export function fusedAdamParam(p: tf.Tensor, state: tf.Tensor1D, control: tf.Tensor1D, attrs: AdamParamAttrs): tf.Tensor {
+  return run(FUSED.adamParam, { p, state, control }, attrs as unknown as Record<string, number>);
 }

@@ -49,10 +49,12 @@ export const FUSED = {
   tokenNll: 'KdTokenNll',
   /** logits [N, V], targets [N], dy [N] → d logits [N, V]. */
   tokenNllGrad: 'KdTokenNllGrad',
-  /** g [any] → [1]: Σ g². */
+  /** g0 … g5 (a group of gradients) → [1]: Σ g² over all of them. */
   sumSquares: 'KdSumSquares',
-  /** p, g [any], state [3, n] | dummy, control [2] → [3, n]: AdamW's new p, m, v; attrs AdamWAttrs. */
-  adamW: 'KdAdamW',
+  /** state [2·Σn] (in place), g0 … g5, control [2] → state: the group's m and v; attrs {beta1, beta2}. */
+  adamMoments: 'KdAdamMoments',
+  /** p, state [2·Σn], control [2] → p': one parameter's update; attrs AdamParamAttrs. */
+  adamParam: 'KdAdamParam',
 } as const;
 
 /** Fused by default: where no program is registered (cpu, wasm, webgl) the reference runs anyway. */

@@ -49,7 +49,8 @@ export const MAX_FUSED_T = 4096;
  * writes them) → [B·T, C], scale 1/√hd: one program forward, four backward.
  */
 export function fusedAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, T: number, H: number): tf.Tensor2D {
-  const attrs = { T, H, scale: 1 / Math.sqrt(q.shape[1] / H) };
+  const C = q.shape[1];
+  const attrs = { T, H, scale: 1 / Math.sqrt(C / H), C, W: C, qOff: 0, kOff: 0, vOff: 0 };
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [q1, k1, v1, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const y = run(FUSED.attention, { q: q1, k: k1, v: v1 }, attrs); // [BT, C]
@@ -58,9 +59,8 @@ export function fusedAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, T
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [qs, ks, vs, ys] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-        const d = dy as tf.Tensor;
-        const stats = run(FUSED.attentionStats, { q: qs, k: ks, y: ys, dy: d }, attrs); // [B·H·T, 2]
-        const inputs = { q: qs, k: ks, v: vs, dy: d, stats };
+        const stats = run(FUSED.attentionStats, { q: qs, k: ks, y: ys, dy: dy as tf.Tensor }, attrs); // [B·H·T, 2]
+        const inputs = { q: qs, k: ks, v: vs, dy: dy as tf.Tensor, stats };
         const grads = [FUSED.attentionGradQ, FUSED.attentionGradK, FUSED.attentionGradV].map((n) => run(n, inputs, attrs));
         stats.dispose();
         return grads;
@@ -68,6 +68,35 @@ export function fusedAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, T
     };
   }) as Parameters<typeof tf.customGrad>[0]);
   return op(q, k, v) as tf.Tensor2D;
+}
+
+/**
+ * The same on the fused projection qkv [B·T, 3C] as it is (q, k, v its three column blocks): no
+ * split forward, and the gradient written straight into one [B·T, 3C] tensor (no concat).
+ */
+export function fusedAttentionPacked(qkv: tf.Tensor2D, T: number, H: number): tf.Tensor2D {
+  const C = qkv.shape[1] / 3;
+  const attrs = { T, H, scale: 1 / Math.sqrt(C / H), C, W: 3 * C, qOff: 0, kOff: C, vOff: 2 * C };
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const y = run(FUSED.attention, { q: x, k: x, v: x }, attrs); // [BT, C]
+    save([x, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, ys] = saved as [tf.Tensor, tf.Tensor];
+        const stats = run(FUSED.attentionStats, { q: xs, k: xs, y: ys, dy: dy as tf.Tensor }, attrs); // [B·H·T, 2]
+        const inputs = { q: xs, k: xs, v: xs, dy: dy as tf.Tensor, stats };
+        const packed = { ...attrs, packed: 1 };
+        const dq = run(FUSED.attentionGradQ, inputs, packed); // [BT, 3C], columns 0…C so far
+        const dqk = run(FUSED.attentionGradK, { ...inputs, into: dq }, packed); // in place: columns C…2C
+        const dqkv = run(FUSED.attentionGradV, { ...inputs, into: dqk }, packed); // in place: columns 2C…3C
+        tf.dispose([stats, dq, dqk]); // handles only: the buffer lives on in dqkv
+        return [dqkv];
+      },
+    };
+  }) as Parameters<typeof tf.customGrad>[0]);
+  return op(qkv) as tf.Tensor2D;
 }
 
 /** The program's number for a divergence, with the reference's special cases (gjsd at β 0 / 1, skl at α 0). */
