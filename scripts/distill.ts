@@ -1,5 +1,5 @@
 /**
- * npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--json FILE] [--export DIR] [--<knob> value ...]
+ * npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--teacher HF_DIR [--base HF_DIR]] [--json FILE] [--export DIR] [--<knob> value ...]
  *
  * Runs one method of the paper table in Node on the same engine code the browser worker runs,
  * with a progress line, a final summary table and an optional JSON record of every step.
@@ -14,9 +14,9 @@ import { type KernelSet, setKernels } from '../src/model/fused';
 import type { StepRecord } from '../src/protocol/records';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { DISTILL_FLAGS } from './lib/flags';
-import { nodeHost } from './lib/host';
+import { runHost } from './lib/host';
 
-const CLI: CliOptions = { usage: 'npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--json FILE] [--export DIR] [--<knob> value ...]', knobs: true };
+const CLI: CliOptions = { usage: 'npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--teacher HF_DIR [--base HF_DIR]] [--json FILE] [--export DIR] [--<knob> value ...]', knobs: true };
 
 function fmt(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${cfg.steps}  loss ${rec.loss.toFixed(4)}  τ ${fmt(rec.tau)}  intervened ${(100 * rec.interventionRate).toFixed(1)}%  ${rec.msPerStep.toFixed(0)} ms/step   `,
     );
   };
-  const result = await runDistill(cfg, nodeHost, {
+  const result = await runDistill(cfg, runHost(flags), {
     onStep: bar,
     onTrained: flags.export
       ? async (trainer) => {

@@ -20,6 +20,7 @@ import type { Method } from '../src/config/knobs';
 import type { PaperPlan } from '../src/config/paper-plan';
 import { getPreset } from '../src/config/presets';
 import { resolveConfig } from '../src/config/resolve';
+import type { Host } from '../src/distill/host';
 import { runPaperTable } from '../src/distill/paper';
 import { teacherKey } from '../src/distill/recipes';
 import { type NodeBackend, initNodeBackend } from '../src/engine/node';
@@ -27,12 +28,16 @@ import { type KernelSet, setKernels } from '../src/model/fused';
 import { type MethodRuns, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/report/paper-table';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { PAPER_TABLE_FLAGS } from './lib/flags';
-import { MODELS_DIR, nodeHost } from './lib/host';
+import { MODELS_DIR, runHost } from './lib/host';
 
-const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR | --check DIR/P.json)' };
+const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--teacher HF_DIR [--base HF_DIR]] [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR | --check DIR/P.json)' };
 
-/** Which teacher the distilling rows learn from: the shipped file (by sha256) or the recipe it is trained by. */
-function teacherRecord(preset: string): string {
+/** Which teacher the distilling rows learn from: an imported folder, the shipped file (by sha256) or the recipe it is trained by. */
+function teacherRecord(preset: string, imported?: string): string {
+  if (imported) {
+    const file = join(imported, 'model.safetensors');
+    return `Hugging Face folder ${imported} (model.safetensors sha256 ${existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'missing'})`;
+  }
   const file = join(MODELS_DIR, `${preset}-teacher.safetensors`);
   if (existsSync(file)) return `${file} (sha256 ${createHash('sha256').update(readFileSync(file)).digest('hex')})`;
   return `trained from its recipe (${teacherKey(getPreset(preset))})`;
@@ -49,16 +54,18 @@ async function main(): Promise<void> {
   setKernels(flags.kernels as KernelSet);
   const t0 = Date.now();
   const plan: PaperPlan = { preset, ...(steps ? { steps } : {}), seeds, ...(methods ? { methods } : {}) };
-  if (check) return checkAgainst(check, plan, backend, flags.tolerance);
-  const all = await runPaperTable(plan, nodeHost, {
+  const host = runHost(flags);
+  if (check) return checkAgainst(check, plan, backend, flags.tolerance, host, flags.teacher);
+  const all = await runPaperTable(plan, host, {
     onRun: (method, k, final) => process.stderr.write(`${method} seed ${k + 1}/${seeds}: ROUGE-L ${final.rougeL.toFixed(4)}, perplexity ${final.perplexity.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`),
   });
   const wall = Math.round((Date.now() - t0) / 1000);
   const rows = tableRows(all);
   const cfg = resolveConfig({ preset, ...(steps ? { steps } : {}) });
-  const command = `npm run paper-table -- --preset ${preset}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds}${methods ? ` --methods ${methods.join(',')}` : ''} --backend ${backend} --out ${out}`;
+  const imported = `${flags.teacher ? ` --teacher ${flags.teacher}` : ''}${flags.base ? ` --base ${flags.base}` : ''}`;
+  const command = `npm run paper-table -- --preset ${preset}${imported}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds}${methods ? ` --methods ${methods.join(',')}` : ''} --backend ${backend} --out ${out}`;
   const hasPositions = rows.some((r) => r.accuracyByPositionBeyond.length > 0);
-  const teacher = teacherRecord(preset);
+  const teacher = teacherRecord(preset, flags.teacher);
   const md = [
     `# Paper table: preset \`${preset}\``,
     '',
@@ -86,15 +93,15 @@ async function main(): Promise<void> {
 }
 
 /** Re-runs the plan's rows and compares their quality figures with a committed result file. */
-async function checkAgainst(file: string, plan: PaperPlan, backend: string, tolerance: number): Promise<void> {
+async function checkAgainst(file: string, plan: PaperPlan, backend: string, tolerance: number, host: Host, imported?: string): Promise<void> {
   const ref = JSON.parse(readFileSync(file, 'utf8')) as { steps: number; seeds: number; backend: string; teacher?: string; runs: MethodRuns[] };
-  const teacher = teacherRecord(plan.preset);
+  const teacher = teacherRecord(plan.preset, imported);
   if (ref.teacher && ref.teacher !== teacher) throw new Error(`${file} was made with the teacher ${ref.teacher}; the teacher now is ${teacher}: make the table again with --out`);
   const steps = resolveConfig({ preset: plan.preset, ...(plan.steps ? { steps: plan.steps } : {}) }).steps;
   if (ref.steps !== steps || plan.seeds > ref.seeds) throw new Error(`${file} was made with ${ref.steps} steps and ${ref.seeds} seeds; pass the same --steps and at most --seeds ${ref.seeds}`);
   let worst = 0;
   const t0 = Date.now();
-  await runPaperTable(plan, nodeHost, {
+  await runPaperTable(plan, host, {
     onRun: (method, k, final) => {
       const want = ref.runs.find((r) => r.method === method)?.runs[k];
       if (!want) throw new Error(`${file} has no run of ${method} with seed ${k + 1}`);

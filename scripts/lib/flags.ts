@@ -13,11 +13,18 @@ const CHECK = {
   'stop-after': { kind: 'int', min: 1, max: 100000, default: '20', help: 'steps that --verify or --record run' },
 } as const satisfies Record<string, FlagSpec>;
 
+/** A Hugging Face GPT-2 folder as a run's teacher (and base). */
+const IMPORTED = {
+  teacher: { kind: 'string', help: "a Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer.json): the teacher, and the base of the student and of ft / lora; the preset's data goes through its tokenizer" },
+  base: { kind: 'string', help: 'with --teacher: another Hugging Face folder (same tokenizer) as the base of the student and of ft / lora' },
+} as const satisfies Record<string, FlagSpec>;
+
 export const DISTILL_FLAGS = {
   backend: backendFlag('cpu'),
   kernels: kernelsFlag,
+  ...IMPORTED,
   json: { kind: 'string', help: 'write {config, base, teacher, layerMap, tau0, evals, steps, final} to this file' },
-  export: { kind: 'string', help: 'write the trained model as Hugging Face folders here: model/ (GPT-2), and for LoRA runs base/ and adapter/ (PEFT)' },
+  export: { kind: 'string', help: 'write the trained model as Hugging Face folders here: student/ (GPT-2; for LoRA runs the model the adapter sits on), adapter/ (PEFT) and merged/' },
   quiet: { kind: 'bool', help: 'no progress line' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -28,6 +35,7 @@ export const PAPER_TABLE_FLAGS = {
   methods: { kind: 'list', choices: METHODS, help: 'a subset of the rows (default: all eight)' },
   backend: backendFlag('cpu'),
   kernels: kernelsFlag,
+  ...IMPORTED,
   out: { kind: 'string', help: 'write P.md, P.json and the position chart to this folder' },
   check: { kind: 'string', help: "re-run the rows and compare their quality with this P.json instead of writing (exit 1 above --tolerance)" },
   tolerance: { kind: 'number', min: 0, max: 1e9, default: '0', help: 'largest difference --check accepts' },

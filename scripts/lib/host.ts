@@ -3,9 +3,10 @@
  * prepare-data, checkpoints by npm run pretrain and npm run finetune), and bases and teachers made
  * from their recipes on first use kept under .cache/checkpoints/, so later runs start at once.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type HostFiles, createHost } from '../../src/distill/host';
+import { type Host, type HostFiles, type ImportedModel, createHost, importedHost } from '../../src/distill/host';
+import { readHfFolder } from '../../src/distill/hf';
 
 export const CACHE_DIR = '.cache/checkpoints';
 export const PUBLIC_DIR = 'public';
@@ -36,3 +37,19 @@ export const nodeFiles: HostFiles = {
 };
 
 export const nodeHost = createHost(nodeFiles);
+
+/** A Hugging Face model folder on disk, read afresh each time (a run owns the model it gets). */
+export function hfFolderOnDisk(dir: string): ImportedModel {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder (a Hugging Face model folder: config.json, model.safetensors, tokenizer.json)`);
+  const names = readdirSync(dir);
+  return {
+    origin: `Hugging Face folder ${dir}`,
+    read: () => readHfFolder(dir, { names, read: async (n) => (names.includes(n) ? new Uint8Array(readFileSync(join(dir, n))) : null) }),
+  };
+}
+
+/** The host of a run: the shipped presets', or imported models' where --teacher (and --base) name folders. */
+export function runHost(flags: { teacher?: string; base?: string }): Host {
+  if (flags.base && !flags.teacher) throw new Error('--base needs --teacher (the base of a run on imported models)');
+  return flags.teacher ? importedHost(nodeFiles, hfFolderOnDisk(flags.teacher), flags.base ? hfFolderOnDisk(flags.base) : undefined) : nodeHost;
+}

@@ -5,7 +5,7 @@
 import { Rng } from '../model/rng';
 import { continuationExample, lmExample } from './corpus';
 import { EOS, type Example, type TaskConfig, maxSequenceLength, taskTokenizer, testSet, trainBatch } from './tasks';
-import { CharTokenizer } from './tokenizer';
+import { CharTokenizer, type Tokenizer } from './tokenizer';
 
 export interface TestGroup {
   /** Input length (task) or response length (corpus) of this group. */
@@ -15,7 +15,7 @@ export interface TestGroup {
 }
 
 export interface DataSource {
-  tokenizer: CharTokenizer;
+  tokenizer: Tokenizer;
   /** The end-of-response mark, or null when responses simply stop (corpus continuations). */
   eos: string | null;
   /** What ROUGE-L counts: characters (synthetic tasks) or words (text). */
@@ -54,6 +54,11 @@ export interface CorpusConfig {
   train: string;
   heldOut: string;
   alphabet: string;
+  /**
+   * A model's own tokenizer (an imported model's), instead of characters over `alphabet`. A
+   * subword one cuts the windows in its ids: `window` and `promptLength` count tokens then.
+   */
+  tokenizer?: Tokenizer;
   /** lm: loss on every position of `window` characters; continue: prompt → continuation. */
   mode: 'lm' | 'continue';
   window: number;
@@ -65,9 +70,10 @@ export interface CorpusConfig {
 
 export function corpusSource(c: CorpusConfig): DataSource {
   const P = c.promptLength ?? 1;
-  const make = (text: string, rng: Rng) => (c.mode === 'lm' ? lmExample(text, rng, c.window) : continuationExample(text, rng, P, c.window - P));
+  const tokenizer = c.tokenizer ?? new CharTokenizer(c.alphabet);
+  const make = tokenizer.kind === 'subword' ? idWindows(tokenizer, c.window, P) : (text: string, rng: Rng) => (c.mode === 'lm' ? lmExample(text, rng, c.window) : continuationExample(text, rng, P, c.window - P));
   return {
-    tokenizer: new CharTokenizer(c.alphabet),
+    tokenizer,
     eos: null,
     rougeUnit: 'words',
     maxSequenceLength: c.window,
@@ -77,5 +83,25 @@ export function corpusSource(c: CorpusConfig): DataSource {
       const rng = Rng.derive(seed, 'corpus-test');
       return [{ length: c.window - P, examples: Array.from({ length: c.testExamples }, () => make(c.heldOut, rng)), beyondTraining: false }];
     },
+  };
+}
+
+/**
+ * Examples cut from a text's ids under a subword tokenizer: `window` ids, the first `P` the
+ * prompt. Each text is encoded once, on first use.
+ */
+function idWindows(tokenizer: Tokenizer, window: number, P: number): (text: string, rng: Rng) => Example {
+  const encoded = new Map<string, number[]>();
+  return (text, rng) => {
+    let ids = encoded.get(text);
+    if (!ids) {
+      ids = tokenizer.encode(text);
+      encoded.set(text, ids);
+    }
+    if (ids.length < window) throw new Error(`corpus: a text of ${ids.length} tokens is shorter than a window of ${window}`);
+    const start = rng.int(ids.length - window + 1);
+    const prompt = ids.slice(start, start + P);
+    const response = ids.slice(start + P, start + window);
+    return { prompt: tokenizer.decode(prompt), response: tokenizer.decode(response), ids: { prompt, response } };
   };
 }

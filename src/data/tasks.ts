@@ -4,14 +4,16 @@
  * of a batch share one length, so a batch is a plain [B, P + R] block (no padding).
  */
 import { Rng } from '../model/rng';
-import { CharTokenizer } from './tokenizer';
+import { CharTokenizer, type Tokenizer } from './tokenizer';
 
 export const EOS = '.';
 export const SEP = '=';
 
 export interface Example {
   prompt: string;
-  response: string; // ends with EOS
+  response: string; // ends with EOS (tasks)
+  /** The ids, where they are not the tokenizer's encoding of the strings (windows cut in a subword tokenizer's ids). */
+  ids?: { prompt: number[]; response: number[] };
 }
 
 export interface TaskDef {
@@ -108,6 +110,8 @@ export interface TaskConfig {
   alphabet?: string;
   /** Use the prepared corpus's alphabet (the speech base's tokenizer); the host fills `alphabet`. */
   corpusAlphabet?: boolean;
+  /** An imported model's vocabulary a character at a time (CharwiseTokenizer), instead of an alphabet of ours. */
+  tokenizer?: Tokenizer;
   /** Input lengths seen in training (inclusive range). */
   trainLengths: [number, number];
   /** Input lengths of the test set: up to and beyond the training range. */
@@ -119,7 +123,14 @@ export interface TaskConfig {
 const symbolsOf = (cfg: TaskConfig, t: string) => (t === cfg.task && cfg.symbols) || TASKS[t]!.symbols;
 const sepOf = (cfg: TaskConfig) => cfg.sep ?? SEP;
 
-export function taskTokenizer(cfg: TaskConfig): CharTokenizer {
+export function taskTokenizer(cfg: TaskConfig): Tokenizer {
+  if (cfg.tokenizer) {
+    if (cfg.tokenizer.kind !== 'char') throw new Error(`task ${cfg.task}: takes one token per character (a CharwiseTokenizer), not a subword tokenizer`);
+    for (const t of [cfg.task, ...(cfg.mix ?? [])]) {
+      for (const c of new Set(symbolsOf(cfg, t) + sepOf(cfg) + EOS)) cfg.tokenizer.id(c); // each must be one token: an error names it
+    }
+    return cfg.tokenizer;
+  }
   if (cfg.corpusAlphabet && !cfg.alphabet) throw new Error(`task ${cfg.task}: needs the prepared corpus's alphabet (run npm run prepare-data)`);
   for (const t of cfg.mix ?? []) {
     if (!cfg.alphabet && symbolsOf(cfg, t) !== symbolsOf(cfg, cfg.task)) throw new Error(`task mix: ${t} and ${cfg.task} use different alphabets`);

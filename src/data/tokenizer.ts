@@ -1,10 +1,30 @@
 /**
+ * What a run needs of a tokenizer, whichever it is: the character tokenizer of our own models
+ * (below), a Hugging Face model's byte-level BPE (bpe.ts), or that BPE a character at a time for
+ * the character tasks (CharwiseTokenizer in bpe.ts).
+ */
+export interface Tokenizer {
+  readonly vocabSize: number;
+  /** 'char': one id per character; 'subword': a text's ids follow no character count (corpus windows are cut in ids). */
+  readonly kind: 'char' | 'subword';
+  encode(text: string): number[];
+  decode(ids: ArrayLike<number>): string;
+  /** The id of a mark that is one token (the end of a response, a separator), or an error naming it. */
+  id(symbol: string): number;
+  /** As a Hugging Face tokenizer.json (exports). */
+  toHfTokenizerJson(): string;
+  /** What our own checkpoint format records of it (the alphabet), or undefined where it cannot (a BPE). */
+  toJSON(): { alphabet: string } | undefined;
+}
+
+/**
  * Character-level tokenizer over a fixed alphabet. Id 0 is the replacement token: any character
  * outside the alphabet encodes to it (never a crash) and decodes to U+FFFD.
  */
 export const REPLACEMENT = '\uFFFD';
 
-export class CharTokenizer {
+export class CharTokenizer implements Tokenizer {
+  readonly kind = 'char';
   readonly alphabet: string[];
   private readonly index: Map<string, number>;
 

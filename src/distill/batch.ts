@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Example } from '../data/tasks';
-import type { CharTokenizer } from '../data/tokenizer';
+import type { Tokenizer } from '../data/tokenizer';
 
 export interface EncodedBatch {
   prompt: tf.Tensor2D; // int32 [B, P]
@@ -13,15 +13,15 @@ export interface EncodedBatch {
   examples: Example[];
 }
 
-export function encodeBatch(tokenizer: CharTokenizer, examples: Example[]): EncodedBatch {
-  const P = [...examples[0]!.prompt].length;
-  const R = [...examples[0]!.response].length;
-  if (examples.some((e) => [...e.prompt].length !== P || [...e.response].length !== R)) {
-    throw new Error('a batch must hold examples of one prompt length and one response length');
+export function encodeBatch(tokenizer: Tokenizer, examples: Example[]): EncodedBatch {
+  const ids = examples.map((e) => e.ids ?? { prompt: tokenizer.encode(e.prompt), response: tokenizer.encode(e.response) });
+  const P = ids[0]!.prompt.length;
+  const R = ids[0]!.response.length;
+  if (ids.some((e) => e.prompt.length !== P || e.response.length !== R)) {
+    throw new Error('a batch must hold examples of one prompt length and one response length (in tokens)');
   }
-  const p = examples.flatMap((e) => tokenizer.encode(e.prompt));
-  const r = examples.flatMap((e) => tokenizer.encode(e.response));
-  return { prompt: tf.tensor2d(p, [examples.length, P], 'int32'), response: tf.tensor2d(r, [examples.length, R], 'int32'), examples };
+  const B = examples.length;
+  return { prompt: tf.tensor2d(ids.flatMap((e) => e.prompt), [B, P], 'int32'), response: tf.tensor2d(ids.flatMap((e) => e.response), [B, R], 'int32'), examples };
 }
 
 export function disposeBatch(b: EncodedBatch): void {

@@ -37,21 +37,22 @@ export async function readHfFolder(where: string, files: HfFolderFiles): Promise
 export type HfExport = Record<string, Record<string, string | Uint8Array>>;
 
 /**
- * A trained model as Hugging Face folders: `model/` the student as a GPT-2 (its LoRA merged:
- * `GPT2LMHeadModel.from_pretrained`), and for a LoRA run also `base/` (the student without its
- * adapter) and `adapter/` (a PEFT adapter: `PeftModel.from_pretrained(base, adapter)` gives the
- * model). Each model folder carries the tokenizer as tokenizer.json.
+ * A trained model as Hugging Face folders, each model folder with the tokenizer as tokenizer.json:
+ *   student/   the trained model as a GPT-2 (`GPT2LMHeadModel.from_pretrained`); for a LoRA run the
+ *              model the adapter sits on (the frozen student);
+ *   adapter/   a LoRA run's PEFT adapter: `PeftModel.from_pretrained(student, adapter)` is the model;
+ *   merged/    a LoRA run's student with the adapter folded in (the same model, plain GPT-2).
  */
-export async function exportHfFolders(model: Transformer, tokenizerJson: string, baseName = 'base'): Promise<HfExport> {
+export async function exportHfFolders(model: Transformer, tokenizerJson: string): Promise<HfExport> {
   const gpt2 = async (m: Transformer) => {
     const g = await exportGpt2(m);
     return { [HF_FILES.config]: g.configJson, [HF_FILES.weights]: g.safetensors, [HF_FILES.tokenizer]: tokenizerJson };
   };
-  const out: HfExport = { model: await gpt2(model) };
-  if (model.lora && !model.lora.merged) {
-    out.base = await gpt2({ ...model, lora: null });
-    const a = await exportPeftAdapter(model, baseName);
-    out.adapter = { 'adapter_config.json': a.configJson, 'adapter_model.safetensors': a.safetensors };
-  }
-  return out;
+  if (!model.lora || model.lora.merged) return { student: await gpt2(model) };
+  const a = await exportPeftAdapter(model, 'student');
+  return {
+    student: await gpt2({ ...model, lora: null }),
+    adapter: { 'adapter_config.json': a.configJson, 'adapter_model.safetensors': a.safetensors },
+    merged: await gpt2(model),
+  };
 }

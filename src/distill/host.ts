@@ -10,7 +10,9 @@ import type { DataManifest } from '../data/corpus';
 import { type DataSource, corpusSource, taskSource } from '../data/source';
 import { type Preset, recipeSteps } from '../config/presets';
 import type { UserText } from '../protocol/messages';
+import { type BpeTokenizer, CharwiseTokenizer } from '../data/bpe';
 import { baseKey, baseSteps, teacherKey, trainBase, trainTeacher } from './recipes';
+import { disposeModel } from './models';
 
 export interface ProvidedModel {
   model: Transformer;
@@ -50,12 +52,20 @@ export async function readManifest(files: HostFiles): Promise<DataManifest> {
   return JSON.parse(text) as DataManifest;
 }
 
-/** A preset's data source: a task (with the corpus alphabet where it asks for it) or windows of a corpus. */
-export async function presetData(preset: Preset, files: HostFiles, manifest: () => Promise<DataManifest> = () => readManifest(files)): Promise<DataSource> {
+/**
+ * A preset's data source: a task (with the corpus alphabet where it asks for it) or windows of a
+ * corpus — or, with an imported model's tokenizer, the same data through it: tasks a character
+ * per token of its vocabulary, corpora cut in its ids (windows of as many tokens as the preset's
+ * characters).
+ */
+export async function presetData(preset: Preset, files: HostFiles, manifest: () => Promise<DataManifest> = () => readManifest(files), imported?: BpeTokenizer): Promise<DataSource> {
   const d = preset.data;
-  if (d.kind === 'task') return taskSource(d.task.corpusAlphabet ? { ...d.task, alphabet: (await manifest()).alphabet } : d.task);
+  if (d.kind === 'task') {
+    if (imported) return taskSource({ ...d.task, corpusAlphabet: false, tokenizer: new CharwiseTokenizer(imported) });
+    return taskSource(d.task.corpusAlphabet ? { ...d.task, alphabet: (await manifest()).alphabet } : d.task);
+  }
   const corpus = (train: string, heldOut: string, alphabet: string) =>
-    corpusSource({ train, heldOut, alphabet, mode: 'continue', window: d.window, promptLength: d.promptLength, testExamples: d.testExamples });
+    corpusSource({ train, heldOut, alphabet, tokenizer: imported, mode: 'continue', window: d.window, promptLength: d.promptLength, testExamples: d.testExamples });
   if (d.corpus === 'user') {
     if (!files.userText) throw new Error(`preset ${preset.name} reads a text file given in the browser; from the command line use a preset with a prepared corpus`);
     const t = files.userText();
@@ -89,7 +99,7 @@ export function createHost(files: HostFiles): Host {
     const model = await make((done) => files.progress(`training the ${what}`, done, of));
     const took = `trained here from its recipe in ${((Date.now() - t0) / 1000).toFixed(0)} s`;
     if (!files.cache) return { model, origin: `${what}, ${took}` };
-    await files.cache.put(key, (await saveCheckpoint(model, {}, data.tokenizer.toJSON())).safetensors);
+    await files.cache.put(key, (await saveCheckpoint(model, {}, data.tokenizer.toJSON())).safetensors); // (recipes run on our own tokenizers only)
     return { model, origin: `${what}, ${took}, cached in ${files.cache.label(key)}` };
   };
   return {
@@ -105,6 +115,44 @@ export function createHost(files: HostFiles): Host {
       const found = await shipped(`${preset.name}-teacher`);
       if (found) return found;
       return made(`teacher of ${preset.name}`, teacherKey(preset), recipeSteps(preset.teacherRecipe), (on) => trainTeacher(preset, base, data, (_, done) => on(done)), data);
+    },
+  };
+}
+
+/** A model brought in (a Hugging Face GPT-2 folder, read from disk or fetched): read afresh each time a run asks. */
+export interface ImportedModel {
+  read(): Promise<{ model: Transformer; tokenizer: BpeTokenizer }>;
+  /** Where it came from, for the output (e.g. "Hugging Face folder models/gpt2"). */
+  origin: string;
+}
+
+/**
+ * The host of a run on imported models: the preset's data through the teacher's tokenizer, the
+ * imported teacher as the KD rows' teacher (as it is: not fine-tuned on the preset first), and as
+ * the base of the student (every other block) and of the `ft` / `lora` rows — or `base` where one
+ * is given (it must share the teacher's tokenizer).
+ */
+export function importedHost(files: HostFiles, teacher: ImportedModel, base?: ImportedModel): Host {
+  let tokenizer: Promise<BpeTokenizer> | null = null;
+  const teacherTokenizer = () =>
+    (tokenizer ??= teacher.read().then(({ model, tokenizer: t }) => {
+      disposeModel(model);
+      return t;
+    }));
+  const from = base ?? teacher;
+  return {
+    data: async (preset) => presetData(preset, files, () => readManifest(files), await teacherTokenizer()),
+    async base() {
+      const { model, tokenizer: t } = await from.read();
+      const want = await teacherTokenizer();
+      if (t.toHfTokenizerJson() !== want.toHfTokenizerJson()) {
+        disposeModel(model);
+        throw new Error(`the base (${from.origin}) and the teacher (${teacher.origin}) have different tokenizers: a student must share its teacher's`);
+      }
+      return { model, origin: from.origin };
+    },
+    async teacher() {
+      return { model: (await teacher.read()).model, origin: teacher.origin };
     },
   };
 }

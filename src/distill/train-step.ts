@@ -10,7 +10,7 @@ import type { DivergenceOptions } from '../model/losses';
 import type { SamplingOptions } from '../model/sampling';
 import { type Transformer, allParams, forward, valueAndGradsWithAux } from '../model/transformer';
 import type { Example } from '../data/tasks';
-import type { CharTokenizer } from '../data/tokenizer';
+import type { Tokenizer } from '../data/tokenizer';
 import type { DistillConfig } from '../config/knobs';
 import type { MethodSpec } from '../config/methods';
 import type { StepRecord } from '../protocol/records';
@@ -38,7 +38,7 @@ export interface StepContext {
   readonly spec: MethodSpec;
   readonly model: Transformer;
   readonly teacher: Transformer | null;
-  readonly tokenizer: CharTokenizer;
+  readonly tokenizer: Tokenizer;
   /** Id of the end-of-response mark, or −1 when responses have none. */
   readonly eosId: number;
   readonly trainableNames: string[];

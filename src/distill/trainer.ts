@@ -12,7 +12,7 @@ import { Rng } from '../model/rng';
 import type { SamplingOptions } from '../model/sampling';
 import { type Transformer, allParams } from '../model/transformer';
 import type { DataSource } from '../data/source';
-import type { CharTokenizer } from '../data/tokenizer';
+import type { Tokenizer } from '../data/tokenizer';
 import type { Example } from '../data/tasks';
 import type { DistillConfig } from '../config/knobs';
 import { METHOD_SPECS, type MethodSpec } from '../config/methods';
@@ -29,7 +29,7 @@ import { type StepContext, trainStep } from './train-step';
 
 export class Trainer implements StepContext {
   readonly spec: MethodSpec;
-  readonly tokenizer: CharTokenizer;
+  readonly tokenizer: Tokenizer;
   readonly eosId: number;
   readonly trainableNames: string[];
   readonly optimizer: AdamW;
@@ -70,9 +70,10 @@ export class Trainer implements StepContext {
   static async create(cfg: DistillConfig, data: DataSource, base: Transformer, teacher: Transformer | null): Promise<Trainer> {
     const spec = METHOD_SPECS[cfg.method];
     if (spec.signal !== 'ce' && !teacher) throw new Error(`method ${cfg.method} needs a teacher`);
-    if (data.tokenizer.vocabSize !== base.config.vocabSize) {
-      throw new Error(`the data's tokenizer has ${data.tokenizer.vocabSize} ids but the model's vocabulary is ${base.config.vocabSize}`);
-    }
+    // Our own tokenizers fill the vocabulary exactly; an imported model's may have spare rows (a padded vocabulary).
+    const fits = data.tokenizer.kind === 'char' && data.tokenizer.toJSON() ? data.tokenizer.vocabSize === base.config.vocabSize : data.tokenizer.vocabSize <= base.config.vocabSize;
+    if (!fits) throw new Error(`the data's tokenizer has ${data.tokenizer.vocabSize} ids but the model's vocabulary is ${base.config.vocabSize}`);
+    if (teacher && teacher.config.vocabSize !== base.config.vocabSize) throw new Error(`the teacher's vocabulary (${teacher.config.vocabSize}) is not the base's (${base.config.vocabSize})`);
     if (data.maxSequenceLength > base.config.contextLength + 1) {
       throw new Error(`the data's sequences (${data.maxSequenceLength}) do not fit the model's context (${base.config.contextLength})`);
     }

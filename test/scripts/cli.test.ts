@@ -18,7 +18,7 @@ describe('npm run distill', () => {
     expect(distill([]).given('backend')).toBe(false);
   });
   test('errors say what is valid', () => {
-    expect(() => distill(['--stepz', '3'])).toThrow(/unknown flag --stepz; valid flags: --backend, --kernels, --json, --export, --quiet, --preset, --method, --steps/);
+    expect(() => distill(['--stepz', '3'])).toThrow(/unknown flag --stepz; valid flags: --backend, --kernels, --teacher, --base, --json, --export, --quiet, --preset, --method, --steps/);
     expect(() => distill(['--steps'])).toThrow(/--steps needs a value/);
     expect(() => distill(['--backend', 'tpu'])).toThrow(/backend: "tpu" is not valid; expected one of cpu, wasm, webgpu/);
     expect(() => distill(['--method', 'magic'])).toThrow(/method: "magic"/);

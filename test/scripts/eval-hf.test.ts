@@ -82,7 +82,7 @@ describe('eval-checkpoint on a Hugging Face folder', () => {
     expect(Number(m![1])).toBeCloseTo(total / (ids.length - 1), 4);
   }, 120_000);
 
-  test('--adapter: the exported base with the PEFT adapter scores the text as the exported model does', async () => {
+  test('--adapter: the exported student with the PEFT adapter scores the text as the merged export does', async () => {
     const tokenizer = new CharTokenizer('abcdefghijklmnopqrstuvwxyz .');
     const model = randomModel(modelConfig({ vocabSize: tokenizer.vocabSize, nLayer: 2, nHead: 2, dModel: 8, dFF: 16, nPositions: 8 }), 5, { rank: 2, alpha: 4, targets: ['q', 'v', 'fc1'], dropout: 0 });
     const folders = await exportHfFolders(model, tokenizer.toHfTokenizerJson());
@@ -91,12 +91,12 @@ describe('eval-checkpoint on a Hugging Face folder', () => {
     const textFile = join(dir, 'text.txt');
     writeFileSync(textFile, TEXT);
     const nll = (out: string) => Number(/mean NLL (\d+\.\d{6}) over (\d+) tokens/.exec(out)![1]);
-    const merged = nll(run([join(root, 'model'), '--text', textFile]));
-    const adapted = nll(run([join(root, 'base'), '--text', textFile, '--adapter', join(root, 'adapter')]));
-    const plain = nll(run([join(root, 'base'), '--text', textFile]));
+    const merged = nll(run([join(root, 'merged'), '--text', textFile]));
+    const adapted = nll(run([join(root, 'student'), '--text', textFile, '--adapter', join(root, 'adapter')]));
+    const plain = nll(run([join(root, 'student'), '--text', textFile]));
     expect(Math.abs(adapted - merged)).toBeLessThan(2e-6);
     expect(Math.abs(plain - merged)).toBeGreaterThan(1e-4); // the adapter matters
-    expect(fails([join(root, 'base'), '--text', textFile, '--adapter', join(root, 'model')])).toMatch(/has no adapter_config\.json/);
+    expect(fails([join(root, 'student'), '--text', textFile, '--adapter', join(root, 'merged')])).toMatch(/has no adapter_config\.json/);
   }, 180_000);
 
   test('a folder without the tokenizer, with a sharded checkpoint, or no --text is refused, naming what is wrong', () => {
