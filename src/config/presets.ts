@@ -51,6 +51,10 @@ export type BaseSpec =
       kind: 'checkpoint';
       /** public/models/NAME.safetensors. */
       name: string;
+    }
+  | {
+      /** A model the person brings (the app's import, or --teacher DIR): teacher and base at once. */
+      kind: 'imported';
     };
 
 export type DataSpec =
@@ -70,8 +74,8 @@ export interface Preset {
   description: string;
   data: DataSpec;
   base: BaseSpec;
-  /** How the fine-tuned teacher (the `ft` model) is made from the base, on the preset's data. */
-  teacherRecipe: Recipe;
+  /** How the fine-tuned teacher (the `ft` model) is made from the base, on the preset's data (none: the imported model is the teacher). */
+  teacherRecipe?: Recipe;
   /** Knob defaults for this preset (over the method's). */
   defaults: Partial<DistillConfig>;
   /** Per-method knob defaults (over `defaults`), e.g. a higher learning rate for LoRA. */
@@ -140,6 +144,14 @@ export const PRESETS: Record<string, Preset> = {
     defaults: { steps: 300, batchSize: 8, lr: 1e-3, topK: 10, evalEvery: 100 },
     methodDefaults: LORA_LR(3e-3),
   },
+  'bring-gpt2': {
+    name: 'bring-gpt2',
+    description: 'bring a GPT-2-family model (import it first, by its Hugging Face id or its files): it is the teacher, and its every-other-layer student learns to continue 64 tokens of Moby Dick by 64 — the memory panel shows teacher, student, adapter and optimiser bytes',
+    data: { kind: 'corpus', corpus: 'moby', window: 128, promptLength: 64, testExamples: 16 },
+    base: { kind: 'imported' },
+    defaults: { method: 'sti-lora', steps: 100, batchSize: 4, lr: 1e-4, topK: 10, evalEvery: 50 },
+    methodDefaults: LORA_LR(1e-3),
+  },
   'your-text': {
     name: 'your-text',
     description: 'your own .txt file (it stays in the browser): continue 64 characters by 64, 90% of it for training, the last 10% held out; the speech-pretrained base',
@@ -152,6 +164,17 @@ export const PRESETS: Record<string, Preset> = {
 };
 
 export const PRESET_NAMES = Object.keys(PRESETS);
+
+/** What a preset's base is, in words: its shipped checkpoint, a recipe, or the model brought in. */
+export function baseLabel(p: Preset): string {
+  return p.base.kind === 'checkpoint' ? `the shipped checkpoint ${p.base.name}` : p.base.kind === 'recipe' ? 'a base made from its recipe' : 'the model you bring (the import, or --teacher DIR)';
+}
+
+/** A preset's teacher recipe, or an error saying where its teacher comes from instead. */
+export function teacherRecipeOf(p: Preset): Recipe {
+  if (!p.teacherRecipe) throw new Error(`preset ${p.name} has no teacher recipe: its teacher is the model you bring (the app's import, or --teacher DIR)`);
+  return p.teacherRecipe;
+}
 
 export function getPreset(name: string): Preset {
   const p = PRESETS[name];

@@ -26,7 +26,13 @@ export async function readHfFolder(where: string, files: HfFolderFiles): Promise
     throw new Error(`${where} has no ${name} (it has: ${files.names.join(', ') || 'nothing'})`);
   };
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  const model = importGpt2(text(await need(HF_FILES.config)), await need(HF_FILES.weights));
+  const [configBytes, weightBytes] = [await need(HF_FILES.config), await need(HF_FILES.weights)];
+  let model: Transformer;
+  try {
+    model = importGpt2(text(configBytes), weightBytes);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`); // which folder, and its message names the file
+  }
   const config = await files.read(HF_FILES.tokenizerConfig);
   const tokenizer = BpeTokenizer.fromJson(text(await need(HF_FILES.tokenizer)), config ? text(config) : '{}');
   if (tokenizer.vocabSize > model.config.vocabSize) throw new Error(`${where}: the tokenizer has ${tokenizer.vocabSize} ids but the model only ${model.config.vocabSize} rows of embeddings`);

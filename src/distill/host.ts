@@ -8,7 +8,7 @@ import { readCheckpoint, saveCheckpoint } from '../model/checkpoint';
 import type { Transformer } from '../model/transformer';
 import type { DataManifest } from '../data/corpus';
 import { type DataSource, corpusSource, taskSource } from '../data/source';
-import { type Preset, recipeSteps } from '../config/presets';
+import { type Preset, recipeSteps, teacherRecipeOf } from '../config/presets';
 import type { UserText } from '../protocol/messages';
 import { type BpeTokenizer, CharwiseTokenizer } from '../data/bpe';
 import { baseKey, baseSteps, teacherKey, trainBase, trainTeacher } from './recipes';
@@ -106,6 +106,7 @@ export function createHost(files: HostFiles): Host {
     data: (preset) => presetData(preset, files, getManifest),
     async base(preset, data) {
       const b = preset.base;
+      if (b.kind === 'imported') throw new Error(`preset ${preset.name} runs on a model you bring: import one first (a Hugging Face id or its files, in the app), or name its folder with --teacher DIR`);
       const found = await shipped(b.kind === 'checkpoint' ? b.name : `${preset.name}-base`);
       if (found) return found;
       if (b.kind === 'checkpoint') throw new Error(`${files.missing(`models/${b.name}.safetensors`)}: it is made by npm run pretrain (see public/models/MODELS.md)`);
@@ -114,7 +115,7 @@ export function createHost(files: HostFiles): Host {
     async teacher(preset, base, data) {
       const found = await shipped(`${preset.name}-teacher`);
       if (found) return found;
-      return made(`teacher of ${preset.name}`, teacherKey(preset), recipeSteps(preset.teacherRecipe), (on) => trainTeacher(preset, base, data, (_, done) => on(done)), data);
+      return made(`teacher of ${preset.name}`, teacherKey(preset), recipeSteps(teacherRecipeOf(preset)), (on) => trainTeacher(preset, base, data, (_, done) => on(done)), data);
     },
   };
 }

@@ -3,12 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, modelConfig } from '../model/config';
 import { type Weights, initWeights } from '../model/params';
 import type { Transformer } from '../model/transformer';
-import type { Preset } from '../config/presets';
+import { type Preset, baseLabel } from '../config/presets';
 import { type DataSource, taskSource } from '../data/source';
 
 /** The architecture of a preset whose base is made from a recipe, sized for its data. */
 export function presetModelConfig(p: Preset, data: DataSource): ModelConfig {
-  if (p.base.kind !== 'recipe') throw new Error(`preset ${p.name} starts from the shipped checkpoint ${p.base.name}, not a recipe`);
+  if (p.base.kind !== 'recipe') throw new Error(`preset ${p.name} starts from ${baseLabel(p)}, not a recipe`);
   const ctx = Math.max(data.maxSequenceLength, taskSource(p.base.recipe.task).maxSequenceLength);
   return modelConfig({ vocabSize: data.tokenizer.vocabSize, ...p.base.arch, nPositions: ctx, contextLength: ctx });
 }

@@ -9,7 +9,7 @@
 import type { Transformer } from '../model/transformer';
 import { type DataSource, taskSource } from '../data/source';
 import type { DistillConfig } from '../config/knobs';
-import { type Preset, type Recipe, recipePhases, recipeSteps } from '../config/presets';
+import { type Preset, type Recipe, recipePhases, recipeSteps, teacherRecipeOf, baseLabel } from '../config/presets';
 import { resolveConfig } from '../config/resolve';
 import type { EvalRecord, StepRecord } from '../protocol/records';
 import { StepDriver } from './driver';
@@ -104,7 +104,7 @@ export async function trainRecipe(r: RecipeRun, hooks: RecipeHooks = {}): Promis
 
 /** What a recipe base starts from: its seeded initialisation (owned by the caller), its task data and recipe. */
 export function baseRecipeStart(preset: Preset, presetData: DataSource): { start: Transformer; data: DataSource; recipe: Recipe } {
-  if (preset.base.kind !== 'recipe') throw new Error(`preset ${preset.name} starts from the shipped checkpoint ${preset.base.name}`);
+  if (preset.base.kind !== 'recipe') throw new Error(`preset ${preset.name} starts from ${baseLabel(preset)}`);
   const { task, ...recipe } = preset.base.recipe;
   return { start: initialModel(preset, presetData), data: taskSource(task), recipe };
 }
@@ -121,7 +121,7 @@ export async function trainBase(preset: Preset, data: DataSource, onStep?: Recip
 
 /** Fine-tunes a copy of `base` on the preset's data by its teacher recipe (owned by the caller). */
 export function trainTeacher(preset: Preset, base: Transformer, data: DataSource, onStep?: RecipeHooks['onStep']): Promise<Transformer> {
-  return trainRecipe({ preset: preset.name, data, start: base, recipe: preset.teacherRecipe }, { onStep });
+  return trainRecipe({ preset: preset.name, data, start: base, recipe: teacherRecipeOf(preset) }, { onStep });
 }
 
 /** Steps of what trainBase or trainTeacher runs. */
@@ -133,6 +133,7 @@ const recipeKey = (r: Recipe): string => recipePhases(r).map((p) => `s${p.steps}
 export function baseKey(preset: Preset): string {
   const b = preset.base;
   if (b.kind === 'checkpoint') return b.name;
+  if (b.kind === 'imported') throw new Error(`preset ${preset.name} starts from the model you bring: it has no base of its own`);
   const t = b.recipe.task;
   return `${preset.name}-base-init${b.seed}-${[t.task, ...(t.mix ?? [])].join('+')}-${recipeKey(b.recipe)}`;
 }
@@ -141,5 +142,5 @@ export function baseKey(preset: Preset): string {
 export function teacherKey(preset: Preset): string {
   const d = preset.data;
   const on = d.kind === 'task' ? d.task.task : d.corpus;
-  return `${preset.name}-teacher-from-${baseKey(preset)}-ft-${on}-${recipeKey(preset.teacherRecipe)}`;
+  return `${preset.name}-teacher-from-${baseKey(preset)}-ft-${on}-${recipeKey(teacherRecipeOf(preset))}`;
 }

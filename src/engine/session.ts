@@ -9,7 +9,8 @@ import { disposeModel } from '../distill/models';
 import { type PreparedRun, disposePrepared, prepareTrainer, runInfo } from '../distill/run';
 import type { Trainer } from '../distill/trainer';
 import { encodeSafetensors, readCheckpoint, saveCheckpoint } from '../model/checkpoint';
-import type { ExportedWeights, SessionEvent } from '../protocol/messages';
+import type { ExportedWeights, HfFiles, SessionEvent } from '../protocol/messages';
+import { exportHfFolders } from '../distill/hf';
 import type { StepRecord } from '../protocol/records';
 import { packSteps } from '../protocol/step-batch';
 
@@ -155,6 +156,15 @@ export class RunSession {
     const model = (await saveCheckpoint(m, meta, this.trainer.tokenizer.toJSON())).safetensors;
     const adapter = m.lora ? encodeSafetensors(Object.fromEntries(await Promise.all(Object.entries(m.lora.tensors).map(async ([n, t]) => [n, { shape: [...t.shape], data: (await t.data()) as Float32Array }]))), { ...meta, lora: JSON.stringify(m.lora.config) }) : null;
     return { model, adapter };
+  }
+
+  /** The trained model as Hugging Face folders (src/distill/hf.ts), file by file under their folder. */
+  async exportHf(): Promise<HfFiles> {
+    if (this.playing) throw new Error('pause the run before downloading it');
+    const folders = await exportHfFolders(this.trainer.model, this.trainer.tokenizer.toHfTokenizerJson());
+    const out: HfFiles = {};
+    for (const [folder, files] of Object.entries(folders)) for (const [name, c] of Object.entries(files)) out[`${folder}/${name}`] = typeof c === 'string' ? new TextEncoder().encode(c) : c;
+    return out;
   }
 
   async dispose(): Promise<void> {

@@ -4,7 +4,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend';
 import { benchRow } from './bench';
 import { installGpuCounters } from './gpu-counters';
-import { browserHost } from './browser-host';
+import { browserFiles } from './browser-host';
+import { type Host, createHost, importedHost } from '../distill/host';
+import { type LoadedImport, importModel } from './model-import';
+import type { GpuLimits } from '../model/memory';
 import { PaperJob } from './paper-job';
 import { transferables } from '../protocol/step-batch';
 import { PROTOCOL_VERSION, type EngineEvent, type EngineRequest, type RequestEnvelope, type ResponseEnvelope, type UserText } from '../protocol/messages';
@@ -16,11 +19,12 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 const emit = (event: EngineEvent) => scope.postMessage({ v: PROTOCOL_VERSION, event } satisfies ResponseEnvelope, event.kind === 'steps' ? transferables(event.batch) : []);
 /** The person's own text for the your-text preset, as the page last sent it. */
 let userText: UserText | null = null;
-const host = browserHost(
-  new URL(import.meta.env.BASE_URL, scope.location.origin).href,
-  (what, done, of) => emit({ kind: 'progress', what, done, of }),
-  () => userText,
-);
+const progress = (what: string, done: number, of: number) => emit({ kind: 'progress', what, done, of });
+const files = browserFiles(new URL(import.meta.env.BASE_URL, scope.location.origin).href, progress, () => userText);
+const shippedHost = createHost(files);
+/** A model the person brought in: runs then use it as teacher and base (importedHost). */
+let imported: LoadedImport | null = null;
+const host = (): Host => (imported ? importedHost(files, imported.model) : shippedHost);
 let session: RunSession | null = null;
 let paper: PaperJob | null = null;
 
@@ -76,7 +80,7 @@ async function handle(req: EngineRequest): Promise<unknown> {
     }
     case 'prepare':
       await idle();
-      session = await RunSession.prepare(req.config, host, emit);
+      session = await RunSession.prepare(req.config, host(), emit);
       return null;
     case 'play':
       current().play();
@@ -92,7 +96,7 @@ async function handle(req: EngineRequest): Promise<unknown> {
       return null;
     case 'paperTable':
       await idle();
-      paper = new PaperJob(req.plan, host, emit);
+      paper = new PaperJob(req.plan, host(), emit);
       return null;
     case 'loseDevice': {
       const device = gpuDevice();
@@ -110,6 +114,20 @@ async function handle(req: EngineRequest): Promise<unknown> {
       return current().exportWeights();
     case 'loadWeights':
       return current().loadWeights(req.bytes, req.name);
+    case 'importModel': {
+      await idle();
+      const device = gpuDevice();
+      const limits: GpuLimits | undefined = device ? { maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize, maxBufferSize: device.limits.maxBufferSize } : undefined;
+      const loaded = await importModel(req.source, progress, limits); // throws, naming what is wrong: the import before stays
+      imported = loaded;
+      return loaded.info;
+    }
+    case 'clearImport':
+      await idle();
+      imported = null;
+      return null;
+    case 'exportHf':
+      return current().exportHf();
     case 'userText':
       userText = { name: req.name, train: req.train, test: req.test };
       return null;
@@ -117,7 +135,7 @@ async function handle(req: EngineRequest): Promise<unknown> {
       await idle();
       installGpuCounters();
       const { type: _type, ...bench } = req;
-      return benchRow(bench, host);
+      return benchRow(bench, host());
     }
   }
 }

@@ -97,7 +97,12 @@ export function importGpt2(configJson: string, safetensors: Uint8Array): Transfo
     throw new CheckpointError(`config.json is not valid JSON: ${(e as Error).message}`);
   }
   const config = gpt2Config(parsed);
-  const { tensors } = decodeSafetensors(safetensors);
+  let tensors: Record<string, RawTensor>;
+  try {
+    tensors = decodeSafetensors(safetensors).tensors;
+  } catch (e) {
+    throw new CheckpointError(`model.safetensors: ${(e as Error).message}`);
+  }
   const ours: Record<string, RawTensor> = {};
   let lmHead: RawTensor | null = null;
   for (const [name, t] of Object.entries(tensors)) {

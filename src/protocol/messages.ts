@@ -19,6 +19,35 @@ export interface UserText {
   test: string;
 }
 
+/** Where a model to import comes from: a Hugging Face Hub id (fetched from `base`, default https://huggingface.co), or files the person gave. */
+export type ModelSource = { kind: 'hub'; id: string; base: string } | { kind: 'files'; files: { name: string; bytes: Uint8Array }[] };
+
+/** An imported model, summed up before a run: its shape and what a run on it holds (an estimate). */
+export interface ImportedModelInfo {
+  origin: string;
+  nLayer: number;
+  dModel: number;
+  nHead: number;
+  vocabSize: number;
+  tokenizerVocab: number;
+  contextLength: number;
+  fileBytes: number;
+  memory: RunMemoryInfo;
+  /** The run the memory estimate is for, in words. */
+  estimateFor: string;
+}
+
+/** A run's memory before it starts, by part (src/model/memory.ts: runMemory). */
+export interface RunMemoryInfo {
+  teacherParams: number;
+  studentParams: number;
+  trainableParams: number;
+  bytes: { teacher: number; student: number; adapters: number; optimiser: number; activations: number };
+  total: number;
+  /** Why it will not fit this GPU (empty when it will). */
+  problems: string[];
+}
+
 /** Events of the run the worker holds. */
 export type SessionEvent =
   | { kind: 'progress'; what: string; done: number; of: number }
@@ -61,7 +90,13 @@ export type EngineRequest =
   /** Destroys the WebGPU device as a driver reset would, to show (and test) the recovery. */
   | { type: 'loseDevice' }
   /** One benchmark row (the bench page): ends any run, times steps, counts the GPU's work. */
-  | ({ type: 'bench' } & BenchRequest);
+  | ({ type: 'bench' } & BenchRequest)
+  /** Brings a Hugging Face GPT-2 in (fetched, with progress events, or from files): later runs use it as their teacher and base. */
+  | { type: 'importModel'; source: ModelSource }
+  /** Back to the shipped models. */
+  | { type: 'clearImport' }
+  /** The trained model as Hugging Face folders (student/, and for LoRA runs adapter/ and merged/), file by file. */
+  | { type: 'exportHf' };
 
 export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
   ? BackendInfo
@@ -73,7 +108,14 @@ export type EngineReply<R extends EngineRequest> = R extends { type: 'init' }
         ? number
         : R extends { type: 'bench' }
           ? BenchRow
-          : null;
+          : R extends { type: 'importModel' }
+            ? ImportedModelInfo
+            : R extends { type: 'exportHf' }
+              ? HfFiles
+              : null;
+
+/** Files of Hugging Face folders by path (e.g. "student/config.json"). */
+export type HfFiles = Record<string, Uint8Array>;
 
 export interface ExportedWeights {
   model: Uint8Array;

@@ -9,7 +9,9 @@ import { defaultsFor } from '../config/resolve';
 import { checkUserText, splitUserText } from '../data/userText';
 import type { BackendName } from '../protocol/backend';
 import { doneAfter } from '../protocol/records';
-import { exportWeights, loadWeights, prepare, reset, sendUserText, startEngine } from './engine';
+import { zipSync } from 'fflate';
+import { clearImport, exportHf, exportWeights, importModel, loadWeights, prepare, reset, sendUserText, startEngine } from './engine';
+import type { ModelSource } from '../protocol/messages';
 import { pushUrl } from './link';
 import { metrics } from './metrics';
 import { download, saveLastRun, showRun, snapshot } from './persist';
@@ -84,6 +86,35 @@ async function textAlphabet(): Promise<string> {
   const r = await fetch(new URL(`${import.meta.env.BASE_URL}data/manifest.json`, location.href));
   if (!r.ok) throw new Error('data/manifest.json is missing from this build: run npm run prepare-data');
   return ((await r.json()) as { alphabet: string }).alphabet;
+}
+
+/** The Hub's address, the default base of an import by id (a mirror or a local static server works too). */
+export const HF_HUB = 'https://huggingface.co';
+
+/**
+ * Brings a GPT-2-family model in by its Hugging Face id (fetched from `base`) or from its files,
+ * and makes the preset made for it the current one. A failure is shown and changes nothing else.
+ */
+export async function importHfModel(source: { id: string; base: string } | { files: File[] }): Promise<void> {
+  const src: ModelSource = 'id' in source ? { kind: 'hub', id: source.id.trim(), base: source.base.trim() || HF_HUB } : { kind: 'files', files: await Promise.all(source.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))) };
+  await importModel(src);
+  if (useApp.getState().imported.kind === 'ready' && PRESETS[useApp.getState().config.preset]?.base.kind !== 'imported') choose('bring-gpt2', 'sti-lora');
+}
+
+/** Back to the shipped models (and off the preset that needs an imported one). */
+export async function dropHfModel(): Promise<void> {
+  await clearImport();
+  if (PRESETS[useApp.getState().config.preset]?.base.kind === 'imported') choose(PRESET_NAMES[0]!, useApp.getState().config.method);
+}
+
+/**
+ * Downloads the live run as Hugging Face folders in one zip: student/ (a GPT-2 that transformers
+ * loads; for LoRA runs the model the adapter sits on), adapter/ (PEFT) and merged/.
+ */
+export async function downloadHf(): Promise<void> {
+  const { config, done } = useApp.getState();
+  const files = await exportHf();
+  download(`kd-${config.preset}-${config.method}-step${done}-hf.zip`, zipSync(files, { level: 6 }) as BlobPart, 'application/zip');
 }
 
 /** Downloads the run shown: its JSON, and for a live run its weights (and LoRA adapter). */

@@ -6,7 +6,7 @@
  */
 import { paperConfig } from '../config/paper-plan';
 import { EngineClient } from '../engine/client';
-import type { EngineEvent, EngineReply, EngineRequest, UserText } from '../protocol/messages';
+import type { EngineEvent, EngineReply, EngineRequest, ModelSource, UserText } from '../protocol/messages';
 import { unpackSteps } from '../protocol/step-batch';
 import { clearMetrics, metrics } from './metrics';
 import { saveLastRun } from './persist';
@@ -105,6 +105,43 @@ async function guarded(req: EngineRequest): Promise<void> {
 
 /** The user's text, kept here too so that a fresh worker gets it again. */
 let userText: UserText | null = null;
+/** Where the imported model came from, kept so that a fresh worker imports it again (a Hub model from its cache). */
+let importSource: ModelSource | null = null;
+
+const importedInfo = () => {
+  const i = useApp.getState().imported;
+  return i.kind === 'ready' ? i.info : i.kind === 'failed' ? i.before : null;
+};
+
+/**
+ * Brings a Hugging Face GPT-2 in (fetched in the worker with a progress line, or from files):
+ * later runs use it as teacher and base. A failure names what is wrong and keeps the model before.
+ */
+export async function importModel(source: ModelSource): Promise<void> {
+  const set = useApp.getState().set;
+  const before = importedInfo();
+  await reset();
+  set({ imported: { kind: 'loading' } });
+  try {
+    const info = await request({ type: 'importModel', source });
+    importSource = source;
+    set({ imported: { kind: 'ready', info }, progress: null });
+  } catch (e) {
+    if (e instanceof Cancelled) return;
+    set({ imported: { kind: 'failed', message: (e as Error).message, before }, progress: null });
+  }
+}
+
+/** Back to the shipped models. */
+export async function clearImport(): Promise<void> {
+  await reset();
+  await request({ type: 'clearImport' });
+  importSource = null;
+  useApp.getState().set({ imported: { kind: 'none' } });
+}
+
+/** The live run as Hugging Face folders, file by file (student/, adapter/, merged/). */
+export const exportHf = () => request({ type: 'exportHf' });
 
 export async function sendUserText(t: UserText): Promise<void> {
   await request({ type: 'userText', ...t });
@@ -119,6 +156,7 @@ export async function startEngine(): Promise<void> {
   try {
     const info = await request({ type: 'init', backend: useApp.getState().backend ?? undefined });
     if (userText) await request({ type: 'userText', ...userText });
+    if (importSource) await request({ type: 'importModel', source: importSource });
     set({ engine: { kind: 'ready', info } });
     if (info.name !== 'cpu') {
       // A quick check that this backend's gradients agree with the CPU's (design §6).

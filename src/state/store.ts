@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import type { DistillConfig, Method } from '../config/knobs';
 import type { BackendInfo, BackendName } from '../protocol/backend';
 import type { FinalRecord, PaperStatus, RunInfo, RunStatus } from '../protocol/records';
+import type { ImportedModelInfo } from '../protocol/messages';
 import { type Hideable, PAGE_DEFAULTS, type PageState } from './url';
 
 /** The paper table being run or last run in this page: its plan, finished runs and progress. */
@@ -42,6 +43,8 @@ export interface AppState {
   restored: boolean;
   progress: { what: string; done: number; of: number } | null;
   error: string | null;
+  /** A model brought in (runs use it as teacher and base), an import under way, or why the last one failed. */
+  imported: { kind: 'none' } | { kind: 'loading' } | { kind: 'ready'; info: ImportedModelInfo } | { kind: 'failed'; message: string; before: ImportedModelInfo | null };
   metricsVersion: number;
   set(partial: Partial<Omit<AppState, 'set'>>): void;
   bumpMetrics(): void;
@@ -62,6 +65,7 @@ export const useApp = create<AppState>((set) => ({
   restored: false,
   progress: null,
   error: null,
+  imported: { kind: 'none' },
   metricsVersion: 0,
   set: (partial) => set(partial),
   bumpMetrics: () => set((s) => ({ metricsVersion: s.metricsVersion + 1 })),

@@ -16,7 +16,7 @@ export const URL_VERSION = 1;
 /** Longest hash we read; a real link is well under 1 KB. */
 export const MAX_HASH_LENGTH = 2048;
 /** Panels and controls a classroom link can hide. */
-export const HIDEABLE = ['config', 'threshold', 'layers', 'rank', 'memory', 'training', 'samples', 'table', 'backend', 'explainers'] as const;
+export const HIDEABLE = ['config', 'threshold', 'layers', 'rank', 'memory', 'training', 'samples', 'table', 'backend', 'explainers', 'import'] as const;
 export type Hideable = (typeof HIDEABLE)[number];
 
 export const VIEWS = ['play', 'paper'] as const;

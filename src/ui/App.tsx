@@ -12,6 +12,7 @@ import { useApp } from '../state/store';
 import { BackendBadge } from './BackendBadge';
 import { ConfigPanel } from './ConfigPanel';
 import { Controls } from './Controls';
+import { ImportModel } from './ImportModel';
 import { PaperView } from './PaperView';
 import { LayersPanel, MemoryPanel, RankPanel, SamplesPanel, ThresholdPanel, TrainingPanel } from './panels';
 import { SelfCheck } from './SelfCheck';
@@ -154,6 +155,7 @@ export function App() {
       ) : (
         <>
           <Controls />
+          {shown('import') && <ImportModel />}
           <div className="grid">
             {shown('training') && <TrainingPanel />}
             {shown('threshold') && <ThresholdPanel />}

@@ -17,6 +17,7 @@ const LABELS: Record<Hideable, string> = {
   table: 'paper table view',
   backend: 'engine panel',
   explainers: 'explainers',
+  import: 'model import',
 };
 
 export function ClassroomLink() {

@@ -1,6 +1,6 @@
 /** Preset and method pickers, run / pause / step / reset, share, and the run's status. */
 import { useState } from 'react';
-import { choose, downloadRun, loadRun, useTextFile } from '../state/actions';
+import { choose, downloadHf, downloadRun, loadRun, useTextFile } from '../state/actions';
 import { METHODS, METHOD_SPECS, type Method, PRESETS, PRESET_NAMES } from '../state/catalog';
 import { cancel, pause, play, reset, step } from '../state/engine';
 import { pushUrl } from '../state/link';
@@ -21,6 +21,13 @@ export function Controls() {
   const save = async () => {
     try {
       await downloadRun();
+    } catch (e) {
+      setFileError((e as Error).message);
+    }
+  };
+  const saveHf = async () => {
+    try {
+      await downloadHf();
     } catch (e) {
       setFileError((e as Error).message);
     }
@@ -113,6 +120,9 @@ export function Controls() {
       </button>
       <button type="button" data-testid="download" onClick={() => void save()} disabled={!hasRun || running || busy}>
         Download run
+      </button>
+      <button type="button" data-testid="download-hf" onClick={() => void saveHf()} disabled={!hasRun || restored || running || busy} title="The trained student as a Hugging Face GPT-2 folder (transformers loads it) and, for LoRA runs, its PEFT adapter: one zip">
+        Download for transformers
       </button>
       <label className="file-button" title="Distill on your own text: it stays in this browser">
         Your text (.txt)…
