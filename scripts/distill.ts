@@ -14,7 +14,13 @@ import { type KernelSet, setKernels } from '../src/model/fused';
 import type { StepRecord } from '../src/protocol/records';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { DISTILL_FLAGS } from './lib/flags';
-import { runHost } from './lib/host';
+import { hfFolderOnDisk, runHost } from './lib/host';
+import * as tf from '@tensorflow/tfjs-core';
+import type { DistillConfig } from '../src/config/knobs';
+import { METHOD_SPECS } from '../src/config/methods';
+import { getPreset } from '../src/config/presets';
+import { disposeModel, studentLayers } from '../src/distill/models';
+import { runMemory } from '../src/model/memory';
 
 const CLI: CliOptions = { usage: 'npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--teacher HF_DIR [--base HF_DIR]] [--json FILE] [--export DIR] [--<knob> value ...]', knobs: true };
 
@@ -44,11 +50,30 @@ function summary(r: RunResult): string {
   return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n');
 }
 
+/** The imported teacher, its student and what the run holds (an estimate), before it starts; refused where the GPU cannot bind its buffers. */
+async function describeImport(dir: string, cfg: DistillConfig, backend: NodeBackend): Promise<void> {
+  const { model, tokenizer } = await hfFolderOnDisk(dir).read();
+  const c = model.config;
+  disposeModel(model);
+  const preset = getPreset(cfg.preset);
+  const seq = preset.data.kind === 'corpus' ? preset.data.window : c.contextLength;
+  const spec = METHOD_SPECS[cfg.method];
+  const student = spec.model === 'teacher' ? c : { ...c, nLayer: studentLayers(c.nLayer).length };
+  const device = backend === 'webgpu' ? (tf.backend() as unknown as { device?: GPUDevice }).device : undefined;
+  const limits = device ? { maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize, maxBufferSize: device.limits.maxBufferSize } : { maxStorageBufferBindingSize: Infinity, maxBufferSize: Infinity };
+  const mem = runMemory(c, student, { batch: cfg.batchSize, seq, lora: spec.trainable === 'lora' ? { rank: cfg.loraRank, targets: cfg.loraTargets } : null }, limits);
+  const MB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
+  console.log(`teacher ${dir}: ${c.nLayer} layers × ${c.dModel}, ${c.nHead} heads, vocabulary ${c.vocabSize} (tokenizer ${tokenizer.vocabSize}), context ${c.contextLength}; ${mem.teacherParams} parameters`);
+  console.log(`student ${student.nLayer} layers, ${mem.studentParams} parameters, ${mem.trainableParams} trainable; memory (estimate): teacher ${MB(mem.bytes.teacher)}, student ${MB(mem.bytes.student)}, adapters ${MB(mem.bytes.adapters)}, optimiser ${MB(mem.bytes.optimiser)}, activations ≈ ${MB(mem.bytes.activations)}; ≈ ${MB(mem.total)}`);
+  if (mem.problems.length) throw new Error(`${dir} will not fit this GPU: ${mem.problems.join('; ')}`);
+}
+
 async function main(): Promise<void> {
   const { flags, knobs } = parseCli(process.argv.slice(2), DISTILL_FLAGS, CLI);
   const cfg = resolveConfig(knobs);
   await initNodeBackend(flags.backend as NodeBackend);
   setKernels(flags.kernels as KernelSet);
+  if (flags.teacher) await describeImport(flags.teacher, cfg, flags.backend as NodeBackend);
   const t0 = Date.now();
   const bar = (rec: StepRecord, done: number) => {
     if (flags.quiet) return;

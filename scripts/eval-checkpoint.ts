@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { getPreset } from '../src/config/presets';
+import { getPreset, teacherRecipeOf } from '../src/config/presets';
 import { taskSource } from '../src/data/source';
 import { evaluateModel, testSeed } from '../src/distill/evaluate';
 import { readManifest } from '../src/distill/host';
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const { model, tokenizer } = readCheckpoint(bytes);
   if (flags.preset) {
     const preset = getPreset(flags.preset);
-    const ev = await evaluateOn(preset.teacherRecipe.seedData, await nodeHost.data(preset), model);
+    const ev = await evaluateOn(teacherRecipeOf(preset).seedData, await nodeHost.data(preset), model);
     console.log(`${stem} on the test set of ${preset.name}: perplexity ${ev.perplexity.toFixed(4)}, ROUGE-L ${ev.rougeL.toFixed(4)}, exact match ${(100 * ev.exactMatch).toFixed(1)}% (${backend})`);
     for (const b of preset.data.kind === 'task' ? ev.byLength : []) console.log(`  length ${b.length}${b.beyondTraining ? ' (beyond training)' : ''}: exact match ${(100 * b.exactMatch).toFixed(1)}%, ROUGE-L ${b.rougeL.toFixed(3)}`);
     return;

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { type Recipe, getPreset, recipePhases } from '../src/config/presets';
+import { type Recipe, getPreset, recipePhases, teacherRecipeOf, baseLabel } from '../src/config/presets';
 import { disposeModel } from '../src/distill/models';
 import { baseRecipeStart, trainRecipe } from '../src/distill/recipes';
 import { type NodeBackend, initNodeBackend } from '../src/engine/node';
@@ -41,13 +41,13 @@ async function main(): Promise<void> {
   let start: { model: Transformer; origin: string };
   let recipe: Recipe;
   if (what === 'base') {
-    if (preset.base.kind !== 'recipe') throw new Error(`preset ${name} starts from the shipped ${preset.base.name}: make it with npm run pretrain`);
+    if (preset.base.kind !== 'recipe') throw new Error(`preset ${name} starts from ${baseLabel(preset)}${preset.base.kind === 'checkpoint' ? ': make it with npm run pretrain' : ''}`);
     const b = baseRecipeStart(preset, presetData);
     ({ data, recipe } = b);
     start = { model: b.start, origin: `a seeded initialisation (seed ${preset.base.seed})` };
   } else {
     start = await nodeHost.base(preset, presetData);
-    recipe = preset.teacherRecipe;
+    recipe = teacherRecipeOf(preset);
   }
   const phases = recipePhases(recipe);
   const stem = join(out, `${name}-${what}`);

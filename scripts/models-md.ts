@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getPreset, recipePhases } from '../src/config/presets';
+import { getPreset, recipePhases, teacherRecipeOf } from '../src/config/presets';
 import { parseCli } from './lib/cli';
 
 const { positional } = parseCli(process.argv.slice(2), {}, { usage: 'npm run models-md [-- DIR]', positional: { name: 'the folder of the checkpoints', required: false } });
@@ -57,7 +57,7 @@ for (const m of infos) {
   const c = m.model;
   if (m.recipe.preset) {
     // A teacher recipe in phases: phase k of n (files made before phases were recorded say it by name).
-    const phases = m.recipe.what === 'teacher' ? recipePhases(getPreset(m.recipe.preset).teacherRecipe).length : 1;
+    const phases = m.recipe.what === 'teacher' ? recipePhases(teacherRecipeOf(getPreset(m.recipe.preset))).length : 1;
     const k: number = m.recipe.phase ?? Number(/-phase(\d+)$/.exec(m.name)?.[1] ?? phases);
     const command = phases > 1 && !m.recipe.phase ? `${m.recipe.command} --phase ${k}` : m.recipe.command;
     lines.push(

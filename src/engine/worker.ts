@@ -117,8 +117,10 @@ async function handle(req: EngineRequest): Promise<unknown> {
     case 'importModel': {
       await idle();
       const device = gpuDevice();
-      const limits: GpuLimits | undefined = device ? { maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize, maxBufferSize: device.limits.maxBufferSize } : undefined;
+      // Only a GPU binds buffers: on the CPU backends nothing is too large for one.
+      const limits: GpuLimits = device ? { maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize, maxBufferSize: device.limits.maxBufferSize } : { maxStorageBufferBindingSize: Infinity, maxBufferSize: Infinity };
       const loaded = await importModel(req.source, progress, limits); // throws, naming what is wrong: the import before stays
+      if (loaded.info.memory.problems.length) throw new Error(`${loaded.info.origin} will not fit this GPU: ${loaded.info.memory.problems.join('; ')}`);
       imported = loaded;
       return loaded.info;
     }

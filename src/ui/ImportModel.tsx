@@ -74,11 +74,6 @@ export function ImportModel() {
             {MB(info.memory.bytes.adapters)}, optimiser {MB(info.memory.bytes.optimiser)}, activations ≈ {MB(info.memory.bytes.activations)}; about{' '}
             {MB(info.memory.total)} in all.
           </p>
-          {info.memory.problems.length > 0 && (
-            <p className="notice error" data-testid="hf-fit">
-              This model will not fit this GPU: {info.memory.problems.join('; ')}.
-            </p>
-          )}
         </div>
       )}
     </section>
