@@ -58,7 +58,7 @@ async function describeImport(dir: string, cfg: DistillConfig, backend: NodeBack
   const preset = getPreset(cfg.preset);
   const seq = preset.data.kind === 'corpus' ? preset.data.window : c.contextLength;
   const spec = METHOD_SPECS[cfg.method];
-  const student = spec.model === 'teacher' ? c : { ...c, nLayer: studentLayers(c.nLayer).length };
+  const student = spec.model === 'teacher' ? c : { ...c, nLayer: studentLayers(c.nLayer, cfg.studentBlocks).length };
   const device = backend === 'webgpu' ? (tf.backend() as unknown as { device?: GPUDevice }).device : undefined;
   const limits = device ? { maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize, maxBufferSize: device.limits.maxBufferSize } : { maxStorageBufferBindingSize: Infinity, maxBufferSize: Infinity };
   const mem = runMemory(c, student, { batch: cfg.batchSize, seq, lora: spec.trainable === 'lora' ? { rank: cfg.loraRank, targets: cfg.loraTargets } : null }, limits);

@@ -47,6 +47,8 @@ export interface DistillConfig {
   loraAlpha: number;
   loraTargets: LoraTarget[];
   loraDropout: number;
+  /** Blocks of the base the student keeps, spread evenly from the first (0: every other one). */
+  studentBlocks: number;
   // Seeds.
   seedData: number;
   seedInit: number;
@@ -102,6 +104,7 @@ export const BASE_DEFAULTS: DistillConfig = {
   loraAlpha: 16,
   loraTargets: ['q', 'v'],
   loraDropout: 0,
+  studentBlocks: 0,
   seedData: 1,
   seedInit: 2,
   seedSample: 3,
@@ -143,6 +146,7 @@ export const KNOBS: Knob[] = [
   { key: 'loraDropout', short: 'ld', kind: 'number', min: 0, max: 0.9, help: 'dropout on the adapter input' },
   { key: 'seedData', short: 'sd', kind: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of the training data order' },
   { key: 'seedInit', short: 'si', kind: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of weight/adapter initialisation' },
+  { key: 'studentBlocks', short: 'sb', kind: 'int', min: 0, max: 128, help: 'blocks of the base the student keeps, spread evenly from the first (0 = every other block, DistilBERT-style)' },
   { key: 'seedSample', short: 'ss', kind: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of rollout sampling and dropout' },
   { key: 'evalEvery', short: 'ee', kind: 'int', min: 0, max: 100000, help: 'evaluate ROUGE-L every N steps (0 = only at the end)' },
   { key: 'rankEvery', short: 're', kind: 'int', min: 0, max: 100000, help: 'effective rank of LoRA ΔW every N steps (0 = off)' },

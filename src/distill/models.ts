@@ -29,14 +29,19 @@ export function cloneModel(m: Transformer): Transformer {
   return { config: m.config, weights: cloneWeights(m.weights), lora: null };
 }
 
-/** Which base layers the student keeps: every other one, from the first (DistilBERT): 0, 2, 4, … */
-export function studentLayers(teacherLayers: number): number[] {
-  return Array.from({ length: Math.ceil(teacherLayers / 2) }, (_, i) => 2 * i);
+/**
+ * Which base layers the student keeps: `blocks` of them spread evenly from the first
+ * (⌊i·L/blocks⌋), or with 0 every other one (DistilBERT): 0, 2, 4, …
+ */
+export function studentLayers(teacherLayers: number, blocks = 0): number[] {
+  if (blocks === 0) return Array.from({ length: Math.ceil(teacherLayers / 2) }, (_, i) => 2 * i);
+  if (!Number.isInteger(blocks) || blocks < 1 || blocks > teacherLayers) throw new Error(`studentBlocks: ${blocks} blocks of a base of ${teacherLayers} (0 for every other one, or 1 to ${teacherLayers})`);
+  return Array.from({ length: blocks }, (_, i) => Math.floor((i * teacherLayers) / blocks));
 }
 
-/** The student: same width and tokenizer, every other block of the base, embeddings and final norm copied. */
-export function studentFromBase(base: Transformer): Transformer {
-  const keep = studentLayers(base.config.nLayer);
+/** The student: same width and tokenizer, some blocks of the base (studentLayers), embeddings and final norm copied. */
+export function studentFromBase(base: Transformer, blocks = 0): Transformer {
+  const keep = studentLayers(base.config.nLayer, blocks);
   const cfg: ModelConfig = { ...base.config, nLayer: keep.length };
   const weights: Weights = {};
   for (const [name, t] of Object.entries(base.weights)) {

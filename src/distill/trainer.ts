@@ -77,7 +77,7 @@ export class Trainer implements StepContext {
     if (data.maxSequenceLength > base.config.contextLength + 1) {
       throw new Error(`the data's sequences (${data.maxSequenceLength}) do not fit the model's context (${base.config.contextLength})`);
     }
-    const model = spec.model === 'teacher' ? cloneModel(base) : studentFromBase(base);
+    const model = spec.model === 'teacher' ? cloneModel(base) : studentFromBase(base, cfg.studentBlocks);
     if (spec.trainable === 'lora') {
       model.lora = initLora(model.config, { rank: cfg.loraRank, alpha: cfg.loraAlpha, targets: cfg.loraTargets, dropout: cfg.loraDropout }, cfg.seedInit);
     }

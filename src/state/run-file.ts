@@ -113,13 +113,18 @@ function nums(at: string, key: string, v: unknown, integers = false): number[] {
   return v as number[];
 }
 
+/** Knobs added since format /2 was first written, with the value every run before them had. */
+const KNOB_ADDED: Partial<Record<keyof DistillConfig, number>> = { studentBlocks: 0 };
+
 /** A knob config: each knob of the right JSON type, then validateConfig's ranges, choices and cross-field rules. */
 function config(at: string, key: string, v: unknown): DistillConfig {
   const c = obj(at, key, v);
   const p = path(at, key);
   const out: Json = {};
   for (const k of KNOBS) {
-    if (k.kind === 'list') out[k.key] = arr(p, k.key, c[k.key], str);
+    // A knob added after the file was saved takes its default (the run it records ran with that).
+    if (!(k.key in c) && k.key in KNOB_ADDED) out[k.key] = KNOB_ADDED[k.key as keyof typeof KNOB_ADDED];
+    else if (k.kind === 'list') out[k.key] = arr(p, k.key, c[k.key], str);
     else if (k.kind === 'choice') out[k.key] = str(p, k.key, c[k.key]);
     else out[k.key] = num(p, k.key, c[k.key]);
   }
