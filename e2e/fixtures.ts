@@ -17,3 +17,11 @@ export const test = base.extend<{ consoleErrors: string[] }>({
 });
 
 export { expect };
+
+/** Types values into knob fields of the every-knob panel, as a person does (Enter applies each). */
+export async function setKnobs(page: import('@playwright/test').Page, values: Record<string, string>): Promise<void> {
+  for (const [knob, value] of Object.entries(values)) {
+    await page.getByTestId(`knob-${knob}`).fill(value);
+    await page.getByTestId(`knob-${knob}`).press('Enter');
+  }
+}

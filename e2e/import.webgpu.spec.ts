@@ -12,7 +12,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { unzipSync } from 'fflate';
 import { tinyGpt2Files } from '../scripts/lib/tiny-gpt2';
-import { expect, test } from './fixtures';
+import { expect, setKnobs, test } from './fixtures';
 
 const good = tinyGpt2Files({ dtype: 'BF16' });
 const weights = good['model.safetensors'] as Uint8Array;
@@ -86,10 +86,7 @@ test('a tiny GPT-2 by Hub id from a local server: imported, trained with sti-lor
   // bring-gpt2's 128-token Melville windows take minutes on a software GPU — its CLI test runs them).
   await page.getByTestId('preset-select').selectOption('tiny');
   await page.getByTestId('method-select').selectOption('sti-lora');
-  for (const [knob, value] of [['steps', '2'], ['batchSize', '2'], ['evalEvery', '0']] as const) {
-    await page.getByTestId(`knob-${knob}`).fill(value);
-    await page.getByTestId(`knob-${knob}`).press('Enter');
-  }
+  await setKnobs(page, { steps: '2', batchSize: '2', evalEvery: '0' });
   await page.getByTestId('run').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 170_000 });
   const losses = JSON.parse((await page.getByTestId('training-stats').getAttribute('data-losses')) ?? '[]') as number[];

@@ -2,7 +2,7 @@
  * A person's own .txt file (here UTF-16 with a byte-order mark) becomes the corpus of a run that
  * trains; an empty, a binary and a mostly unreadable file are refused; preparing can be cancelled.
  */
-import { expect, test } from './fixtures';
+import { expect, setKnobs, test } from './fixtures';
 
 const TEXT = Array.from({ length: 60 }, (_, i) => `Line ${i}: the quick brown fox jumps over the lazy dog, and the whale swims on.`).join('\n');
 
@@ -26,10 +26,7 @@ test('a dropped-in text trains; empty, binary and unreadable files are refused',
   await expect(page.getByTestId('preset-select')).toHaveValue('your-text');
   await expect(page.getByTestId('user-text-name')).toContainText('mine.txt');
   await expect(page.getByTestId('file-error')).toHaveCount(0);
-  for (const [knob, value] of [['steps', '2'], ['batchSize', '2'], ['evalEvery', '0']] as const) {
-    await page.getByTestId(`knob-${knob}`).fill(value);
-    await page.getByTestId(`knob-${knob}`).press('Enter');
-  }
+  await setKnobs(page, { steps: '2', batchSize: '2', evalEvery: '0' });
   await page.getByTestId('run').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 170_000 });
   const losses = JSON.parse((await page.getByTestId('training-stats').getAttribute('data-losses')) ?? '[]') as number[];
@@ -47,10 +44,7 @@ test('a dropped-in text trains; empty, binary and unreadable files are refused',
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
   await expect(page.getByTestId('run-error')).toHaveCount(0);
   await page.getByTestId('method-select').selectOption('ft');
-  for (const [knob, value] of [['steps', '1'], ['batchSize', '2'], ['evalEvery', '0']] as const) {
-    await page.getByTestId(`knob-${knob}`).fill(value);
-    await page.getByTestId(`knob-${knob}`).press('Enter');
-  }
+  await setKnobs(page, { steps: '1', batchSize: '2', evalEvery: '0' });
   await page.getByTestId('run').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 170_000 });
 });

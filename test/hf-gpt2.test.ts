@@ -11,43 +11,17 @@ import { CheckpointError, decodeSafetensors, encodeSafetensors } from '../src/mo
 import { exportGpt2, importGpt2 } from '../src/model/hf-gpt2';
 import { forward } from '../src/model/transformer';
 import { randomModel, tinyConfig } from './helpers';
-import { HF_CFG, configJson, hfShapes, randomHf } from './hf-folder';
+import { HF_CFG, configJson, encodeAs, hfShapes, randomHf } from './hf-folder';
 import { refGpt2 } from './ref-gpt2';
 
 const CFG = HF_CFG;
 const CONFIG_JSON = configJson(HF_CFG);
 
-/** A safetensors file in F16 (values exactly representable), written by hand. */
-function encodeF16(tensors: Record<string, { shape: number[]; data: Float32Array }>): Uint8Array {
-  const toHalf = (x: number): number => {
-    if (x === 0) return 0;
-    const sign = x < 0 ? 0x8000 : 0;
-    const a = Math.abs(x);
-    const e = Math.floor(Math.log2(a));
-    const frac = Math.round((a / 2 ** e - 1) * 1024);
-    return sign | ((e + 15) << 10) | frac;
-  };
-  const header: Record<string, unknown> = {};
-  let off = 0;
-  for (const [n, t] of Object.entries(tensors)) {
-    header[n] = { dtype: 'F16', shape: t.shape, data_offsets: [off, off + 2 * t.data.length] };
-    off += 2 * t.data.length;
-  }
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + off);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  let pos = 8 + json.length;
-  for (const t of Object.values(tensors)) for (const x of t.data) view.setUint16((pos += 2) - 2, toHalf(x), true);
-  return out;
-}
-
 function file(w: Record<string, Float32Array>, o: { prefix?: boolean; f16?: boolean; extra?: Record<string, { shape: number[]; data: Float32Array }> } = {}): Uint8Array {
   const shapes = hfShapes();
   const tensors = Object.fromEntries(Object.entries(w).map(([n, data]) => [`${o.prefix ? 'transformer.' : ''}${n}`, { shape: shapes[n]!, data }]));
   Object.assign(tensors, o.extra ?? {});
-  return o.f16 ? encodeF16(tensors) : encodeSafetensors(tensors);
+  return encodeAs(tensors, o.f16 ? 'F16' : 'F32');
 }
 
 async function engineLogits(configJson: string, bytes: Uint8Array, ids: number[]): Promise<number[][]> {
