@@ -19,7 +19,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { getPreset, teacherRecipeOf } from '../src/config/presets';
 import { taskSource } from '../src/data/source';
-import { evaluateModel, testSeed } from '../src/distill/evaluate';
+import { evaluateModel } from '../src/distill/evaluate';
 import { readManifest } from '../src/distill/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { readHfFolder } from '../src/distill/hf';
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const { model, tokenizer } = readCheckpoint(bytes);
   if (flags.preset) {
     const preset = getPreset(flags.preset);
-    const ev = await evaluateOn(teacherRecipeOf(preset).seedData, await nodeHost.data(preset), model);
+    const ev = await evaluateOn(await nodeHost.data(preset), model);
     console.log(`${stem} on the test set of ${preset.name}: perplexity ${ev.perplexity.toFixed(4)}, ROUGE-L ${ev.rougeL.toFixed(4)}, exact match ${(100 * ev.exactMatch).toFixed(1)}% (${backend})`);
     for (const b of preset.data.kind === 'task' ? ev.byLength : []) console.log(`  length ${b.length}${b.beyondTraining ? ' (beyond training)' : ''}: exact match ${(100 * b.exactMatch).toFixed(1)}%, ROUGE-L ${b.rougeL.toFixed(3)}`);
     return;
@@ -114,10 +114,10 @@ async function main(): Promise<void> {
   if (rel > 0.01) process.exit(1);
 }
 
-/** A model's evaluation on a preset's test set (drawn with `seedData`, as a recipe phase with that seed draws it); frees the model. */
-async function evaluateOn(seedData: number, data: DataSource, model: Transformer): Promise<EvalRecord> {
+/** A model's evaluation on a preset's (fixed) test set; frees the model. */
+async function evaluateOn(data: DataSource, model: Transformer): Promise<EvalRecord> {
   try {
-    return await evaluateModel(model, data, testSeed(seedData), 0);
+    return await evaluateModel(model, data, 0);
   } finally {
     disposeModel(model);
   }
@@ -128,8 +128,7 @@ async function presetModel(stem: string, info: { recipe: { preset: string; what:
   const preset = getPreset(info.recipe.preset);
   const data = info.recipe.what === 'base' && preset.base.kind === 'recipe' ? taskSource(preset.base.recipe.task) : await nodeHost.data(preset);
   const t0 = Date.now();
-  // The test set is drawn with the recipe's data seed, as finetune drew it.
-  const ev = await evaluateOn(info.recipe.seedData, data, model);
+  const ev = await evaluateOn(data, model);
   const rel = Math.abs(ev.perplexity - info.results.perplexity) / info.results.perplexity;
   console.log(
     `${stem}: sha256 ok; test perplexity ${ev.perplexity.toFixed(5)} (recorded ${Number(info.results.perplexity).toFixed(5)}, difference ${(100 * rel).toFixed(3)}%), exact match ${(100 * ev.exactMatch).toFixed(1)}% (recorded ${(100 * info.results.exactMatch).toFixed(1)}%) on ${backend} in ${Date.now() - t0} ms`,

@@ -12,6 +12,10 @@
  * A recipe in phases (Recipe.then) writes each phase's model: DIR/P-teacher-phase1.* … and the
  * last as DIR/P-teacher.*. --phase K makes (or with --verify re-runs) only phase K, starting from
  * the phase K-1 file in DIR. The training itself is the hosts' (src/distill/recipes.ts).
+ *
+ * --rescore evaluates every phase's file (and the model it started from) again on the preset's
+ * test set and rewrites the evaluations in its .json, keeping the training's record (sha256, loss,
+ * wall time): for files trained before the test set changed (test sets once moved with seedData).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +28,8 @@ import { type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { readCheckpoint, saveCheckpoint } from '../src/model/checkpoint';
 import type { Transformer } from '../src/model/transformer';
 import type { DataSource } from '../src/data/source';
+import { evaluateModel } from '../src/distill/evaluate';
+import type { EvalRecord } from '../src/protocol/records';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { FINETUNE_FLAGS } from './lib/flags';
 import { nodeHost } from './lib/host';
@@ -62,6 +68,7 @@ async function main(): Promise<void> {
     disposeModel(start.model);
     start = { model: readCheckpoint(new Uint8Array(readFileSync(prev))).model, origin: `its phase ${only - 1}, ${prev}` };
   }
+  if (flags.rescore) return rescore(phases.map((_, i) => fileOf(i + 1)), start.model, data, backend);
   const from = only ?? 1;
   const run = { preset: name, data, start: start.model, recipe, from };
   const check = lossCheck(flags);
@@ -105,12 +112,7 @@ async function main(): Promise<void> {
           wallSeconds,
           machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, tfjs ${backend}`,
           finalTrainLoss: Number(csv.at(-1)!.split(',')[1]),
-          rougeL: ev.rougeL,
-          exactMatch: ev.exactMatch,
-          perplexity: ev.perplexity,
-          byLength: ev.byLength,
-          samples: ev.samples,
-          start: { perplexity: ev0.perplexity, rougeL: ev0.rougeL, exactMatch: ev0.exactMatch },
+          ...evalFields(ev, ev0),
           sha256: createHash('sha256').update(saved.safetensors).digest('hex'),
         };
         writeFileSync(`${file}.json`, JSON.stringify({ ...JSON.parse(saved.configJson), recipe: recipeRecord, results }, null, 1) + '\n');
@@ -123,6 +125,38 @@ async function main(): Promise<void> {
   );
   disposeModel(model);
   disposeModel(start.model);
+}
+
+/** The evaluation fields of a recipe file's results (what --rescore rewrites). */
+const evalFields = (ev: EvalRecord, ev0: EvalRecord) => ({
+  rougeL: ev.rougeL,
+  exactMatch: ev.exactMatch,
+  perplexity: ev.perplexity,
+  byLength: ev.byLength,
+  samples: ev.samples,
+  start: { perplexity: ev0.perplexity, rougeL: ev0.rougeL, exactMatch: ev0.exactMatch },
+});
+
+/** Re-evaluates each phase's file (after checking it is the file its .json describes) and the model it started from; rewrites the .json's evaluations. */
+async function rescore(files: string[], start: Transformer, data: DataSource, backend: string): Promise<void> {
+  let from = start;
+  for (const file of files) {
+    const bytes = new Uint8Array(readFileSync(`${file}.safetensors`));
+    const info = JSON.parse(readFileSync(`${file}.json`, 'utf8'));
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (sha !== info.results.sha256) throw new Error(`${file}.safetensors: sha256 ${sha} differs from the recorded ${info.results.sha256}`);
+    const model = readCheckpoint(bytes).model;
+    const ev0 = await evaluateModel(from, data, 0);
+    const ev = await evaluateModel(model, data, 0);
+    const was = { perplexity: info.results.perplexity, exactMatch: info.results.exactMatch };
+    info.results = { ...info.results, ...evalFields(ev, ev0), rescored: { date: new Date().toISOString().slice(0, 10), backend, why: "the preset's fixed test set (before: drawn from the recipe's data seed)" } };
+    writeFileSync(`${file}.json`, JSON.stringify(info, null, 1) + '\n');
+    console.log(`${file}.json: perplexity ${Number(was.perplexity).toFixed(4)} → ${ev.perplexity.toFixed(4)}, exact match ${(100 * was.exactMatch).toFixed(1)}% → ${(100 * ev.exactMatch).toFixed(1)}%`);
+    for (const b of ev.byLength) console.log(`  length ${b.length}${b.beyondTraining ? ' (beyond training)' : ''}: exact match ${(100 * b.exactMatch).toFixed(1)}%, ROUGE-L ${b.rougeL.toFixed(3)}`);
+    disposeModel(from);
+    from = model;
+  }
+  disposeModel(from);
 }
 
 runScript(main, () => usage(FINETUNE_FLAGS, CLI));

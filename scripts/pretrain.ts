@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const manifest = await readManifest(nodeFiles);
   const text = async (split: string) => (await nodeFiles.text(`data/sotu-${split}.txt`)) ?? Promise.reject(new Error(`${nodeFiles.missing(`data/sotu-${split}.txt`)}: run npm run prepare-data`));
   const [train, val, test] = [await text('train'), await text('val'), await text('test')];
-  const data = corpusSource({ train, heldOut: val, alphabet: manifest.alphabet, mode: 'lm', window: arch.window, testExamples: 64 });
+  const data = corpusSource({ train, heldOut: val, alphabet: manifest.alphabet, mode: 'lm', window: arch.window, testExamples: 64, testSeed: 11 });
   const cfgModel = modelConfig({ vocabSize: data.tokenizer.vocabSize, nLayer: arch.nLayer, nHead: arch.nHead, dModel: arch.dModel, nPositions: arch.positions, contextLength: arch.positions });
   const init = { config: cfgModel, weights: initWeights(cfgModel, seed), lora: null };
   const cfg = resolveConfig({ method: 'ft', steps, lr, batchSize: batch, seedData: seed, warmupSteps: Math.min(100, Math.floor(steps / 10)), evalEvery: every, heatmapEvery: 0, rankEvery: 0 });

@@ -47,6 +47,7 @@ export const FINETUNE_FLAGS = {
   phase: { kind: 'int', min: 1, max: 100, help: 'make (or check) only this phase of the recipe, from the file of the phase before' },
   backend: backendFlag('wasm'),
   out: { kind: 'string', default: 'public/models', help: 'folder of the checkpoint files' },
+  rescore: { kind: 'bool', help: "evaluate the files the recipe wrote again on the preset's test set and rewrite their recorded evaluations (no training)" },
   ...CHECK,
 } as const satisfies Record<string, FlagSpec>;
 

@@ -67,6 +67,8 @@ export type DataSpec =
       window: number;
       promptLength: number;
       testExamples: number;
+      /** Seed of the held-out windows: the preset's, whatever a run's seeds. */
+      testSeed: number;
     };
 
 export interface Preset {
@@ -102,13 +104,14 @@ export const PRESETS: Record<string, Preset> = {
   tiny: {
     name: 'tiny',
     description: 'reverse strings of 2–6 letters (tested up to 8); a 4-layer × 32 teacher and a 2-layer student — small enough for a browser test on a software GPU',
-    data: { kind: 'task', task: { task: 'reverse', trainLengths: [2, 6], testLengths: [2, 4, 6, 8], testPerLength: 16 } },
+    // An eighth of the inputs (by a hash of the prompt) is kept for testing: the base and the teacher never train on them.
+    data: { kind: 'task', task: { task: 'reverse', trainLengths: [2, 6], testLengths: [2, 4, 6, 8], testPerLength: 16, testSeed: 9001, holdOut: 0.125 } },
     base: {
       kind: 'recipe',
       arch: { nLayer: 4, nHead: 2, dModel: 32, dFF: 64 },
       seed: 1234,
       // The base learns generic string work (copy, sort); reversing is left to fine-tuning.
-      recipe: { steps: 300, lr: 3e-3, batchSize: 32, seedData: 76, task: { task: 'copy', mix: ['sort'], trainLengths: [2, 8], testLengths: [8], testPerLength: 16 } },
+      recipe: { steps: 300, lr: 3e-3, batchSize: 32, seedData: 76, task: { task: 'copy', mix: ['sort'], trainLengths: [2, 8], testLengths: [8], testPerLength: 16, testSeed: 9000, holdOut: 0.125 } },
     },
     teacherRecipe: { steps: 500, lr: 3e-3, batchSize: 32, seedData: 77 },
     defaults: { steps: 200, batchSize: 16, lr: 3e-3, topK: 3, evalEvery: 50, loraRank: 8, loraAlpha: 16 },
@@ -117,7 +120,7 @@ export const PRESETS: Record<string, Preset> = {
   'reverse-long': {
     name: 'reverse-long',
     description: 'reverse strings of up to 32 letters, tested up to 96 (where errors accumulate); the speech-pretrained 4 × 128 base',
-    data: { kind: 'task', task: { task: 'reverse', symbols: 'abcdefghijklmnopqrstuvwxyz', sep: ':', corpusAlphabet: true, trainLengths: [4, 32], testLengths: [8, 16, 32, 48, 64, 96], testPerLength: 16 } },
+    data: { kind: 'task', task: { task: 'reverse', symbols: 'abcdefghijklmnopqrstuvwxyz', sep: ':', corpusAlphabet: true, trainLengths: [4, 32], testLengths: [8, 16, 32, 48, 64, 96], testPerLength: 16, testSeed: 9002 } },
     base: { kind: 'checkpoint', name: SPEECH_BASE },
     // Phase 1 learns the task on strings of 4–32 letters but still slips on the first letters of the
     // longest ones (where the answer attends furthest back, and a 32-letter batch is 1 in 29); phase 2
@@ -129,7 +132,7 @@ export const PRESETS: Record<string, Preset> = {
   'kv-recall': {
     name: 'kv-recall',
     description: 'recall the value of a key from a list of 2–16 key:value pairs, tested up to 32 pairs; the speech-pretrained 4 × 128 base',
-    data: { kind: 'task', task: { task: 'kv-recall', sep: ':', corpusAlphabet: true, trainLengths: [2, 16], testLengths: [4, 8, 16, 24, 32], testPerLength: 16 } },
+    data: { kind: 'task', task: { task: 'kv-recall', sep: ':', corpusAlphabet: true, trainLengths: [2, 16], testLengths: [4, 8, 16, 24, 32], testPerLength: 16, testSeed: 9003 } },
     base: { kind: 'checkpoint', name: SPEECH_BASE },
     teacherRecipe: { steps: 2000, lr: 1e-3, batchSize: 16, seedData: 82 },
     defaults: { steps: 500, batchSize: 8, lr: 1e-3, topK: 5, evalEvery: 100 },
@@ -138,7 +141,7 @@ export const PRESETS: Record<string, Preset> = {
   'moby-dick': {
     name: 'moby-dick',
     description: 'adapt the speech-pretrained base to Melville: continue 64 characters of Moby Dick by 64 (perplexity, word ROUGE-L)',
-    data: { kind: 'corpus', corpus: 'moby', window: 128, promptLength: 64, testExamples: 64 },
+    data: { kind: 'corpus', corpus: 'moby', window: 128, promptLength: 64, testExamples: 64, testSeed: 9004 },
     base: { kind: 'checkpoint', name: SPEECH_BASE },
     teacherRecipe: { steps: 1000, lr: 1e-3, batchSize: 8, seedData: 83 },
     defaults: { steps: 300, batchSize: 8, lr: 1e-3, topK: 10, evalEvery: 100 },
@@ -147,7 +150,7 @@ export const PRESETS: Record<string, Preset> = {
   'bring-gpt2': {
     name: 'bring-gpt2',
     description: 'bring a GPT-2-family model (import it first, by its Hugging Face id or its files): it is the teacher, and its every-other-layer student learns to continue 64 tokens of Moby Dick by 64 — the memory panel shows teacher, student, adapter and optimiser bytes',
-    data: { kind: 'corpus', corpus: 'moby', window: 128, promptLength: 64, testExamples: 16 },
+    data: { kind: 'corpus', corpus: 'moby', window: 128, promptLength: 64, testExamples: 16, testSeed: 9005 },
     base: { kind: 'imported' },
     defaults: { method: 'sti-lora', steps: 100, batchSize: 4, lr: 1e-4, topK: 10, evalEvery: 50 },
     methodDefaults: LORA_LR(1e-3),
@@ -155,7 +158,7 @@ export const PRESETS: Record<string, Preset> = {
   'your-text': {
     name: 'your-text',
     description: 'your own .txt file (it stays in the browser): continue 64 characters by 64, 90% of it for training, the last 10% held out; the speech-pretrained base',
-    data: { kind: 'corpus', corpus: 'user', window: 128, promptLength: 64, testExamples: 16 },
+    data: { kind: 'corpus', corpus: 'user', window: 128, promptLength: 64, testExamples: 16, testSeed: 9006 },
     base: { kind: 'checkpoint', name: SPEECH_BASE },
     teacherRecipe: { steps: 300, lr: 1e-3, batchSize: 8, seedData: 84 },
     defaults: { steps: 200, batchSize: 8, lr: 1e-3, topK: 10, evalEvery: 50 },

@@ -26,8 +26,8 @@ export interface DataSource {
   trainBatch(rng: Rng, B: number): Example[];
   /** B training examples of the longest length: what peak-memory measurements run on. */
   longestBatch(rng: Rng, B: number): Example[];
-  /** The held-out set, fixed by its seed. */
-  testSet(seed: number): TestGroup[];
+  /** The held-out set: fixed by the source's own test seed, the same for every run on it. */
+  testSet(): TestGroup[];
   /** Task sources: the same task and test set, with training strings of lengths `range` (inclusive). */
   withTrainLengths?(range: [number, number]): DataSource;
 }
@@ -40,7 +40,7 @@ export function taskSource(cfg: TaskConfig): DataSource {
     maxSequenceLength: maxSequenceLength(cfg),
     trainBatch: (rng, B) => trainBatch(cfg, rng, B),
     longestBatch: (rng, B) => trainBatch({ ...cfg, trainLengths: [cfg.trainLengths[1], cfg.trainLengths[1]] }, rng, B),
-    testSet: (seed) => testSet(cfg, seed).map((g) => ({ ...g, beyondTraining: g.length > cfg.trainLengths[1] })),
+    testSet: () => testSet(cfg).map((g) => ({ ...g, beyondTraining: g.length > cfg.trainLengths[1] })),
     withTrainLengths([lo, hi]) {
       const longest = Math.max(cfg.trainLengths[1], ...cfg.testLengths);
       if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && lo <= hi && hi <= longest)) throw new Error(`training lengths ${lo}…${hi} must lie in 1…${longest}`);
@@ -66,6 +66,8 @@ export interface CorpusConfig {
   promptLength?: number;
   /** Held-out examples. */
   testExamples: number;
+  /** Seed of the held-out windows (part of the preset: every run and the teacher's evaluation score the same ones). */
+  testSeed: number;
 }
 
 export function corpusSource(c: CorpusConfig): DataSource {
@@ -79,8 +81,8 @@ export function corpusSource(c: CorpusConfig): DataSource {
     maxSequenceLength: c.window,
     trainBatch: (rng, B) => Array.from({ length: B }, () => make(c.train, rng)),
     longestBatch: (rng, B) => Array.from({ length: B }, () => make(c.train, rng)),
-    testSet: (seed) => {
-      const rng = Rng.derive(seed, 'corpus-test');
+    testSet: () => {
+      const rng = Rng.derive(c.testSeed, 'corpus-test');
       return [{ length: c.window - P, examples: Array.from({ length: c.testExamples }, () => make(c.heldOut, rng)), beyondTraining: false }];
     },
   };

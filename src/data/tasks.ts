@@ -3,7 +3,7 @@
  * browser. An example is a prompt and a response ending in the end-of-sequence mark; all examples
  * of a batch share one length, so a batch is a plain [B, P + R] block (no padding).
  */
-import { Rng } from '../model/rng';
+import { Rng, hashString } from '../model/rng';
 import { CharTokenizer, type Tokenizer } from './tokenizer';
 
 export const EOS = '.';
@@ -118,6 +118,14 @@ export interface TaskConfig {
   testLengths: number[];
   /** Test examples per length. */
   testPerLength: number;
+  /** Seed of the test set: part of the task, so every run, seed and the teacher's evaluation score the same examples. */
+  testSeed: number;
+  /**
+   * Share of the input space kept for testing (0…1): an input (a prompt) belongs to the test
+   * side when a hash of it falls in that share, whatever the task that draws it, so training
+   * never sees a test input. Unset: train and test are drawn from one space (a preset says why).
+   */
+  holdOut?: number;
 }
 
 const symbolsOf = (cfg: TaskConfig, t: string) => (t === cfg.task && cfg.symbols) || TASKS[t]!.symbols;
@@ -154,20 +162,42 @@ export function maxSequenceLength(cfg: TaskConfig): number {
   return most;
 }
 
-/** A batch of B examples of one input length (drawn from the training range). */
+/** Whether an input (a prompt) is on the test side of a `share` held out: a hash of the whole prompt, mixed so that every bit counts. */
+export function isHeldOut(prompt: string, share: number): boolean {
+  let h = hashString(prompt);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h / 2 ** 32 < share;
+}
+
+/** Draws before giving up on one side of the split: a share so small (or a length so short) that one side is (nearly) empty. */
+const MAX_DRAWS = 100_000;
+
+/** One example of `n` symbols on the wanted side of the task's hold-out (any example where it has none). */
+function drawSide(cfg: TaskConfig, name: string, rng: Rng, n: number, test: boolean): Example {
+  const make = () => TASKS[name]!.make(rng, n, symbolsOf(cfg, name), sepOf(cfg));
+  if (cfg.holdOut === undefined) return make();
+  for (let i = 0; i < MAX_DRAWS; i++) {
+    const ex = make();
+    if (isHeldOut(ex.prompt, cfg.holdOut) === test) return ex;
+  }
+  throw new Error(`task ${name}: no ${test ? 'held-out' : 'training'} input of length ${n} in ${MAX_DRAWS} draws (hold-out share ${cfg.holdOut})`);
+}
+
+/** A batch of B examples of one input length (drawn from the training range), none of them a held-out input. */
 export function trainBatch(cfg: TaskConfig, rng: Rng, B: number): Example[] {
   const [lo, hi] = cfg.trainLengths;
   const n = lo + rng.int(hi - lo + 1);
   const names = cfg.mix?.length ? [cfg.task, ...cfg.mix] : [cfg.task];
   const name = names.length > 1 ? names[rng.int(names.length)]! : cfg.task;
-  return Array.from({ length: B }, () => TASKS[name]!.make(rng, n, symbolsOf(cfg, name), sepOf(cfg)));
+  return Array.from({ length: B }, () => drawSide(cfg, name, rng, n, false));
 }
 
-/** The fixed test set, grouped by input length, from its own seed. */
-export function testSet(cfg: TaskConfig, seed: number): { length: number; examples: Example[] }[] {
-  const def = TASKS[cfg.task]!;
+/** The fixed test set, grouped by input length, from the task's own seed (held-out inputs only, where the task holds some out). */
+export function testSet(cfg: TaskConfig): { length: number; examples: Example[] }[] {
   return cfg.testLengths.map((n) => {
-    const rng = Rng.derive(seed, `test/${cfg.task}/${n}`);
-    return { length: n, examples: Array.from({ length: cfg.testPerLength }, () => def.make(rng, n, symbolsOf(cfg, cfg.task), sepOf(cfg))) };
+    const rng = Rng.derive(cfg.testSeed, `test/${cfg.task}/${n}`);
+    return { length: n, examples: Array.from({ length: cfg.testPerLength }, () => drawSide(cfg, cfg.task, rng, n, true)) };
   });
 }

@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { tokenNll } from '../model/losses';
-import { Rng } from '../model/rng';
 import { generate } from '../model/sampling';
 import { type Transformer, forward } from '../model/transformer';
 import type { DataSource } from '../data/source';
@@ -15,13 +14,8 @@ import { accuracyByPosition, chars, rougeL, words } from './metrics';
 
 const GREEDY = { greedy: true, temperature: 1, topK: 0, topP: 1 };
 
-/** The seed a run's test set is drawn with, from its data seed. */
-export function testSeed(seedData: number): number {
-  return Rng.derive(seedData, 'test').nextUint32();
-}
-
-/** Scores `model` on the test set drawn with `testSeed`; `done` is recorded with it. */
-export async function evaluateModel(model: Transformer, data: DataSource, testSeed: number, done: number, maxSamples = 4): Promise<EvalRecord> {
+/** Scores `model` on the data's test set (fixed by the preset, whatever the run's seeds); `done` is recorded with it. */
+export async function evaluateModel(model: Transformer, data: DataSource, done: number, maxSamples = 4): Promise<EvalRecord> {
   const unit = data.rougeUnit === 'words' ? words : chars;
   let nll = 0;
   let nTok = 0;
@@ -32,7 +26,7 @@ export async function evaluateModel(model: Transformer, data: DataSource, testSe
   let rougeSum = 0;
   let emSum = 0;
   let count = 0;
-  for (const g of data.testSet(testSeed)) {
+  for (const g of data.testSet()) {
     const batch = encodeBatch(data.tokenizer, g.examples);
     const [B, P] = batch.prompt.shape;
     const R = batch.response.shape[1];

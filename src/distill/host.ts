@@ -65,7 +65,7 @@ export async function presetData(preset: Preset, files: HostFiles, manifest: () 
     return taskSource(d.task.corpusAlphabet ? { ...d.task, alphabet: (await manifest()).alphabet } : d.task);
   }
   const corpus = (train: string, heldOut: string, alphabet: string) =>
-    corpusSource({ train, heldOut, alphabet, tokenizer: imported, mode: 'continue', window: d.window, promptLength: d.promptLength, testExamples: d.testExamples });
+    corpusSource({ train, heldOut, alphabet, tokenizer: imported, mode: 'continue', window: d.window, promptLength: d.promptLength, testExamples: d.testExamples, testSeed: d.testSeed });
   if (d.corpus === 'user') {
     if (!files.userText) throw new Error(`preset ${preset.name} reads a text file given in the browser; from the command line use a preset with a prepared corpus`);
     const t = files.userText();

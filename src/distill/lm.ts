@@ -6,8 +6,8 @@ import { type Transformer, forward } from '../model/transformer';
 
 /** Mean per-character loss (nats) over fixed held-out windows: the validation loss. */
 export async function heldOutLoss(model: Transformer, text: string, alphabet: string, window: number, n: number, seed: number): Promise<number> {
-  const src = corpusSource({ train: text, heldOut: text, alphabet, mode: 'lm', window, testExamples: n });
-  const ex = src.testSet(seed)[0]!.examples;
+  const src = corpusSource({ train: text, heldOut: text, alphabet, mode: 'lm', window, testExamples: n, testSeed: seed });
+  const ex = src.testSet()[0]!.examples;
   let total = 0;
   for (let i = 0; i < ex.length; i += 16) {
     const chunk = ex.slice(i, i + 16);

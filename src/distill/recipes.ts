@@ -8,6 +8,7 @@
  */
 import type { Transformer } from '../model/transformer';
 import { type DataSource, taskSource } from '../data/source';
+import type { TaskConfig } from '../data/tasks';
 import type { DistillConfig } from '../config/knobs';
 import { type Preset, type Recipe, recipePhases, recipeSteps, teacherRecipeOf, baseLabel } from '../config/presets';
 import { resolveConfig } from '../config/resolve';
@@ -129,18 +130,21 @@ export const baseSteps = (preset: Preset): number => (preset.base.kind === 'reci
 
 const recipeKey = (r: Recipe): string => recipePhases(r).map((p) => `s${p.steps}-lr${p.lr}-b${p.batchSize}-sd${p.seedData}${p.trainLengths ? `-len${p.trainLengths.join('-')}` : ''}`).join('-then-');
 
+/** A task's hold-out share, where it has one: checkpoints trained before (or without) it are other checkpoints. */
+const heldKey = (t: TaskConfig): string => (t.holdOut === undefined ? '' : `-held${t.holdOut}`);
+
 /** Identifies a base, for cache file names. */
 export function baseKey(preset: Preset): string {
   const b = preset.base;
   if (b.kind === 'checkpoint') return b.name;
   if (b.kind === 'imported') throw new Error(`preset ${preset.name} starts from the model you bring: it has no base of its own`);
   const t = b.recipe.task;
-  return `${preset.name}-base-init${b.seed}-${[t.task, ...(t.mix ?? [])].join('+')}-${recipeKey(b.recipe)}`;
+  return `${preset.name}-base-init${b.seed}-${[t.task, ...(t.mix ?? [])].join('+')}${heldKey(t)}-${recipeKey(b.recipe)}`;
 }
 
 /** Identifies a teacher recipe and the base it starts from, for cache file names. */
 export function teacherKey(preset: Preset): string {
   const d = preset.data;
-  const on = d.kind === 'task' ? d.task.task : d.corpus;
+  const on = d.kind === 'task' ? `${d.task.task}${heldKey(d.task)}` : d.corpus;
   return `${preset.name}-teacher-from-${baseKey(preset)}-ft-${on}-${recipeKey(teacherRecipeOf(preset))}`;
 }

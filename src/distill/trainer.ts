@@ -19,7 +19,7 @@ import { METHOD_SPECS, type MethodSpec } from '../config/methods';
 import type { EvalRecord, FinalRecord, StepRecord } from '../protocol/records';
 import { encodeBatch, disposeBatch } from './batch';
 import { calibrateSchedule } from './calibrate';
-import { evaluateModel, testSeed } from './evaluate';
+import { evaluateModel } from './evaluate';
 import { layerMap } from './layers';
 import { decodeMsPerToken, logicalPeakBytes, memorySnapshot } from './measure';
 import { cloneModel, disposeModel, studentFromBase } from './models';
@@ -161,7 +161,7 @@ export class Trainer implements StepContext {
 
   /** Test-set quality of the trained model now. */
   evaluate(maxSamples = 4): Promise<EvalRecord> {
-    return evaluateModel(this.model, this.data, testSeed(this.cfg.seedData), this.done, maxSamples);
+    return evaluateModel(this.model, this.data, this.done, maxSamples);
   }
 
   /** Counts of the run: trainable parameters, the trained model's total, the teacher's. */

@@ -117,7 +117,7 @@ export async function gradientParity(backend: string, reference = 'cpu', toleran
  * The tiny preset's task (reversal) at one fixed length, with 4 × 16 models of the tiny base's
  * context (18 positions): the smallest real distillation run.
  */
-const DISTILL_TASK = taskSource({ task: 'reverse', trainLengths: [4, 4], testLengths: [3, 4, 6], testPerLength: 4 });
+const DISTILL_TASK = taskSource({ task: 'reverse', trainLengths: [4, 4], testLengths: [3, 4, 6], testPerLength: 4, testSeed: 1 });
 const DISTILL_MODEL = modelConfig({ vocabSize: DISTILL_TASK.tokenizer.vocabSize, nLayer: 4, nHead: 2, dModel: 16, dFF: 32, nPositions: 18, contextLength: 18 });
 
 /** Losses and intervention rates of a few sti-lora steps (rollouts, teacher, layer term, AdamW) on the current backend. */

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { lmExample, continuationExample, splitOfChapter, splitOfYear } from '../../src/data/corpus';
 import { normalizeText } from '../../src/data/normalize';
-import { EOS, SEP, TASKS, type TaskConfig, maxSequenceLength, taskTokenizer, testSet, trainBatch } from '../../src/data/tasks';
+import { EOS, SEP, TASKS, type TaskConfig, isHeldOut, maxSequenceLength, taskTokenizer, testSet, trainBatch } from '../../src/data/tasks';
 import { CharTokenizer, REPLACEMENT } from '../../src/data/tokenizer';
 import { MAX_USER_TEXT_BYTES, UserTextError, checkUserText } from '../../src/data/userText';
 import { Rng } from '../../src/model/rng';
@@ -26,7 +26,7 @@ describe('character tokenizer', () => {
 });
 
 describe('tasks', () => {
-  const cfg = (task: string, over: Partial<TaskConfig> = {}): TaskConfig => ({ task, trainLengths: [3, 5], testLengths: [4, 9], testPerLength: 5, ...over });
+  const cfg = (task: string, over: Partial<TaskConfig> = {}): TaskConfig => ({ task, trainLengths: [3, 5], testLengths: [4, 9], testPerLength: 5, testSeed: 9, ...over });
   test('gold answers', () => {
     const r = new Rng(1);
     const rev = TASKS.reverse!.make(r, 5, 'abcdefgh', SEP);
@@ -53,15 +53,35 @@ describe('tasks', () => {
       expect(new Set(a.map((e) => `${e.prompt.length}/${e.response.length}`)).size).toBe(1);
       const tok = taskTokenizer(cfg(task));
       for (const e of a) expect(tok.encode(e.prompt + e.response)).not.toContain(0);
-      const longest = Math.max(...testSet(cfg(task), 9).flatMap((g) => g.examples.map((e) => e.prompt.length + e.response.length)));
+      const longest = Math.max(...testSet(cfg(task)).flatMap((g) => g.examples.map((e) => e.prompt.length + e.response.length)));
       expect(longest).toBeLessThanOrEqual(maxSequenceLength(cfg(task)));
     }
   });
   test('test sets: fixed by their seed, with lengths beyond training', () => {
-    const t = testSet(cfg('reverse'), 5);
+    const t = testSet(cfg('reverse', { testSeed: 5 }));
     expect(t.map((g) => g.length)).toEqual([4, 9]);
     expect(t[1]!.examples[0]!.prompt).toHaveLength(10);
-    expect(testSet(cfg('reverse'), 5)).toEqual(t);
+    expect(testSet(cfg('reverse', { testSeed: 5 }))).toEqual(t);
+    expect(testSet(cfg('reverse', { testSeed: 6 }))).not.toEqual(t);
+  });
+  test('a hold-out keeps its inputs out of training: every input of length 3 on exactly one side, both sides drawn', () => {
+    const held = cfg('reverse', { trainLengths: [3, 3], testLengths: [3], testPerLength: 200, holdOut: 0.125 });
+    const sym = 'abcdefgh';
+    const all = [...sym].flatMap((a) => [...sym].flatMap((b) => [...sym].map((c) => `${a}${b}${c}${SEP}`)));
+    const heldOut = new Set(all.filter((p) => isHeldOut(p, 0.125)));
+    expect(heldOut.size).toBeGreaterThan(0.125 * 512 * 0.7); // about an eighth of the 512 inputs
+    expect(heldOut.size).toBeLessThan(0.125 * 512 * 1.3);
+    const tests = testSet(held)[0]!.examples.map((e) => e.prompt);
+    for (const p of tests) expect(heldOut.has(p), p).toBe(true);
+    const rng = new Rng(2);
+    const trained = new Set<string>();
+    for (let i = 0; i < 600; i++) for (const e of trainBatch(held, rng, 16)) trained.add(e.prompt);
+    expect(trained.size).toBe(512 - heldOut.size); // 9 600 draws reach every training input, and no held-out one
+    for (const p of trained) expect(heldOut.has(p), p).toBe(false);
+    // Another task drawing the same prompts (the base's copy) holds out the same inputs.
+    for (const e of trainBatch({ ...held, task: 'copy' }, new Rng(3), 64)) expect(heldOut.has(e.prompt)).toBe(false);
+    // A share too small for the space is refused by name, not looped on.
+    expect(() => testSet(cfg('reverse', { trainLengths: [1, 1], testLengths: [1], holdOut: 1e-9 }))).toThrow(/no held-out input of length 1/);
   });
   test('an alphabet override must cover the task', () => {
     expect(taskTokenizer(cfg('reverse', { alphabet: 'abcdefgh=.xyz' })).vocabSize).toBe(14);

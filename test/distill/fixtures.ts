@@ -16,7 +16,7 @@ const TINY = getPreset('tiny');
 /** tiny's task at one fixed length (no batch-to-batch length noise), 4 layers × 16. */
 export const MICRO: Preset = {
   ...TINY,
-  data: { kind: 'task', task: { task: 'reverse', trainLengths: [4, 4], testLengths: [3, 4, 6], testPerLength: 4 } },
+  data: { kind: 'task', task: { task: 'reverse', trainLengths: [4, 4], testLengths: [3, 4, 6], testPerLength: 4, testSeed: 3604047271 } }, // the seed a run with seedData 1 drew its test set with before test sets were fixed: the golden figures stay
   base: { ...(TINY.base as Extract<Preset['base'], { kind: 'recipe' }>), arch: { nLayer: 4, nHead: 2, dModel: 16, dFF: 32 } },
 };
 export const MICRO_DATA = taskSource((MICRO.data as Extract<Preset['data'], { kind: 'task' }>).task);

@@ -46,10 +46,10 @@ test('a phase may train on other string lengths; its test set stays the preset\'
   const rng = new Rng(3);
   for (let i = 0; i < 5; i++) expect(data.trainBatch(rng, 2)[0]!.prompt.length).toBe(3 + 1); // 3 letters + the separator
   expect(MICRO_DATA.trainBatch(new Rng(3), 2)[0]!.prompt.length).toBe(4 + 1);
-  expect(data.testSet(7)).toEqual(MICRO_DATA.testSet(7));
+  expect(data.testSet()).toEqual(MICRO_DATA.testSet());
   expect(phaseData(MICRO_DATA, { ...PHASE2, trainLengths: undefined })).toBe(MICRO_DATA);
   expect(() => phaseData(MICRO_DATA, { ...PHASE2, trainLengths: [5, 2] })).toThrow(/must lie in 1…6/);
-  const text = corpusSource({ train: 'abc abc abc abc', heldOut: 'abc abc', alphabet: 'abc ', mode: 'continue', window: 4, promptLength: 2, testExamples: 1 });
+  const text = corpusSource({ train: 'abc abc abc abc', heldOut: 'abc abc', alphabet: 'abc ', mode: 'continue', window: 4, promptLength: 2, testExamples: 1, testSeed: 1 });
   expect(() => phaseData(text, PHASE2)).toThrow(/needs a task preset/);
 });
 
