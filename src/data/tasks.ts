@@ -3,7 +3,7 @@
  * browser. An example is a prompt and a response ending in the end-of-sequence mark; all examples
  * of a batch share one length, so a batch is a plain [B, P + R] block (no padding).
  */
-import { Rng, hashString } from '../model/rng';
+import { Rng, hashString, mix32 } from '../model/rng';
 import { CharTokenizer, type Tokenizer } from './tokenizer';
 
 export const EOS = '.';
@@ -164,11 +164,7 @@ export function maxSequenceLength(cfg: TaskConfig): number {
 
 /** Whether an input (a prompt) is on the test side of a `share` held out: a hash of the whole prompt, mixed so that every bit counts. */
 export function isHeldOut(prompt: string, share: number): boolean {
-  let h = hashString(prompt);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  h = (h ^ (h >>> 16)) >>> 0;
-  return h / 2 ** 32 < share;
+  return mix32(hashString(prompt)) / 2 ** 32 < share;
 }
 
 /** Draws before giving up on one side of the split: a share so small (or a length so short) that one side is (nearly) empty. */

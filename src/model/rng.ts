@@ -5,13 +5,16 @@
  * Generator: sfc32 (Small Fast Counter, from PractRand), seeded through splitmix32.
  */
 
-function splitmix32(state: number): [number, number] {
-  state = (state + 0x9e3779b9) | 0;
-  let z = state;
+/** A 32-bit finaliser (murmur3's): every input bit flips about half the output bits. */
+export function mix32(z: number): number {
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  z ^= z >>> 16;
-  return [state, z >>> 0];
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+function splitmix32(state: number): [number, number] {
+  state = (state + 0x9e3779b9) | 0;
+  return [state, mix32(state)];
 }
 
 /** Hashes a string into a 32-bit integer (FNV-1a), for deriving named sub-streams. */
