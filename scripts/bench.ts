@@ -17,31 +17,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { METHODS } from '../src/config/knobs';
-import { PRESET_NAMES } from '../src/config/presets';
 import { benchRow } from '../src/engine/bench';
 import { installGpuCounters } from '../src/engine/gpu-counters';
 import { type NodeBackend, describeNodeBackend, initNodeBackend } from '../src/engine/node';
-import { KERNEL_SETS } from '../src/model/fused';
 import type { BenchRow } from '../src/protocol/bench';
 import { benchTable, compareTable } from '../src/report/bench-table';
 import type { CompareRow } from '../src/protocol/bench';
-import { type CliOptions, type FlagSpec, backendFlag, parseCli, runScript, usage } from './lib/cli';
+import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { BENCH_FLAGS, benchGrid } from './lib/flags';
 import { nodeHost } from './lib/host';
-
-const BENCH_FLAGS = {
-  presets: { kind: 'list', choices: PRESET_NAMES, default: 'tiny', help: 'presets to time' },
-  methods: { kind: 'list', choices: METHODS, default: 'ft,kd-lora,sti-lora', help: 'methods to time' },
-  backend: backendFlag('webgpu'),
-  kernels: { kind: 'list', choices: KERNEL_SETS, default: 'fused,reference', help: 'kernel sets to time (rows for each)' },
-  steps: { kind: 'int', min: 1, max: 1000, default: '5', help: 'timed steps per row (the median is reported)' },
-  warmup: { kind: 'int', min: 0, max: 100, default: '2', help: 'untimed steps first (shader compilation, buffer pool)' },
-  rollouts: { kind: 'int', min: 0, max: 100, default: '3', help: 'timed rollouts per on-policy row (0: skip)' },
-  'submit-batch': { kind: 'int', min: 1, max: 100000, help: "tfjs-webgpu's WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: dispatches recorded before a queue submit (tfjs default 15)" },
-  json: { kind: 'string', help: 'write the rows (and the adapter) to this file' },
-  compare: { kind: 'choice', choices: ['nanogpt'], help: 'instead: a plain GPT step and generation of ours and of @genai-fi/nanogpt, side by side on this adapter' },
-  'gen-tokens': { kind: 'int', min: 1, max: 64, default: '32', help: 'with --compare: tokens per timed generation' },
-} as const satisfies Record<string, FlagSpec>;
 
 const CLI: CliOptions = { usage: 'npm run bench -- [--presets a,b] [--methods a,b] [--backend webgpu|wasm|cpu] [--kernels fused,reference] [--steps N] [--warmup K] [--json FILE] [--<knob> value ...]', knobs: true };
 
@@ -68,7 +52,7 @@ async function compare(flags: { steps: number; warmup: number; 'gen-tokens': num
 }
 
 async function main(): Promise<void> {
-  const { flags, knobs } = parseCli(process.argv.slice(2), BENCH_FLAGS, CLI);
+  const { flags, knobs, given } = parseCli(process.argv.slice(2), BENCH_FLAGS, CLI);
   if (flags.compare) {
     if (flags.backend !== 'webgpu') throw new Error('bench --compare runs on webgpu only (genai-nanogpt is a WebGPU library)');
     return compare(flags);
@@ -80,12 +64,13 @@ async function main(): Promise<void> {
   console.log(`backend: ${adapter}`);
   if (flags.backend === 'webgpu') console.log(`WEBGPU_CPU_FORWARD ${tf.env().getBool('WEBGPU_CPU_FORWARD')}, WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE ${tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')}`);
   if (!counting) console.log('(no WebGPU here: dispatch, submit and readback counts are 0)');
+  const grid = benchGrid(flags, knobs, given);
   const rows: BenchRow[] = [];
-  for (const preset of flags.presets) {
-    for (const method of flags.methods) {
+  for (const preset of grid.presets) {
+    for (const method of grid.methods) {
       for (const kernels of flags.kernels) {
         process.stderr.write(`${preset} ${method} ${kernels} …\n`);
-        rows.push(await benchRow({ preset, method, kernels, steps: flags.steps, warmup: flags.warmup, rollouts: flags.rollouts }, nodeHost, knobs));
+        rows.push(await benchRow({ preset, method, kernels, steps: flags.steps, warmup: flags.warmup, rollouts: flags.rollouts }, nodeHost, grid.knobs));
       }
     }
   }

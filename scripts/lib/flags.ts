@@ -1,7 +1,8 @@
 /** The flags of every Node script, in the form scripts/lib/cli.ts reads (the run's knobs come from src/config/knobs.ts). */
 import { PAPER_SEEDS_MAX } from '../../src/config/paper-plan';
 import { PRESET_NAMES, PRETRAINED_BASES } from '../../src/config/presets';
-import { METHODS } from '../../src/config/knobs';
+import { type DistillConfig, METHODS } from '../../src/config/knobs';
+import { KERNEL_SETS } from '../../src/model/fused';
 import { type FlagSpec, backendFlag, kernelsFlag } from './cli';
 
 const preset = (help: string): FlagSpec & { required: true } => ({ kind: 'choice', choices: PRESET_NAMES, required: true, help });
@@ -69,3 +70,30 @@ export const EVAL_CHECKPOINT_FLAGS = {
   text: { kind: 'string', help: "a Hugging Face model folder: the mean NLL per token of this text file, tokenised by the model's own tokenizer" },
   adapter: { kind: 'string', help: 'with --text: a PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) applied to the model first' },
 } as const satisfies Record<string, FlagSpec>;
+
+/** npm run bench: the rows to time (presets × methods × kernel sets) and how. */
+export const BENCH_FLAGS = {
+  presets: { kind: 'list', choices: PRESET_NAMES, default: 'tiny', help: 'presets to time' },
+  methods: { kind: 'list', choices: METHODS, default: 'ft,kd-lora,sti-lora', help: 'methods to time' },
+  backend: backendFlag('webgpu'),
+  kernels: { kind: 'list', choices: KERNEL_SETS, default: 'fused,reference', help: 'kernel sets to time (rows for each)' },
+  steps: { kind: 'int', min: 1, max: 1000, default: '5', help: 'timed steps per row (the median is reported)' },
+  warmup: { kind: 'int', min: 0, max: 100, default: '2', help: 'untimed steps first (shader compilation, buffer pool)' },
+  rollouts: { kind: 'int', min: 0, max: 100, default: '3', help: 'timed rollouts per on-policy row (0: skip)' },
+  'submit-batch': { kind: 'int', min: 1, max: 100000, help: "tfjs-webgpu's WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: dispatches recorded before a queue submit (tfjs default 15)" },
+  json: { kind: 'string', help: 'write the rows (and the adapter) to this file' },
+  compare: { kind: 'choice', choices: ['nanogpt'], help: 'instead: a plain GPT step and generation of ours and of @genai-fi/nanogpt, side by side on this adapter' },
+  'gen-tokens': { kind: 'int', min: 1, max: 64, default: '32', help: 'with --compare: tokens per timed generation' },
+} as const satisfies Record<string, FlagSpec>;
+
+/**
+ * The presets and methods a bench times: --presets / --methods, or a single --preset / --method
+ * (the run's knobs, which every script takes) — they name the rows, not a knob the rows would
+ * override. Both forms at once is an error.
+ */
+export function benchGrid(flags: { presets: string[]; methods: string[] }, knobs: Partial<DistillConfig>, given: (name: 'presets' | 'methods') => boolean): { presets: string[]; methods: string[]; knobs: Partial<DistillConfig> } {
+  const { preset, method, ...rest } = knobs;
+  if (preset !== undefined && given('presets')) throw new Error('give --preset P or --presets a,b, not both');
+  if (method !== undefined && given('methods')) throw new Error('give --method M or --methods a,b, not both');
+  return { presets: preset !== undefined ? [preset] : flags.presets, methods: method !== undefined ? [method] : flags.methods, knobs: rest };
+}

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { KNOBS, readKnob } from '../../src/config/knobs';
 import { PRESET_NAMES } from '../../src/config/presets';
 import { parseCli, usage } from '../../scripts/lib/cli';
-import { DISTILL_FLAGS, EVAL_CHECKPOINT_FLAGS, FINETUNE_FLAGS, PAPER_TABLE_FLAGS, PRETRAIN_FLAGS } from '../../scripts/lib/flags';
+import { BENCH_FLAGS, DISTILL_FLAGS, EVAL_CHECKPOINT_FLAGS, FINETUNE_FLAGS, PAPER_TABLE_FLAGS, PRETRAIN_FLAGS, benchGrid } from '../../scripts/lib/flags';
 
 const distill = (argv: string[]) => parseCli(argv, DISTILL_FLAGS, { usage: 'distill', knobs: true });
 
@@ -28,6 +28,17 @@ describe('npm run distill', () => {
 });
 
 describe('the other scripts', () => {
+  test('bench: --preset / --method name the rows as --presets / --methods do; other knobs pass through', () => {
+    const grid = (argv: string[]) => {
+      const a = parseCli(argv, BENCH_FLAGS, { usage: '', knobs: true });
+      return benchGrid(a.flags, a.knobs, a.given);
+    };
+    expect(grid([])).toEqual({ presets: ['tiny'], methods: ['ft', 'kd-lora', 'sti-lora'], knobs: {} });
+    expect(grid(['--preset', 'moby-dick', '--method', 'sti-lora', '--batchSize', '4'])).toEqual({ presets: ['moby-dick'], methods: ['sti-lora'], knobs: { batchSize: 4 } });
+    expect(grid(['--presets', 'tiny,moby-dick', '--methods', 'ft'])).toMatchObject({ presets: ['tiny', 'moby-dick'], methods: ['ft'] });
+    expect(() => grid(['--preset', 'tiny', '--presets', 'moby-dick'])).toThrow(/--preset P or --presets a,b, not both/);
+    expect(() => grid(['--method', 'ft', '--methods', 'ft'])).toThrow(/--method M or --methods a,b, not both/);
+  });
   test('paper-table: typed values, lists, required flags', () => {
     const a = parseCli(['--preset', 'moby-dick', '--methods', 'ft,sti-lora', '--seeds', '2', '--check', 'x.json'], PAPER_TABLE_FLAGS, { usage: '' });
     expect(a.flags).toMatchObject({ preset: 'moby-dick', methods: ['ft', 'sti-lora'], seeds: 2, check: 'x.json', backend: 'cpu', tolerance: 0 });
