@@ -14,7 +14,6 @@
  * prints `mean NLL <nats, 6 decimals> over <N> tokens` for the file's text, tokenised by the
  * model's tokenizer, in windows of the model's context, every token after the first predicted.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { getPreset, teacherRecipeOf } from '../src/config/presets';
@@ -37,6 +36,7 @@ import type { EvalRecord } from '../src/protocol/records';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { EVAL_CHECKPOINT_FLAGS } from './lib/flags';
 import { nodeFiles, nodeHost } from './lib/host';
+import { readRecordedCheckpoint } from './lib/verify';
 
 const CLI: CliOptions = {
   usage: 'npm run eval-checkpoint -- public/models/NAME [--backend cpu|wasm|webgpu] [--preset P]  |  npm run eval-checkpoint -- HF_MODEL_DIR --text FILE [--adapter PEFT_DIR]',
@@ -91,10 +91,7 @@ async function main(): Promise<void> {
   }
   if (flags.text || flags.adapter) throw new KnobError('--text and --adapter score a Hugging Face model folder (config.json, model.safetensors, tokenizer.json); give the folder');
   const stem = positional[0]!.replace(/\.(safetensors|json)$/, '');
-  const bytes = new Uint8Array(readFileSync(`${stem}.safetensors`));
-  const info = JSON.parse(readFileSync(`${stem}.json`, 'utf8'));
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== info.results.sha256) throw new Error(`sha256 ${sha} differs from the recorded ${info.results.sha256}`);
+  const { bytes, info } = readRecordedCheckpoint(stem);
   const { model, tokenizer } = readCheckpoint(bytes);
   if (flags.preset) {
     const preset = getPreset(flags.preset);

@@ -33,7 +33,7 @@ import type { EvalRecord } from '../src/protocol/records';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { FINETUNE_FLAGS } from './lib/flags';
 import { nodeHost } from './lib/host';
-import { lossCheck } from './lib/verify';
+import { lossCheck, readRecordedCheckpoint } from './lib/verify';
 
 const CLI: CliOptions = { usage: 'npm run finetune -- --preset P [--what teacher|base] [--phase K] [--backend cpu|wasm|webgpu] [--out DIR] [--verify CSV | --record CSV] [--stop-after N]' };
 
@@ -141,10 +141,7 @@ const evalFields = (ev: EvalRecord, ev0: EvalRecord) => ({
 async function rescore(files: string[], start: Transformer, data: DataSource, backend: string): Promise<void> {
   let from = start;
   for (const file of files) {
-    const bytes = new Uint8Array(readFileSync(`${file}.safetensors`));
-    const info = JSON.parse(readFileSync(`${file}.json`, 'utf8'));
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    if (sha !== info.results.sha256) throw new Error(`${file}.safetensors: sha256 ${sha} differs from the recorded ${info.results.sha256}`);
+    const { bytes, info } = readRecordedCheckpoint(file);
     const model = readCheckpoint(bytes).model;
     const ev0 = await evaluateModel(from, data, 0);
     const ev = await evaluateModel(model, data, 0);

@@ -5,6 +5,7 @@
  * recipe also ships the first steps as the cpu backend computes them (NAME.loss.cpu.csv), for an
  * exact check on cpu. The script steps its run (through the step driver) and hands each record here.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { StepRecord } from '../../src/protocol/records';
 
@@ -56,4 +57,13 @@ export function lossCheck(flags: { verify?: string; record?: string; 'stop-after
   if (flags.record !== undefined) return new LossCheck({ record: flags.record }, flags['stop-after'], flags.backend);
   if (flags.verify !== undefined) return new LossCheck({ verify: flags.verify }, flags['stop-after'], flags.backend);
   return null;
+}
+
+/** A shipped checkpoint STEM.safetensors and its record STEM.json, after checking the file is the one the record's sha256 names. */
+export function readRecordedCheckpoint(stem: string): { bytes: Uint8Array; info: any } {
+  const bytes = new Uint8Array(readFileSync(`${stem}.safetensors`));
+  const info = JSON.parse(readFileSync(`${stem}.json`, 'utf8'));
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== info.results.sha256) throw new Error(`${stem}.safetensors: sha256 ${sha} differs from the recorded ${info.results.sha256}`);
+  return { bytes, info };
 }

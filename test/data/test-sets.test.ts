@@ -3,6 +3,7 @@
  * and for the teacher's own evaluation; and no test input is a training input where the preset
  * says so (a hold-out share of the inputs, separate texts, or a space too large to meet by chance).
  */
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { PRESETS, type Preset } from '../../src/config/presets';
@@ -62,7 +63,7 @@ test.each(Object.keys(DISJOINT).filter((n) => DISJOINT[n] !== 'browser only'))('
   if (DISJOINT[name] === 'separate texts') {
     // No held-out window (prompt + continuation) occurs anywhere in the training text.
     const d = preset.data as Extract<Preset['data'], { kind: 'corpus' }>;
-    const train = (await import('node:fs')).readFileSync(`public/data/${d.corpus}-train.txt`, 'utf8');
+    const train = readFileSync(`public/data/${d.corpus}-train.txt`, 'utf8');
     for (const e of tests) expect(train.includes(e.prompt + e.response), e.prompt).toBe(false);
     return;
   }
