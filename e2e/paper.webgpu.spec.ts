@@ -37,6 +37,17 @@ test('paper table: eight rows filled on the tiny preset, Markdown and CSV export
   const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
   expect(lines[0]).toMatch(/^method,seeds,trainableParams,/);
   expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual([...METHODS]);
+  // Accuracy by position: over all test lengths (the default) or those beyond training; the export follows the choice.
+  const [allPos] = await Promise.all([page.waitForEvent('download'), page.getByTestId('paper-export-positions').click()]);
+  expect(allPos.suggestedFilename()).toBe('paper-tiny-positions-all.csv');
+  const allLines = readFileSync((await allPos.path())!, 'utf8').trim().split('\n');
+  expect(allLines[0]).toBe(`position,${METHODS.flatMap((m) => [m, `${m}_std`]).join(',')}`);
+  expect(allLines).toHaveLength(1 + 9); // positions 0…8 of the longest test response (8 letters + EOS)
+  await page.getByTestId('paper-positions-beyond').check();
+  const [beyond] = await Promise.all([page.waitForEvent('download'), page.getByTestId('paper-export-positions').click()]);
+  expect(beyond.suggestedFilename()).toBe('paper-tiny-positions.csv');
+  // The suggested preset for the long-sequence claim is one click away.
+  await expect(page.getByTestId('paper-suggested')).toBeVisible();
   console.log(`paper table in the app (tiny, 2 steps, 1 seed, webgpu): ${lines.slice(1).map((l) => `${l.split(',')[0]} ROUGE-L ${Number(l.split(',')[8]).toFixed(3)}`).join('; ')}`);
 
   // The view and its budget are part of the link: a reload restores them.

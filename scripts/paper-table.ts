@@ -25,12 +25,32 @@ import { runPaperTable } from '../src/distill/paper';
 import { teacherKey } from '../src/distill/recipes';
 import { type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { type KernelSet, setKernels } from '../src/model/fused';
-import { type MethodRuns, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/report/paper-table';
+import { type MethodRuns, byLengthMarkdown, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/report/paper-table';
+import { evaluateModel } from '../src/distill/evaluate';
+import { disposeModel } from '../src/distill/models';
+import type { EvalRecord } from '../src/protocol/records';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { PAPER_TABLE_FLAGS } from './lib/flags';
 import { MODELS_DIR, runHost } from './lib/host';
 
 const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--teacher HF_DIR [--base HF_DIR]] [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR | --check DIR/P.json)' };
+
+/** The teacher scored on the preset's test set, as the rows are (its curve is the one the students are measured against). */
+async function evaluateTeacher(name: string, host: Host): Promise<EvalRecord> {
+  const preset = getPreset(name);
+  const data = await host.data(preset);
+  const base = await host.base(preset, data);
+  try {
+    const teacher = await host.teacher(preset, base.model, data);
+    try {
+      return await evaluateModel(teacher.model, data, 0);
+    } finally {
+      disposeModel(teacher.model);
+    }
+  } finally {
+    disposeModel(base.model);
+  }
+}
 
 /** Which teacher the distilling rows learn from: an imported folder, the shipped file (by sha256) or the recipe it is trained by. */
 function teacherRecord(preset: string, imported?: string): string {
@@ -66,6 +86,9 @@ async function main(): Promise<void> {
   const command = `npm run paper-table -- --preset ${preset}${imported}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds}${methods ? ` --methods ${methods.join(',')}` : ''} --backend ${backend} --out ${out}`;
   const hasPositions = rows.some((r) => r.accuracyByPositionBeyond.length > 0);
   const teacher = teacherRecord(preset, flags.teacher);
+  const isTask = getPreset(preset).data.kind === 'task';
+  const teacherEval = await evaluateTeacher(preset, host);
+  const pos = (which: 'all' | 'beyond') => ({ which, teacher: teacherEval });
   const md = [
     `# Paper table: preset \`${preset}\``,
     '',
@@ -73,21 +96,27 @@ async function main(): Promise<void> {
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; tfjs backend \`${backend}\`; wall time ${wall} s. ${cfg.steps} steps per run, seeds (data, init, sampling) = (1 + k, 101 + k, 1001 + k) for k < ${seeds}; every other knob at the method's and preset's defaults. Quality figures reproduce exactly on the same backend (check: the same command with \`--check ${out}/${preset}.json\` instead of \`--out\`, optionally \`--methods\` for a subset); timings (ms/token) do not. Peak memory is the logical peak of one training step (tf.profile), teacher and optimiser state included.`,
     '',
-    `Teacher: ${teacher}.`,
+    `Teacher: ${teacher}; on the same test set: ROUGE-L ${teacherEval.rougeL.toFixed(3)}, perplexity ${teacherEval.perplexity.toFixed(3)}${isTask ? `, exact match ${teacherEval.exactMatch.toFixed(3)}` : ''}.`,
     '',
-    tableMarkdown(rows, 'MB', { exactMatch: getPreset(preset).data.kind === 'task' }),
+    tableMarkdown(rows, 'MB', { exactMatch: isTask }),
     '',
+    ...(isTask ? ['Exact match by test length (mean ± std over the seeds):', '', byLengthMarkdown(rows, teacherEval), ''] : []),
+    ...(isTask ? [`Accuracy by output position over all test lengths (mean, band ± one std over the seeds; the teacher dashed): [${preset}-positions-all.csv](${preset}-positions-all.csv), ![](${preset}-positions-all.svg)`, ''] : []),
     hasPositions
       ? `Accuracy by output position beyond the training lengths: [${preset}-positions.csv](${preset}-positions.csv), ![](${preset}-positions.svg)`
-      : 'This preset has no test lengths beyond its training lengths, so there is no accuracy-by-position chart.',
+      : 'This preset has no test lengths beyond its training lengths, so there is no accuracy-by-position chart beyond them.',
     '',
   ].join('\n');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, `${preset}.md`), md);
-  writeFileSync(join(out, `${preset}.json`), JSON.stringify({ command, backend, wallSeconds: wall, seeds, steps: cfg.steps, teacher, rows, runs: all }, null, 1) + '\n');
+  writeFileSync(join(out, `${preset}.json`), JSON.stringify({ command, backend, wallSeconds: wall, seeds, steps: cfg.steps, teacher, teacherEval, rows, runs: all }, null, 1) + '\n');
+  if (isTask) {
+    writeFileSync(join(out, `${preset}-positions-all.csv`), positionCsv(rows, pos('all')));
+    writeFileSync(join(out, `${preset}-positions-all.svg`), positionSvg(rows, `${preset}: accuracy by output position, all test lengths`, pos('all')));
+  }
   if (hasPositions) {
-    writeFileSync(join(out, `${preset}-positions.csv`), positionCsv(rows));
-    writeFileSync(join(out, `${preset}-positions.svg`), positionSvg(rows, `${preset}: accuracy by output position beyond the training lengths`));
+    writeFileSync(join(out, `${preset}-positions.csv`), positionCsv(rows, pos('beyond')));
+    writeFileSync(join(out, `${preset}-positions.svg`), positionSvg(rows, `${preset}: accuracy by output position beyond the training lengths`, pos('beyond')));
   }
   console.log(md);
 }

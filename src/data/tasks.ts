@@ -96,6 +96,46 @@ export const TASKS: Record<string, TaskDef> = {
       return { prompt: `${reversed(a)}+${reversed(b)}${sep}`, response: reversed(sum) + EOS };
     },
   },
+  /**
+   * Follow a cycle: the prompt lists n distinct symbols (a cycle: each one's successor is the next,
+   * the last one's the first) and then a start symbol; the response walks the cycle from there for
+   * 2n steps: "dbeac=e" → "acdbeacdbe.". Each step looks up where the previous output symbol
+   * stands in the list, so one wrong step puts every later one on the wrong place of the cycle.
+   */
+  cycle: {
+    name: 'cycle',
+    symbols: 'abcdefghijklmnop',
+    make: (rng, n, sym, sep) => {
+      const pool = [...sym];
+      const list: string[] = [];
+      for (let i = 0; i < Math.min(n, pool.length); i++) list.push(pool.splice(rng.int(pool.length), 1)[0]!);
+      const s = rng.int(list.length);
+      let out = '';
+      for (let t = 1; t <= 2 * list.length; t++) out += list[(s + t) % list.length];
+      return { prompt: list.join('') + sep + list[s], response: out + EOS };
+    },
+  },
+  /**
+   * Running sum mod 10 of n digits: output i is (d1 + … + di) mod 10, "3141=" → "3489.". Each
+   * output digit is the previous one plus one input digit, so a wrong digit makes every later one
+   * wrong unless the model re-derives the sum from the input: errors compound along the output.
+   */
+  'running-sum': {
+    name: 'running-sum',
+    symbols: '0123456789',
+    make: (rng, n, _sym, sep) => {
+      let s = '';
+      let out = '';
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const d = rng.int(10);
+        s += String(d);
+        sum = (sum + d) % 10;
+        out += String(sum);
+      }
+      return { prompt: s + sep, response: out + EOS };
+    },
+  },
 };
 
 export interface TaskConfig {

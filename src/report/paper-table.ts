@@ -5,7 +5,7 @@
  * app both use them.
  */
 import type { Method } from '../config/knobs';
-import type { FinalRecord } from '../protocol/records';
+import type { EvalRecord, FinalRecord } from '../protocol/records';
 
 export interface MethodRuns {
   method: Method;
@@ -31,7 +31,14 @@ export interface TableRow {
   exactMatch: Stat;
   /** Accuracy at each output position, over test lengths beyond training (mean over seeds). */
   accuracyByPositionBeyond: number[];
+  /** Accuracy at each output position, mean ± std over seeds: over all test lengths, and over those beyond training. */
+  positions: { all: Stat[]; beyond: Stat[] };
+  /** Exact match at each test length, mean ± std over seeds. */
+  byLength: { length: number; beyondTraining: boolean; exactMatch: Stat }[];
 }
+
+/** Which test lengths a position curve is taken over. */
+export type PositionSet = 'all' | 'beyond';
 
 /** The paper's figures for the combined method (STI + LoRA) against full fine-tuning and LoRA. */
 export const PAPER = {
@@ -46,9 +53,20 @@ export function stat(xs: number[]): Stat {
   return { mean, std };
 }
 
-function meanCurve(curves: number[][]): number[] {
+function statCurve(curves: number[][]): Stat[] {
   const len = Math.max(0, ...curves.map((c) => c.length));
-  return Array.from({ length: len }, (_, t) => stat(curves.map((c) => c[t]).filter((x): x is number => x !== undefined)).mean);
+  return Array.from({ length: len }, (_, t) => stat(curves.map((c) => c[t]).filter((x): x is number => x !== undefined)));
+}
+
+const meanCurve = (curves: number[][]): number[] => statCurve(curves).map((s) => s.mean);
+
+/** Exact match by test length over the seeds' records (lengths in the first record's order). */
+function byLengthStats(runs: FinalRecord[]): TableRow['byLength'] {
+  return (runs[0]?.byLength ?? []).map((g) => ({
+    length: g.length,
+    beyondTraining: g.beyondTraining,
+    exactMatch: stat(runs.map((r) => r.byLength.find((x) => x.length === g.length)?.exactMatch).filter((x): x is number => x !== undefined)),
+  }));
 }
 
 export function tableRows(all: MethodRuns[]): TableRow[] {
@@ -63,6 +81,8 @@ export function tableRows(all: MethodRuns[]): TableRow[] {
     perplexity: stat(runs.map((r) => r.perplexity)),
     exactMatch: stat(runs.map((r) => r.exactMatch)),
     accuracyByPositionBeyond: meanCurve(runs.map((r) => r.accuracyByPositionBeyond)),
+    positions: { all: statCurve(runs.map((r) => r.accuracyByPosition)), beyond: statCurve(runs.map((r) => r.accuracyByPositionBeyond)) },
+    byLength: byLengthStats(runs),
   }));
 }
 
@@ -145,39 +165,73 @@ export function tableMarkdown(rows: TableRow[], memoryUnit: string, opts: { exac
   return out.join('\n');
 }
 
-/** Accuracy by output position beyond the training lengths, one column per method. */
-export function positionCsv(rows: TableRow[]): string {
-  const len = Math.max(0, ...rows.map((r) => r.accuracyByPositionBeyond.length));
-  const lines = [['position', ...rows.map((r) => r.method)].join(',')];
-  for (let t = 0; t < len; t++) lines.push([t, ...rows.map((r) => (r.accuracyByPositionBeyond[t] ?? NaN).toFixed(4))].join(','));
+const curveOf = (e: EvalRecord, which: PositionSet) => (which === 'all' ? e.accuracyByPosition : e.accuracyByPositionBeyond);
+
+/**
+ * Accuracy by output position (over all test lengths, or those beyond training): per method the
+ * mean and std over seeds, and the teacher's accuracy where its evaluation is given. A position
+ * counts the test examples whose gold response reaches it, so later positions are the longer lengths'.
+ */
+export function positionCsv(rows: TableRow[], opts: { which?: PositionSet; teacher?: EvalRecord } = {}): string {
+  const which = opts.which ?? 'beyond';
+  const teacher = opts.teacher ? curveOf(opts.teacher, which) : null;
+  const len = Math.max(0, teacher?.length ?? 0, ...rows.map((r) => r.positions[which].length));
+  const lines = [['position', ...rows.flatMap((r) => [r.method, `${r.method}_std`]), ...(teacher ? ['teacher'] : [])].join(',')];
+  const cell = (x: number | undefined) => (x === undefined ? '' : x.toFixed(4));
+  for (let t = 0; t < len; t++) lines.push([t, ...rows.flatMap((r) => [cell(r.positions[which][t]?.mean), cell(r.positions[which][t]?.std)]), ...(teacher ? [cell(teacher[t])] : [])].join(','));
   return lines.join('\n') + '\n';
 }
 
-/** The same as a small standalone SVG line chart. */
-export function positionSvg(rows: TableRow[], title: string): string {
-  const W = 640;
-  const H = 320;
+const SVG_COLORS = ['#3b6fd6', '#e2802f', '#2a9d57', '#b23a48', '#7b5cc4', '#1b998b', '#c49a1b', '#555'];
+
+/** The same as a small standalone SVG line chart: a line per method (mean), a band of ± one std, the teacher dashed. */
+export function positionSvg(rows: TableRow[], title: string, opts: { which?: PositionSet; teacher?: EvalRecord } = {}): string {
+  const which = opts.which ?? 'beyond';
+  const teacher = opts.teacher ? curveOf(opts.teacher, which) : null;
+  const W = 680;
+  const H = 340;
   const L = 48;
   const B = 36;
-  const len = Math.max(1, ...rows.map((r) => r.accuracyByPositionBeyond.length));
+  const len = Math.max(1, teacher?.length ?? 0, ...rows.map((r) => r.positions[which].length));
   const x = (t: number) => L + (t / Math.max(1, len - 1)) * (W - L - 150);
-  const y = (a: number) => H - B - a * (H - B - 30);
-  const colors = ['#3b6fd6', '#e2802f', '#2a9d57', '#b23a48', '#7b5cc4', '#1b998b', '#c49a1b', '#555'];
+  const y = (a: number) => H - B - Math.min(1, Math.max(0, a)) * (H - B - 30);
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
     `<text x="${L}" y="16" font-size="13">${esc(title)}</text>`,
     `<line x1="${L}" y1="${H - B}" x2="${W - 150}" y2="${H - B}" stroke="#999"/><line x1="${L}" y1="30" x2="${L}" y2="${H - B}" stroke="#999"/>`,
     ...[0, 0.5, 1].map((a) => `<text x="${L - 6}" y="${y(a) + 4}" text-anchor="end">${a}</text>`),
+    ...[0, Math.floor((len - 1) / 2), len - 1].map((t) => `<text x="${x(t)}" y="${H - B + 14}" text-anchor="middle">${t}</text>`),
     `<text x="${(L + W - 150) / 2}" y="${H - 8}" text-anchor="middle">output position</text>`,
   ];
+  const pts = (c: number[]) => c.map((a, t) => `${x(t).toFixed(1)},${y(a).toFixed(1)}`).join(' ');
   rows.forEach((r, i) => {
-    const pts = r.accuracyByPositionBeyond.map((a, t) => `${x(t).toFixed(1)},${y(a).toFixed(1)}`).join(' ');
-    if (pts) parts.push(`<polyline fill="none" stroke="${colors[i % colors.length]}" stroke-width="1.6" points="${pts}"/>`);
-    parts.push(`<text x="${W - 140}" y="${40 + 16 * i}" fill="${colors[i % colors.length]}">${esc(r.method)}</text>`);
+    const c = r.positions[which];
+    const color = SVG_COLORS[i % SVG_COLORS.length];
+    if (c.some((s) => s.std > 0)) {
+      const band = [...c.map((s, t) => [t, s.mean + s.std] as const), ...c.map((s, t) => [t, s.mean - s.std] as const).reverse()];
+      parts.push(`<polygon fill="${color}" fill-opacity="0.12" stroke="none" points="${band.map(([t, a]) => `${x(t).toFixed(1)},${y(a).toFixed(1)}`).join(' ')}"/>`);
+    }
+    if (c.length) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${pts(c.map((s) => s.mean))}"/>`);
+    parts.push(`<text x="${W - 140}" y="${40 + 16 * i}" fill="${color}">${esc(r.method)}</text>`);
   });
+  if (teacher?.length) {
+    parts.push(`<polyline fill="none" stroke="#000" stroke-width="1.4" stroke-dasharray="5 3" points="${pts(teacher)}"/>`);
+    parts.push(`<text x="${W - 140}" y="${40 + 16 * rows.length}">teacher (dashed)</text>`);
+  }
   parts.push('</svg>');
   return parts.join('\n') + '\n';
+}
+
+/** Exact match by test length: a row per method (mean ± std over seeds) and the teacher's, lengths beyond training marked. */
+export function byLengthMarkdown(rows: TableRow[], teacher?: EvalRecord): string {
+  const lengths = rows[0]?.byLength ?? [];
+  if (!lengths.length) return '';
+  const head = lengths.map((g) => `${g.length}${g.beyondTraining ? ' (beyond)' : ''}`);
+  const out = [`| method | ${head.join(' | ')} |`, `|---|${lengths.map(() => '---|').join('')}`];
+  for (const r of rows) out.push(`| \`${r.method}\` | ${lengths.map((g) => { const s = r.byLength.find((x) => x.length === g.length); return s ? pm(s.exactMatch, 3) : '—'; }).join(' | ')} |`);
+  if (teacher) out.push(`| teacher | ${lengths.map((g) => { const s = teacher.byLength.find((x) => x.length === g.length); return s ? fixed(s.exactMatch, 3) : '—'; }).join(' | ')} |`);
+  return out.join('\n');
 }
 
 /** The table as CSV: one line per method, means and standard deviations, ratios to ft and lora. */

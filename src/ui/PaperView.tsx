@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import { choose, setPageValue } from '../state/actions';
-import { METHODS, METHOD_SPECS, type Method, PAGE_KNOBS, PAPER, PRESETS, PRESET_NAMES, type TableRow, defaultsFor, paperConfig, pct, pm, positionCsv, ratios, signed, tableCsv, tableMarkdown, tableRows } from '../state/catalog';
+import { METHODS, METHOD_SPECS, type Method, PAGE_KNOBS, PAPER, PRESETS, PRESET_NAMES, SUGGESTED_PAPER_PRESET, type PositionSet, type TableRow, defaultsFor, paperConfig, pct, pm, positionCsv, ratios, signed, tableCsv, tableMarkdown, tableRows } from '../state/catalog';
 import { runPaper, stopPaper } from '../state/engine';
 import { download } from '../state/persist';
 import { useApp } from '../state/store';
@@ -81,7 +81,8 @@ export function PaperView() {
   const plannedSteps = paperConfig({ preset: config.preset, seeds: page.paperSeeds, ...(page.paperSteps ? { steps: page.paperSteps } : {}) }, 'ft', 0).steps;
   // Exact match means something for tasks with one right answer, not for continuing text.
   const emDefined = PRESETS[paper.plan?.preset ?? config.preset]?.data.kind === 'task';
-  const positions = Math.max(0, ...rows.map((r) => r.accuracyByPositionBeyond.length));
+  const [which, setWhich] = useState<PositionSet>('all');
+  const positions = Math.max(0, ...rows.map((r) => r.positions[which].length));
   const stem = `paper-${paper.plan?.preset ?? config.preset}`;
   const rel = (r: TableRow, ref: TableRow | undefined) => {
     if (!ref || ref === r) return '—';
@@ -113,6 +114,11 @@ export function PaperView() {
             ))}
           </select>
         </label>
+        {config.preset !== SUGGESTED_PAPER_PRESET && (
+          <button type="button" data-testid="paper-suggested" disabled={running} title={PRESETS[SUGGESTED_PAPER_PRESET]!.description} onClick={() => choose(SUGGESTED_PAPER_PRESET, config.method)}>
+            Use {SUGGESTED_PAPER_PRESET} (the long-sequence test)
+          </button>
+        )}
         <PageInput name="paperSteps" disabled={running} />
         <PageInput name="paperSeeds" disabled={running} />
         {running ? (
@@ -227,12 +233,25 @@ export function PaperView() {
           </tbody>
         </table>
       )}
-      <h3>Accuracy by output position, test lengths beyond training</h3>
+      <h3>Accuracy by output position</h3>
+      <div className="controls" role="radiogroup" aria-label="test lengths of the chart">
+        {(
+          [
+            ['all', 'all test lengths'],
+            ['beyond', 'lengths beyond training'],
+          ] as const
+        ).map(([w, label]) => (
+          <label key={w}>
+            <input type="radio" name="paper-positions" data-testid={`paper-positions-${w}`} checked={which === w} onChange={() => setWhich(w)} /> {label}
+          </label>
+        ))}
+        <span className="muted">mean over the seeds; a position counts the test strings long enough to reach it, so errors that compound show as a falling line</span>
+      </div>
       {positions === 0 ? (
-        <Empty>{rows.length ? 'This preset has no test lengths beyond its training lengths.' : 'No finished rows yet.'}</Empty>
+        <Empty>{!rows.length ? 'No finished rows yet.' : which === 'beyond' ? 'This preset has no test lengths beyond its training lengths.' : 'This preset has no per-position accuracy (text continuation).'}</Empty>
       ) : (
         <Chart
-          rows={Array.from({ length: positions }, (_, t) => ({ position: t, ...Object.fromEntries(rows.map((r) => [r.method, r.accuracyByPositionBeyond[t] ?? null])) }))}
+          rows={Array.from({ length: positions }, (_, t) => ({ position: t, ...Object.fromEntries(rows.map((r) => [r.method, r.positions[which][t]?.mean ?? null])) }))}
           x="position"
           series={rows.map((r) => ({ key: r.method, name: r.method, color: color(METHODS.indexOf(r.method)) }))}
         />
@@ -244,7 +263,7 @@ export function PaperView() {
         <button type="button" data-testid="paper-export-csv" disabled={rows.length === 0 || running} onClick={() => download(`${stem}.csv`, tableCsv(rows), 'text/csv')}>
           Export CSV
         </button>
-        <button type="button" data-testid="paper-export-positions" disabled={positions === 0 || running} onClick={() => download(`${stem}-positions.csv`, positionCsv(rows), 'text/csv')}>
+        <button type="button" data-testid="paper-export-positions" disabled={positions === 0 || running} onClick={() => download(`${stem}-positions${which === 'all' ? '-all' : ''}.csv`, positionCsv(rows, { which }), 'text/csv')}>
           Export positions CSV
         </button>
       </div>

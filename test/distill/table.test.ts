@@ -1,7 +1,8 @@
 /** The paper table's arithmetic on hand-made records. */
 import { expect, test } from 'vitest';
 import type { Method } from '../../src/config/knobs';
-import { PAPER, positionCsv, ratios, stat, tableCsv, tableMarkdown, tableRows } from '../../src/report/paper-table';
+import { PAPER, byLengthMarkdown, positionCsv, positionSvg, ratios, stat, tableCsv, tableMarkdown, tableRows } from '../../src/report/paper-table';
+import type { EvalRecord } from '../../src/protocol/records';
 import type { FinalRecord } from '../../src/protocol/records';
 
 const rec = (o: Partial<FinalRecord>): FinalRecord =>
@@ -30,7 +31,8 @@ test('mean ± std, ratios against ft and lora, markdown and CSV', () => {
   expect(md).toContain(`| GPU memory vs full fine-tuning | −75% | −75% |`);
   expect(md).toContain('| quality vs full fine-tuning (ROUGE-L, perplexity) | 97% | 88% (ROUGE-L 95%, perplexity 80%) |');
   expect(PAPER.vsLora.params).toBe(-0.49);
-  expect(positionCsv(rows).split('\n')[0]).toBe('position,ft,lora,sti-lora');
+  expect(positionCsv(rows).split('\n')[0]).toBe('position,ft,ft_std,lora,lora_std,sti-lora,sti-lora_std');
+  expect(positionCsv(rows).split('\n')[1]).toBe('0,1.0000,0.0000,1.0000,0.0000,0.5000,0.7071');
   const csv = tableCsv(rows).trim().split('\n').map((l) => l.split(','));
   const col = (name: string) => csv[0]!.indexOf(name);
   expect(csv.map((r) => r[0])).toEqual(['method', 'ft', 'lora', 'sti-lora']);
@@ -56,4 +58,35 @@ test('the step peak (logical, every backend) and the live GPU peak (webgpu) are 
   expect(tableMarkdown(cpuOnly, 'MB')).not.toContain('live GPU');
   const csv = tableCsv(rows).trim().split('\n').map((l) => l.split(','));
   expect(Number(csv[1]![csv[0]!.indexOf('liveGpuBytes')])).toBe(1000);
+});
+
+test('per-position curves and exact match by length: mean ± std over seeds, and the teacher beside them', () => {
+  const len = (length: number, exactMatch: number, beyondTraining = false) => ({ length, rougeL: 0, exactMatch, beyondTraining });
+  const rows = tableRows([
+    {
+      method: 'kd' as Method,
+      runs: [
+        rec({ accuracyByPosition: [1, 0.5, 0], byLength: [len(4, 0.5), len(8, 0, true)] }),
+        rec({ accuracyByPosition: [1, 1, 0.5], byLength: [len(4, 1), len(8, 0.25, true)] }),
+      ],
+    },
+  ]);
+  const kd = rows[0]!;
+  expect(kd.positions.all.map((s) => s.mean)).toEqual([1, 0.75, 0.25]);
+  expect(kd.positions.all[1]!.std).toBeCloseTo(Math.SQRT1_2 / 2, 12); // std of {0.5, 1}
+  expect(kd.byLength.map((g) => [g.length, g.beyondTraining, g.exactMatch.mean])).toEqual([
+    [4, false, 0.75],
+    [8, true, 0.125],
+  ]);
+  const teacher = { byLength: [len(4, 1), len(8, 0.875, true)], accuracyByPosition: [1, 1, 0.9], accuracyByPositionBeyond: [1, 0.9] } as unknown as EvalRecord;
+  const md = byLengthMarkdown(rows, teacher);
+  expect(md.split('\n')[0]).toBe('| method | 4 | 8 (beyond) |');
+  expect(md).toContain('| `kd` | 0.750 ± 0.354 | 0.125 ± 0.177 |');
+  expect(md).toContain('| teacher | 1.000 | 0.875 |');
+  const csv = positionCsv(rows, { which: 'all', teacher }).trim().split('\n');
+  expect(csv[0]).toBe('position,kd,kd_std,teacher');
+  expect(csv[3]).toBe('2,0.2500,0.3536,0.9000');
+  const svg = positionSvg(rows, 't', { which: 'all', teacher });
+  expect(svg).toContain('stroke-dasharray'); // the teacher's line
+  expect(svg).toContain('<polygon'); // the ± std band
 });
