@@ -100,20 +100,8 @@ export const PRETRAINED_BASES: Record<string, { nLayer: number; nHead: number; d
   'speech-2x64': { nLayer: 2, nHead: 2, dModel: 64, window: 64, positions: 128 },
 };
 
-/** The digit tasks' alphabet: digits, the plus sign, the separator and EOS. */
-const DIGITS = '0123456789+=.';
-/** The cycle task's alphabet. */
+/** The cycle task's alphabet: 16 letters, the separator and EOS. */
 const LETTERS = 'abcdefghijklmnop=.';
-/** The digit presets' teacher-size architecture (the student keeps every other layer). */
-const DIGIT_ARCH = { nLayer: 4, nHead: 4, dModel: 64, dFF: 128 };
-/** Their base learns to copy digit strings of every length they are tested on (positions up to 42); the tasks are left to fine-tuning. */
-const DIGIT_BASE_RECIPE: Recipe & { task: TaskConfig } = {
-  steps: 600,
-  lr: 3e-3,
-  batchSize: 32,
-  seedData: 78,
-  task: { task: 'copy', symbols: '0123456789', alphabet: DIGITS, trainLengths: [2, 20], testLengths: [20], testPerLength: 16, testSeed: 9010, holdOut: 0.125 },
-};
 
 export const PRESETS: Record<string, Preset> = {
   tiny: {
@@ -153,23 +141,32 @@ export const PRESETS: Record<string, Preset> = {
     defaults: { steps: 500, batchSize: 8, lr: 1e-3, topK: 5, evalEvery: 100 },
     methodDefaults: LORA_LR(3e-3),
   },
-  'running-sum': {
-    name: 'running-sum',
-    description: 'running sum mod 10 of 4–12 digits ("3141=" → "3489."), tested up to 20: each output digit builds on the one before, so a slip early on spoils the rest — the long-sequence test of teacher intervention; a 4-layer × 64 teacher trained on all test lengths, a 2-layer student',
-    // The teacher's recipe trains on every test length (4–20); the students see 4–12 only, so 16 and
-    // 20 test how far what they learned carries. An eighth of the inputs is held out (by a hash).
-    data: { kind: 'task', task: { task: 'running-sum', alphabet: DIGITS, trainLengths: [2, 8], testLengths: [2, 4, 6, 8, 10, 12], testPerLength: 16, testSeed: 9007, holdOut: 0.125 } },
-    base: { kind: 'recipe', arch: DIGIT_ARCH, seed: 2345, recipe: DIGIT_BASE_RECIPE },
-    teacherRecipe: { steps: 1000, lr: 3e-3, batchSize: 32, seedData: 85, trainLengths: [2, 6], then: { steps: 1000, lr: 1e-3, batchSize: 32, seedData: 185, trainLengths: [2, 12], then: { steps: 2000, lr: 1e-3, batchSize: 32, seedData: 285, trainLengths: [2, 12] } } },
-    defaults: { steps: 300, batchSize: 16, lr: 3e-3, topK: 3, evalEvery: 100, loraRank: 8, loraAlpha: 16 },
-    methodDefaults: LORA_LR(1e-2),
-  },
   cycle: {
     name: 'cycle',
     description: 'follow a cycle of 3–8 letters for twice its length ("dbeac=e" → "acdbeacdbe."), tested up to 12 letters: each step looks up the letter before it, so one slip puts the rest on the wrong place — a long-sequence test of teacher intervention; a 4-layer × 64 teacher trained on all test lengths, a 2-layer student',
     data: { kind: 'task', task: { task: 'cycle', alphabet: LETTERS, trainLengths: [3, 8], testLengths: [4, 6, 8, 10, 12], testPerLength: 16, testSeed: 9008, holdOut: 0.125 } },
-    base: { kind: 'recipe', arch: DIGIT_ARCH, seed: 2346, recipe: { ...DIGIT_BASE_RECIPE, task: { ...DIGIT_BASE_RECIPE.task, symbols: 'abcdefghijklmnop', alphabet: LETTERS } } },
+    base: {
+      kind: 'recipe',
+      arch: { nLayer: 4, nHead: 4, dModel: 64, dFF: 128 },
+      seed: 2346,
+      // The base learns to copy letter strings up to 20 long (positions up to 42); following a cycle is left to fine-tuning.
+      recipe: { steps: 600, lr: 3e-3, batchSize: 32, seedData: 78, task: { task: 'copy', symbols: 'abcdefghijklmnop', alphabet: LETTERS, trainLengths: [2, 20], testLengths: [20], testPerLength: 16, testSeed: 9010, holdOut: 0.125 } },
+    },
     teacherRecipe: { steps: 1000, lr: 3e-3, batchSize: 32, seedData: 86, trainLengths: [3, 6], then: { steps: 1000, lr: 1e-3, batchSize: 32, seedData: 186, trainLengths: [3, 12], then: { steps: 2000, lr: 1e-3, batchSize: 32, seedData: 286, trainLengths: [3, 12] } } },
+    defaults: { steps: 300, batchSize: 16, lr: 3e-3, topK: 3, evalEvery: 100, loraRank: 8, loraAlpha: 16 },
+    methodDefaults: LORA_LR(1e-2),
+  },
+  'cycle-ext': {
+    name: 'cycle-ext',
+    description: 'follow a cycle of 3–8 letters for twice its length ("dbeac=e" → "acdbeacdbe."), tested up to 12 letters, from a base that already follows cycles of 3–5: fine-tuning extends it to longer cycles, where one slip puts the rest on the wrong place; a 4-layer × 64 teacher trained on all test lengths, a 2-layer student',
+    data: { kind: 'task', task: { task: 'cycle', alphabet: LETTERS, trainLengths: [3, 8], testLengths: [4, 6, 8, 10, 12], testPerLength: 16, testSeed: 9009, holdOut: 0.125 } },
+    base: {
+      kind: 'recipe',
+      arch: { nLayer: 4, nHead: 4, dModel: 64, dFF: 128 },
+      seed: 2347,
+      recipe: { steps: 1500, lr: 3e-3, batchSize: 32, seedData: 79, task: { task: 'cycle', alphabet: LETTERS, trainLengths: [3, 5], testLengths: [5], testPerLength: 16, testSeed: 9011, holdOut: 0.125 } },
+    },
+    teacherRecipe: { steps: 1500, lr: 3e-3, batchSize: 32, seedData: 87, trainLengths: [3, 12], then: { steps: 1500, lr: 1e-3, batchSize: 32, seedData: 187, trainLengths: [3, 12] } },
     defaults: { steps: 300, batchSize: 16, lr: 3e-3, topK: 3, evalEvery: 100, loraRank: 8, loraAlpha: 16 },
     methodDefaults: LORA_LR(1e-2),
   },
@@ -204,7 +201,7 @@ export const PRESETS: Record<string, Preset> = {
 export const PRESET_NAMES = Object.keys(PRESETS);
 
 /** The preset the Paper table view suggests: the one where the paper's long-sequence claim is measured (docs/results). */
-export const SUGGESTED_PAPER_PRESET = 'running-sum';
+export const SUGGESTED_PAPER_PRESET = 'cycle';
 
 /** What a preset's base is, in words: its shipped checkpoint, a recipe, or the model brought in. */
 export function baseLabel(p: Preset): string {

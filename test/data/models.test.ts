@@ -22,7 +22,7 @@ test('shipped checkpoints load and match their records', async () => {
     expect(model.config, f).toEqual(info.model);
     // The speech base and its presets use the prepared corpus's alphabet; a recipe-base preset its task's.
     const preset = info.recipe.preset ? getPreset(info.recipe.preset) : null;
-    const alphabet = preset && preset.base.kind === 'recipe' ? (await nodeHost.data(preset)).tokenizer.toJSON().alphabet : manifest.alphabet;
+    const alphabet = preset && preset.base.kind === 'recipe' ? (await nodeHost.data(preset)).tokenizer.toJSON()?.alphabet : manifest.alphabet;
     expect(tokenizer?.alphabet, f).toBe(alphabet);
     expect(JSON.parse(metadata.recipe!), f).toEqual(info.recipe);
     for (const t of Object.values(model.weights)) t.dispose();
