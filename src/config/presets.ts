@@ -141,24 +141,9 @@ export const PRESETS: Record<string, Preset> = {
     defaults: { steps: 500, batchSize: 8, lr: 1e-3, topK: 5, evalEvery: 100 },
     methodDefaults: LORA_LR(3e-3),
   },
-  cycle: {
-    name: 'cycle',
-    description: 'follow a cycle of 3–8 letters for twice its length ("dbeac=e" → "acdbeacdbe."), tested up to 12 letters: each step looks up the letter before it, so one slip puts the rest on the wrong place — a long-sequence test of teacher intervention; a 4-layer × 64 teacher trained on all test lengths, a 2-layer student',
-    data: { kind: 'task', task: { task: 'cycle', alphabet: LETTERS, trainLengths: [3, 8], testLengths: [4, 6, 8, 10, 12], testPerLength: 16, testSeed: 9008, holdOut: 0.125 } },
-    base: {
-      kind: 'recipe',
-      arch: { nLayer: 4, nHead: 4, dModel: 64, dFF: 128 },
-      seed: 2346,
-      // The base learns to copy letter strings up to 20 long (positions up to 42); following a cycle is left to fine-tuning.
-      recipe: { steps: 600, lr: 3e-3, batchSize: 32, seedData: 78, task: { task: 'copy', symbols: 'abcdefghijklmnop', alphabet: LETTERS, trainLengths: [2, 20], testLengths: [20], testPerLength: 16, testSeed: 9010, holdOut: 0.125 } },
-    },
-    teacherRecipe: { steps: 1000, lr: 3e-3, batchSize: 32, seedData: 86, trainLengths: [3, 6], then: { steps: 1000, lr: 1e-3, batchSize: 32, seedData: 186, trainLengths: [3, 12], then: { steps: 2000, lr: 1e-3, batchSize: 32, seedData: 286, trainLengths: [3, 12] } } },
-    defaults: { steps: 300, batchSize: 16, lr: 3e-3, topK: 3, evalEvery: 100, loraRank: 8, loraAlpha: 16 },
-    methodDefaults: LORA_LR(1e-2),
-  },
   'cycle-ext': {
     name: 'cycle-ext',
-    description: 'follow a cycle of 3–8 letters for twice its length ("dbeac=e" → "acdbeacdbe."), tested up to 12 letters, from a base that already follows cycles of 3–5: fine-tuning extends it to longer cycles, where one slip puts the rest on the wrong place; a 4-layer × 64 teacher trained on all test lengths, a 2-layer student',
+    description: 'follow a cycle of 3–8 letters for twice its length ("dbeac=e" → "acdbeacdbe."), tested up to 12 letters, from a base that already follows cycles of 3–5: fine-tuning extends it to longer cycles, where one slip puts the rest on the wrong place; a 4-layer × 64 teacher trained on all test lengths, a 3-layer student',
     data: { kind: 'task', task: { task: 'cycle', alphabet: LETTERS, trainLengths: [3, 8], testLengths: [4, 6, 8, 10, 12], testPerLength: 16, testSeed: 9009, holdOut: 0.125 } },
     base: {
       kind: 'recipe',
@@ -167,7 +152,9 @@ export const PRESETS: Record<string, Preset> = {
       recipe: { steps: 1500, lr: 3e-3, batchSize: 32, seedData: 79, task: { task: 'cycle', alphabet: LETTERS, trainLengths: [3, 5], testLengths: [5], testPerLength: 16, testSeed: 9011, holdOut: 0.125 } },
     },
     teacherRecipe: { steps: 1500, lr: 3e-3, batchSize: 32, seedData: 87, trainLengths: [3, 12], then: { steps: 1500, lr: 1e-3, batchSize: 32, seedData: 187, trainLengths: [3, 12] } },
-    defaults: { steps: 300, batchSize: 16, lr: 3e-3, topK: 3, evalEvery: 100, loraRank: 8, loraAlpha: 16 },
+    // The student keeps 3 of the 4 blocks: with every other block (2 of 4) it loses the base's
+    // cycle-following entirely (exact match 0 before and after 300 steps, ROUGE-L 0.31), and no method recovers it.
+    defaults: { steps: 300, batchSize: 16, lr: 3e-3, topK: 3, evalEvery: 100, loraRank: 8, loraAlpha: 16, studentBlocks: 3 },
     methodDefaults: LORA_LR(1e-2),
   },
   'moby-dick': {
@@ -201,7 +188,7 @@ export const PRESETS: Record<string, Preset> = {
 export const PRESET_NAMES = Object.keys(PRESETS);
 
 /** The preset the Paper table view suggests: the one where the paper's long-sequence claim is measured (docs/results). */
-export const SUGGESTED_PAPER_PRESET = 'cycle';
+export const SUGGESTED_PAPER_PRESET = 'cycle-ext';
 
 /** What a preset's base is, in words: its shipped checkpoint, a recipe, or the model brought in. */
 export function baseLabel(p: Preset): string {

@@ -36,8 +36,7 @@ test('the test set does not move with seedData: two runs and the teacher score t
 /** How each preset keeps its test inputs out of training. */
 const DISJOINT: Record<string, 'hold-out' | 'separate texts' | 'space' | 'browser only'> = {
   tiny: 'hold-out', // 8 letters: every length-2 input would be seen in training without it
-  cycle: 'hold-out', // 16·15·14·13 · 4 inputs of 4 letters
-  'cycle-ext': 'hold-out', // the same space; its base trains on the same side of the same split
+  'cycle-ext': 'hold-out', // 16·15·14·13 · 4 inputs of 4 letters; its base trains on the same side of the same split
   'reverse-long': 'space', // 26^8 inputs of the shortest test length
   'kv-recall': 'space', // distinct keys and values: > 10^9 prompts of 4 pairs
   'moby-dick': 'separate texts', // the corpus's train and test files
