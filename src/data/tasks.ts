@@ -107,8 +107,9 @@ export const TASKS: Record<string, TaskDef> = {
     symbols: 'abcdefghijklmnop',
     make: (rng, n, sym, sep) => {
       const pool = [...sym];
+      const size = Math.min(n, pool.length); // fixed before the draws shrink the pool
       const list: string[] = [];
-      for (let i = 0; i < Math.min(n, pool.length); i++) list.push(pool.splice(rng.int(pool.length), 1)[0]!);
+      for (let i = 0; i < size; i++) list.push(pool.splice(rng.int(pool.length), 1)[0]!);
       const s = rng.int(list.length);
       let out = '';
       for (let t = 1; t <= 2 * list.length; t++) out += list[(s + t) % list.length];

@@ -44,6 +44,14 @@ describe('tasks', () => {
     const [a, b] = add.prompt.slice(0, -1).split('+').map((x) => BigInt([...x!].reverse().join('')));
     expect(BigInt([...add.response.slice(0, -1)].reverse().join(''))).toBe(a! + b!);
     expect(add.response).toHaveLength(6 + 1 + 1);
+    for (const n of [3, 8, 12, 16]) {
+      const cyc = TASKS.cycle!.make(new Rng(n), n, 'abcdefghijklmnop', SEP);
+      const [list, start] = cyc.prompt.split(SEP) as [string, string];
+      expect(new Set(list).size, `a cycle of ${n} distinct letters`).toBe(n);
+      let at = list.indexOf(start);
+      const walk = Array.from({ length: 2 * n }, () => list[(at = (at + 1) % n)]).join('');
+      expect(cyc.response).toBe(walk + EOS);
+    }
     expect(TASKS['running-sum']!.make({ int: (() => { const d = [3, 1, 4, 1, 5]; let i = 0; return () => d[i++]!; })() } as unknown as Rng, 5, '', SEP)).toEqual({ prompt: '31415=', response: '34894.' });
   });
   test('seeded: same seed → same batch; a batch shares one length; lengths in the training range', () => {
