@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const cfg = resolveConfig({ preset, ...(steps ? { steps } : {}) });
   const imported = `${flags.teacher ? ` --teacher ${flags.teacher}` : ''}${flags.base ? ` --base ${flags.base}` : ''}`;
   const command = `npm run paper-table -- --preset ${preset}${imported}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds}${methods ? ` --methods ${methods.join(',')}` : ''} --backend ${backend} --out ${out}`;
-  const hasPositions = rows.some((r) => r.accuracyByPositionBeyond.length > 0);
+  const hasPositions = rows.some((r) => r.positions.beyond.length > 0);
   const teacher = teacherRecord(preset, flags.teacher);
   const isTask = getPreset(preset).data.kind === 'task';
   const teacherEval = await evaluateTeacher(preset, host);

@@ -29,8 +29,6 @@ export interface TableRow {
   rougeL: Stat;
   perplexity: Stat;
   exactMatch: Stat;
-  /** Accuracy at each output position, over test lengths beyond training (mean over seeds). */
-  accuracyByPositionBeyond: number[];
   /** Accuracy at each output position, mean ± std over seeds: over all test lengths, and over those beyond training. */
   positions: { all: Stat[]; beyond: Stat[] };
   /** Exact match at each test length, mean ± std over seeds. */
@@ -58,8 +56,6 @@ function statCurve(curves: number[][]): Stat[] {
   return Array.from({ length: len }, (_, t) => stat(curves.map((c) => c[t]).filter((x): x is number => x !== undefined)));
 }
 
-const meanCurve = (curves: number[][]): number[] => statCurve(curves).map((s) => s.mean);
-
 /** Exact match by test length over the seeds' records (lengths in the first record's order). */
 function byLengthStats(runs: FinalRecord[]): TableRow['byLength'] {
   return (runs[0]?.byLength ?? []).map((g) => ({
@@ -80,7 +76,6 @@ export function tableRows(all: MethodRuns[]): TableRow[] {
     rougeL: stat(runs.map((r) => r.rougeL)),
     perplexity: stat(runs.map((r) => r.perplexity)),
     exactMatch: stat(runs.map((r) => r.exactMatch)),
-    accuracyByPositionBeyond: meanCurve(runs.map((r) => r.accuracyByPositionBeyond)),
     positions: { all: statCurve(runs.map((r) => r.accuracyByPosition)), beyond: statCurve(runs.map((r) => r.accuracyByPositionBeyond)) },
     byLength: byLengthStats(runs),
   }));
@@ -204,19 +199,20 @@ export function positionSvg(rows: TableRow[], title: string, opts: { which?: Pos
     ...[0, Math.floor((len - 1) / 2), len - 1].map((t) => `<text x="${x(t)}" y="${H - B + 14}" text-anchor="middle">${t}</text>`),
     `<text x="${(L + W - 150) / 2}" y="${H - 8}" text-anchor="middle">output position</text>`,
   ];
-  const pts = (c: number[]) => c.map((a, t) => `${x(t).toFixed(1)},${y(a).toFixed(1)}`).join(' ');
+  const pts = (c: (readonly [number, number])[]) => c.map(([t, a]) => `${x(t).toFixed(1)},${y(a).toFixed(1)}`).join(' ');
+  const curve = (c: number[]) => pts(c.map((a, t) => [t, a] as const));
   rows.forEach((r, i) => {
     const c = r.positions[which];
     const color = SVG_COLORS[i % SVG_COLORS.length];
     if (c.some((s) => s.std > 0)) {
       const band = [...c.map((s, t) => [t, s.mean + s.std] as const), ...c.map((s, t) => [t, s.mean - s.std] as const).reverse()];
-      parts.push(`<polygon fill="${color}" fill-opacity="0.12" stroke="none" points="${band.map(([t, a]) => `${x(t).toFixed(1)},${y(a).toFixed(1)}`).join(' ')}"/>`);
+      parts.push(`<polygon fill="${color}" fill-opacity="0.12" stroke="none" points="${pts(band)}"/>`);
     }
-    if (c.length) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${pts(c.map((s) => s.mean))}"/>`);
+    if (c.length) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${curve(c.map((s) => s.mean))}"/>`);
     parts.push(`<text x="${W - 140}" y="${40 + 16 * i}" fill="${color}">${esc(r.method)}</text>`);
   });
   if (teacher?.length) {
-    parts.push(`<polyline fill="none" stroke="#000" stroke-width="1.4" stroke-dasharray="5 3" points="${pts(teacher)}"/>`);
+    parts.push(`<polyline fill="none" stroke="#000" stroke-width="1.4" stroke-dasharray="5 3" points="${curve(teacher)}"/>`);
     parts.push(`<text x="${W - 140}" y="${40 + 16 * rows.length}">teacher (dashed)</text>`);
   }
   parts.push('</svg>');

@@ -25,7 +25,7 @@ test('mean ± std, ratios against ft and lora, markdown and CSV', () => {
   expect(a.memory).toBeCloseTo(-0.75, 12);
   expect(a.inference).toBeCloseTo(-0.3, 12);
   expect(ratios(sti, lora).params).toBeCloseTo(-0.5, 12);
-  expect(sti.accuracyByPositionBeyond).toEqual([0.5, 0]);
+  expect(sti.positions.beyond.map((p) => p.mean)).toEqual([0.5, 0]);
   const md = tableMarkdown(rows, 'MB');
   expect(md).toContain(`| trainable parameters vs full fine-tuning | −99% | −99% |`);
   expect(md).toContain(`| GPU memory vs full fine-tuning | −75% | −75% |`);
