@@ -11,7 +11,7 @@ import { evaluateModel } from '../../src/distill/evaluate';
 import { nodeHost } from '../../scripts/lib/host';
 import { Trainer } from '../../src/distill/trainer';
 import { Rng } from '../../src/model/rng';
-import type { Example } from '../../src/data/tasks';
+import { type Example, isHeldOut } from '../../src/data/tasks';
 import { MICRO_DATA, microBase, microConfig, microTeacher } from '../distill/fixtures';
 
 test('the test set does not move with seedData: two runs and the teacher score the same examples', async () => {
@@ -70,6 +70,14 @@ test.each(Object.keys(DISJOINT).filter((n) => DISJOINT[n] !== 'browser only'))('
   }
   // Tasks: 2 000 training batches of 16 (on tiny, every training input of lengths 2 and 4 many times over) meet no test input.
   const testInputs = new Set(tests.map((e) => e.prompt));
-  const seen = drawTraining(data, 2000, 16).filter((e) => testInputs.has(e.prompt));
+  const drawn = drawTraining(data, 2000, 16);
+  const seen = drawn.filter((e) => testInputs.has(e.prompt));
   expect(seen.map((e) => e.prompt)).toEqual([]);
+  if (DISJOINT[name] === 'hold-out') {
+    // Not by chance but by the split: every test input on the held-out side, every training input off it.
+    const share = (preset.data as Extract<Preset['data'], { kind: 'task' }>).task.holdOut;
+    expect(share, `${name} says it holds inputs out`).toBeGreaterThan(0);
+    for (const e of tests) expect(isHeldOut(e.prompt, share!), e.prompt).toBe(true);
+    expect(drawn.filter((e) => isHeldOut(e.prompt, share!)).map((e) => e.prompt)).toEqual([]);
+  }
 });
