@@ -8,6 +8,10 @@
  * the paper's ratios — and DIR/P-positions.csv / .svg, accuracy by output position beyond the
  * training lengths. Quality figures reproduce exactly on the same backend; timings never do.
  *
+ * With --merge A.json,B.json (and --out) it runs nothing: it builds the table from the runs of
+ * parts made with disjoint --methods and the same budget — side by side on the cores of one
+ * machine, or on several — refusing parts that disagree on steps, seeds, backend or teacher.
+ *
  * With --check FILE it writes nothing: it re-runs the rows (all, or --methods) with the same
  * budget and compares every run's ROUGE-L, perplexity and exact match with FILE's, printing the
  * largest difference (exit 1 above --tolerance, default 0: identical).
@@ -25,7 +29,7 @@ import { runPaperTable } from '../src/distill/paper';
 import { teacherKey } from '../src/distill/recipes';
 import { type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { type KernelSet, setKernels } from '../src/model/fused';
-import { type MethodRuns, byLengthMarkdown, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/report/paper-table';
+import { type MethodRuns, type TablePart, byLengthMarkdown, mergeParts, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/report/paper-table';
 import { evaluateModel } from '../src/distill/evaluate';
 import { disposeModel } from '../src/distill/models';
 import type { EvalRecord } from '../src/protocol/records';
@@ -33,7 +37,7 @@ import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { PAPER_TABLE_FLAGS } from './lib/flags';
 import { MODELS_DIR, runHost } from './lib/host';
 
-const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--teacher HF_DIR [--base HF_DIR]] [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR | --check DIR/P.json)' };
+const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--teacher HF_DIR [--base HF_DIR]] [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR [--merge A.json,B.json] | --check DIR/P.json)' };
 
 /** The teacher scored on the preset's test set, as the rows are (its curve is the one the students are measured against). */
 async function evaluateTeacher(name: string, host: Host): Promise<EvalRecord> {
@@ -69,6 +73,7 @@ async function main(): Promise<void> {
   const methods = flags.methods as Method[] | undefined;
   const check = flags.check ?? null;
   if (!check && flags.out === undefined) throw new Error('say where the table goes (--out DIR), or what to check it against (--check DIR/P.json)');
+  if (check && flags.merge !== undefined) throw new Error('--merge builds a table from files and --check re-runs one: give one of them');
   const out = flags.out ?? '';
   await initNodeBackend(backend as NodeBackend);
   setKernels(flags.kernels as KernelSet);
@@ -76,16 +81,33 @@ async function main(): Promise<void> {
   const plan: PaperPlan = { preset, ...(steps ? { steps } : {}), seeds, ...(methods ? { methods } : {}) };
   const host = runHost(flags);
   if (check) return checkAgainst(check, plan, backend, flags.tolerance, host, flags.teacher);
-  const all = await runPaperTable(plan, host, {
-    onRun: (method, k, final) => process.stderr.write(`${method} seed ${k + 1}/${seeds}: ROUGE-L ${final.rougeL.toFixed(4)}, perplexity ${final.perplexity.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`),
-  });
-  const wall = Math.round((Date.now() - t0) / 1000);
-  const rows = tableRows(all);
   const cfg = resolveConfig({ preset, ...(steps ? { steps } : {}) });
-  const imported = `${flags.teacher ? ` --teacher ${flags.teacher}` : ''}${flags.base ? ` --base ${flags.base}` : ''}`;
-  const command = `npm run paper-table -- --preset ${preset}${imported}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds}${methods ? ` --methods ${methods.join(',')}` : ''} --backend ${backend} --out ${out}`;
-  const hasPositions = rows.some((r) => r.positions.beyond.length > 0);
   const teacher = teacherRecord(preset, flags.teacher);
+  const imported = `${flags.teacher ? ` --teacher ${flags.teacher}` : ''}${flags.base ? ` --base ${flags.base}` : ''}`;
+  const runCommand = `npm run paper-table -- --preset ${preset}${imported}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds}${methods ? ` --methods ${methods.join(',')}` : ''} --backend ${backend}`;
+  let all: MethodRuns[];
+  let command: string;
+  let timing: string;
+  let wall: number;
+  let madeOf: { file: string; command: string; wallSeconds: number }[] | undefined;
+  if (flags.merge !== undefined) {
+    const files = flags.merge.split(',').map((f) => f.trim()).filter(Boolean);
+    const parts = files.map((f) => ({ name: f, ...(JSON.parse(readFileSync(f, 'utf8')) as Omit<TablePart, 'name'> & { command: string; wallSeconds: number }) }));
+    all = mergeParts(parts, { steps: cfg.steps, seeds, backend, teacher, ...(methods ? { methods } : {}) });
+    wall = Math.max(...parts.map((p) => p.wallSeconds));
+    madeOf = parts.map((p) => ({ file: p.name, command: p.command, wallSeconds: p.wallSeconds }));
+    command = `${runCommand} --out ${out}`;
+    timing = `made in ${parts.length} parts side by side and merged with \`${runCommand} --merge ${files.join(',')} --out ${out}\` (the quality figures are those one process makes); the parts: ${parts.map((p) => `\`${p.command}\` (${p.wallSeconds} s)`).join('; ')}`;
+  } else {
+    all = await runPaperTable(plan, host, {
+      onRun: (method, k, final) => process.stderr.write(`${method} seed ${k + 1}/${seeds}: ROUGE-L ${final.rougeL.toFixed(4)}, perplexity ${final.perplexity.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`),
+    });
+    wall = Math.round((Date.now() - t0) / 1000);
+    command = `${runCommand} --out ${out}`;
+    timing = `wall time ${wall} s`;
+  }
+  const rows = tableRows(all);
+  const hasPositions = rows.some((r) => r.positions.beyond.length > 0);
   const isTask = getPreset(preset).data.kind === 'task';
   const teacherEval = await evaluateTeacher(preset, host);
   const pos = (which: 'all' | 'beyond') => ({ which, teacher: teacherEval });
@@ -94,7 +116,7 @@ async function main(): Promise<void> {
     '',
     `Command: \`${command}\``,
     '',
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; tfjs backend \`${backend}\`; wall time ${wall} s. ${cfg.steps} steps per run, seeds (data, init, sampling) = (1 + k, 101 + k, 1001 + k) for k < ${seeds}; every other knob at the method's and preset's defaults. Quality figures reproduce exactly on the same backend (check: the same command with \`--check ${out}/${preset}.json\` instead of \`--out\`, optionally \`--methods\` for a subset); timings (ms/token) do not. Peak memory is the logical peak of one training step (tf.profile), teacher and optimiser state included.`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; tfjs backend \`${backend}\`; ${timing}. ${cfg.steps} steps per run, seeds (data, init, sampling) = (1 + k, 101 + k, 1001 + k) for k < ${seeds}; every other knob at the method's and preset's defaults. Quality figures reproduce exactly on the same backend (check: the same command with \`--check ${out}/${preset}.json\` instead of \`--out\`, optionally \`--methods\` for a subset); timings (ms/token) do not. Peak memory is the logical peak of one training step (tf.profile), teacher and optimiser state included.`,
     '',
     `Teacher: ${teacher}; on the same test set: ROUGE-L ${teacherEval.rougeL.toFixed(3)}, perplexity ${teacherEval.perplexity.toFixed(3)}${isTask ? `, exact match ${teacherEval.exactMatch.toFixed(3)}` : ''}.`,
     '',
@@ -109,7 +131,7 @@ async function main(): Promise<void> {
   ].join('\n');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, `${preset}.md`), md);
-  writeFileSync(join(out, `${preset}.json`), JSON.stringify({ command, backend, wallSeconds: wall, seeds, steps: cfg.steps, teacher, teacherEval, rows, runs: all }, null, 1) + '\n');
+  writeFileSync(join(out, `${preset}.json`), JSON.stringify({ command, backend, wallSeconds: wall, seeds, steps: cfg.steps, teacher, teacherEval, ...(madeOf ? { parts: madeOf } : {}), rows, runs: all }, null, 1) + '\n');
   if (isTask) {
     writeFileSync(join(out, `${preset}-positions-all.csv`), positionCsv(rows, pos('all')));
     writeFileSync(join(out, `${preset}-positions-all.svg`), positionSvg(rows, `${preset}: accuracy by output position, all test lengths`, pos('all')));

@@ -38,6 +38,7 @@ export const PAPER_TABLE_FLAGS = {
   kernels: kernelsFlag,
   ...IMPORTED,
   out: { kind: 'string', help: 'write P.md, P.json and the position chart to this folder' },
+  merge: { kind: 'string', help: 'build the table (with --out) from these P.json files, parts made with disjoint --methods and the same budget, instead of running it' },
   check: { kind: 'string', help: "re-run the rows and compare their quality with this P.json instead of writing (exit 1 above --tolerance)" },
   tolerance: { kind: 'number', min: 0, max: 1e9, default: '0', help: 'largest difference --check accepts' },
 } as const satisfies Record<string, FlagSpec>;

@@ -4,12 +4,52 @@
  * output position beyond the training lengths. Pure functions over final records: the CLI and the
  * app both use them.
  */
-import type { Method } from '../config/knobs';
+import { METHODS, type Method } from '../config/knobs';
 import type { EvalRecord, FinalRecord } from '../protocol/records';
 
 export interface MethodRuns {
   method: Method;
   runs: FinalRecord[];
+}
+
+/** What a merge reads from one result file of `paper-table --out` (its P.json). */
+export interface TablePart {
+  /** Where the part came from (named in errors and in the merged table). */
+  name: string;
+  steps: number;
+  seeds: number;
+  backend: string;
+  teacher?: string;
+  runs: MethodRuns[];
+}
+
+/**
+ * The runs of several parts of one table — each made with its own `--methods`, side by side or on
+ * other machines — as one table's runs, in the table's method order. Quality figures do not depend
+ * on which process made a run, so the merge is the table one process would have made; it refuses
+ * parts made with another budget, backend or teacher, a method given twice, and a planned method
+ * (all eight, or `methods`) missing or with fewer seeds than planned.
+ */
+export function mergeParts(parts: TablePart[], plan: { steps: number; seeds: number; backend: string; teacher: string; methods?: readonly Method[] }): MethodRuns[] {
+  const found = new Map<Method, { part: string; runs: MethodRuns }>();
+  for (const part of parts) {
+    if (part.steps !== plan.steps || part.seeds !== plan.seeds) throw new Error(`${part.name} was made with ${part.steps} steps and ${part.seeds} seeds, not ${plan.steps} and ${plan.seeds}`);
+    if (part.backend !== plan.backend) throw new Error(`${part.name} was made on ${part.backend}, not ${plan.backend}: quality figures reproduce exactly only on one backend`);
+    if (part.teacher !== undefined && part.teacher !== plan.teacher) throw new Error(`${part.name} was made with the teacher ${part.teacher}; the teacher now is ${plan.teacher}`);
+    for (const mr of part.runs) {
+      if (mr.runs.length === 0) continue;
+      const had = found.get(mr.method);
+      if (had) throw new Error(`${mr.method} is in both ${had.part} and ${part.name}`);
+      found.set(mr.method, { part: part.name, runs: mr });
+    }
+  }
+  const want = METHODS.filter((m) => !plan.methods || plan.methods.includes(m));
+  return want.map((m) => {
+    const got = found.get(m);
+    if (!got) throw new Error(`no part has the runs of ${m}`);
+    if (got.runs.runs.length !== plan.seeds) throw new Error(`${got.part} has ${got.runs.runs.length} runs of ${m}, not ${plan.seeds}`);
+    return got.runs;
+  });
 }
 
 export interface Stat {

@@ -1,7 +1,7 @@
 /** The paper table's arithmetic on hand-made records. */
 import { expect, test } from 'vitest';
-import type { Method } from '../../src/config/knobs';
-import { PAPER, byLengthMarkdown, positionCsv, positionSvg, ratios, stat, tableCsv, tableMarkdown, tableRows } from '../../src/report/paper-table';
+import { METHODS, type Method } from '../../src/config/knobs';
+import { PAPER, byLengthMarkdown, mergeParts, positionCsv, positionSvg, ratios, stat, tableCsv, tableMarkdown, tableRows } from '../../src/report/paper-table';
 import type { EvalRecord } from '../../src/protocol/records';
 import type { FinalRecord } from '../../src/protocol/records';
 
@@ -89,4 +89,24 @@ test('per-position curves and exact match by length: mean ± std over seeds, and
   const svg = positionSvg(rows, 't', { which: 'all', teacher });
   expect(svg).toContain('stroke-dasharray'); // the teacher's line
   expect(svg).toContain('<polygon'); // the ± std band
+});
+
+test('mergeParts puts the parts of a table made side by side back in the table order, and refuses parts that are not one table', () => {
+  const runsOf = (m: Method, n = 2) => ({ method: m, runs: Array.from({ length: n }, (_, k) => rec({ rougeL: METHODS.indexOf(m) + k / 10 })) });
+  const plan = { steps: 100, seeds: 2, backend: 'wasm', teacher: 'T' };
+  const part = (name: string, methods: Method[], o: Partial<{ steps: number; seeds: number; backend: string; teacher: string }> = {}) => ({ name, steps: 100, seeds: 2, backend: 'wasm', teacher: 'T', runs: methods.map((m) => runsOf(m)), ...o });
+  const a = part('a', ['skd', 'ft', 'kd', 'lora']);
+  const b = part('b', ['sti', 'gkd', 'kd-lora', 'sti-lora']);
+  const merged = mergeParts([a, b], plan);
+  expect(merged.map((r) => r.method)).toEqual([...METHODS]);
+  expect(merged.map((r) => r.runs.map((x) => x.rougeL))).toEqual(METHODS.map((_, i) => [i, i + 0.1]));
+  // A method a process had not reached (no runs) is not a duplicate.
+  expect(mergeParts([a, { ...b, runs: [...b.runs, { method: 'ft' as Method, runs: [] }] }], plan)).toHaveLength(8);
+  expect(mergeParts([a], { ...plan, methods: ['ft', 'skd'] }).map((r) => r.method)).toEqual(['ft', 'skd']);
+  expect(() => mergeParts([a, b, part('c', ['kd'])], plan)).toThrow(/kd is in both a and c/);
+  expect(() => mergeParts([a], plan)).toThrow(/no part has the runs of sti/);
+  expect(() => mergeParts([a, part('b', ['sti', 'gkd', 'kd-lora', 'sti-lora'], { steps: 50 })], plan)).toThrow(/b was made with 50 steps/);
+  expect(() => mergeParts([a, part('b', ['sti', 'gkd', 'kd-lora', 'sti-lora'], { backend: 'cpu' })], plan)).toThrow(/made on cpu/);
+  expect(() => mergeParts([a, part('b', ['sti', 'gkd', 'kd-lora', 'sti-lora'], { teacher: 'U' })], plan)).toThrow(/teacher U/);
+  expect(() => mergeParts([a, { ...b, runs: [...b.runs.slice(1), runsOf('sti', 1)] }], plan)).toThrow(/1 runs of sti, not 2/);
 });
