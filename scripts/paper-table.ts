@@ -85,8 +85,8 @@ async function main(): Promise<void> {
   const teacher = teacherRecord(preset, flags.teacher);
   const imported = `${flags.teacher ? ` --teacher ${flags.teacher}` : ''}${flags.base ? ` --base ${flags.base}` : ''}`;
   const runCommand = `npm run paper-table -- --preset ${preset}${imported}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds}${methods ? ` --methods ${methods.join(',')}` : ''} --backend ${backend}`;
+  const command = `${runCommand} --out ${out}`;
   let all: MethodRuns[];
-  let command: string;
   let timing: string;
   let wall: number;
   let madeOf: { file: string; command: string; wallSeconds: number }[] | undefined;
@@ -96,14 +96,12 @@ async function main(): Promise<void> {
     all = mergeParts(parts, { steps: cfg.steps, seeds, backend, teacher, ...(methods ? { methods } : {}) });
     wall = Math.max(...parts.map((p) => p.wallSeconds));
     madeOf = parts.map((p) => ({ file: p.name, command: p.command, wallSeconds: p.wallSeconds }));
-    command = `${runCommand} --out ${out}`;
     timing = `made in ${parts.length} parts side by side and merged with \`${runCommand} --merge ${files.join(',')} --out ${out}\` (the quality figures are those one process makes); the parts: ${parts.map((p) => `\`${p.command}\` (${p.wallSeconds} s)`).join('; ')}`;
   } else {
     all = await runPaperTable(plan, host, {
       onRun: (method, k, final) => process.stderr.write(`${method} seed ${k + 1}/${seeds}: ROUGE-L ${final.rougeL.toFixed(4)}, perplexity ${final.perplexity.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`),
     });
     wall = Math.round((Date.now() - t0) / 1000);
-    command = `${runCommand} --out ${out}`;
     timing = `wall time ${wall} s`;
   }
   const rows = tableRows(all);
