@@ -1,7 +1,7 @@
 /** Divergences and cross-entropy against closed-form values on hand-made distributions. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
-import { type DivergenceOptions, crossEntropy, distillLoss, divergence, maskedMean, tokenNll } from '../src/model/losses';
+import { DIVERGENCES, type DivergenceOptions, crossEntropy, distillLoss, divergence, maskedMean, tokenNll } from '../src/model/losses';
 
 const P = [0.7, 0.2, 0.1]; // teacher
 const Q = [0.2, 0.5, 0.3]; // student
@@ -34,10 +34,17 @@ describe('divergences', () => {
     expect(await D({ kind: 'gjsd', beta: 0 })).toBeCloseTo(KL(P, Q), 6);
     expect(await D({ kind: 'gjsd', beta: 1 })).toBeCloseTo(KL(Q, P), 6);
   });
+  test('Jensen–Shannon: ½·KL(p_T ‖ M) + ½·KL(p_S ‖ M), M the average; symmetric, whatever β says, and at most ln 2', async () => {
+    const M = mix(0.5, P, Q);
+    const jsd = 0.5 * KL(P, M) + 0.5 * KL(Q, M);
+    expect(await D({ kind: 'jsd', beta: 0.9 })).toBeCloseTo(jsd, 6);
+    expect(await D({ kind: 'jsd' }, Q, P)).toBeCloseTo(jsd, 6);
+    expect(await D({ kind: 'jsd' }, [1 - 1e-6, 1e-6 / 2, 1e-6 / 2], [1e-6 / 2, 1e-6 / 2, 1 - 1e-6])).toBeCloseTo(Math.LN2, 4);
+  });
   test('skew KL, α = 0.1', async () => expect(await D({ kind: 'skl', alpha: 0.1 })).toBeCloseTo(KL(P, mix(0.1, P, Q)), 6));
   test('total variation', async () => expect(await D({ kind: 'tvd' })).toBeCloseTo(0.5 * (0.5 + 0.3 + 0.2), 6));
   test('zero for identical distributions', async () => {
-    for (const kind of ['fkl', 'rkl', 'gjsd', 'skl', 'tvd'] as const) expect(await D({ kind }, P, P)).toBeCloseTo(0, 6);
+    for (const kind of DIVERGENCES) expect(await D({ kind }, P, P)).toBeCloseTo(0, 6);
   });
   test('temperature softens both sides before the divergence', async () => {
     expect(await D({ kind: 'fkl', temperature: 2 })).toBeCloseTo(KL(temper(P, 2), temper(Q, 2)), 6);

@@ -3,12 +3,13 @@
  * validation, the CLI flags, the knob panel and the URL codec, all through one parser (readKnob).
  * A value outside its range or choices is refused with a message listing what is valid.
  */
-import { DIVERGENCES, type DivergenceKind, LORA_TARGETS, type LoraTarget } from '../model/config';
+import { LORA_TARGETS, type LoraTarget } from '../model/config';
+import { DIVERGENCES, type DivergenceKind, weightDefault } from '../model/divergences';
+import { TRIGGERS, type Trigger } from '../model/triggers';
 
 export const METHODS = ['ft', 'lora', 'kd', 'sti', 'kd-lora', 'sti-lora', 'gkd', 'skd'] as const;
 export type Method = (typeof METHODS)[number];
-export const TRIGGERS = ['threshold', 'topk', 'none'] as const;
-export type Trigger = (typeof TRIGGERS)[number];
+export { TRIGGERS, type Trigger };
 export const TAU_MODES = ['auto', 'raw'] as const;
 export type TauMode = (typeof TAU_MODES)[number];
 
@@ -72,86 +73,62 @@ export interface Knob<K extends string = keyof DistillConfig> {
   help: string;
 }
 
-/** Defaults shared by every method; methods and presets override some (see methods.ts, presets.ts). */
-export const BASE_DEFAULTS: DistillConfig = {
-  preset: 'tiny',
-  method: 'sti-lora',
-  steps: 200,
-  batchSize: 16,
-  lr: 3e-3,
-  weightDecay: 0.01,
-  warmupSteps: 10,
-  minLrFrac: 0.1,
-  gradClip: 1,
-  divergence: 'fkl',
-  beta: 0.5,
-  skewAlpha: 0.1,
-  temperature: 1,
-  wOut: 1,
-  wLayer: 0.1,
-  alphaCe: 0,
-  lambdaOnPolicy: 1,
-  trigger: 'threshold',
-  topK: 25,
-  sampleTemperature: 1,
-  tauMode: 'auto',
-  q0: 0.8,
-  tau0: 1,
-  tauMin: 0.05,
-  tauMinFrac: 0.05,
-  tauK: 5,
-  loraRank: 8,
-  loraAlpha: 16,
-  loraTargets: ['q', 'v'],
-  loraDropout: 0,
-  studentBlocks: 0,
-  seedData: 1,
-  seedInit: 2,
-  seedSample: 3,
-  evalEvery: 50,
-  rankEvery: 10,
-  heatmapEvery: 10,
+/** A knob's row: everything but its key (the row's name), and its default for every method. */
+type KnobRow<V> = Omit<Knob, 'key'> & { default: V };
+
+/**
+ * Every knob, one row per DistillConfig field (a field without a row fails to compile), in the
+ * order the CLI's help and the knob panel list them. The defaults are shared by every method;
+ * methods and presets override some (see methods.ts, presets.ts).
+ */
+export const KNOB_TABLE: { readonly [K in keyof DistillConfig]-?: KnobRow<DistillConfig[K]> } = {
+  preset: { short: 'p', kind: 'choice', default: 'tiny', help: 'task, models and default knobs' },
+  method: { short: 'm', kind: 'choice', choices: METHODS, default: 'sti-lora', help: 'which row of the paper table to train' },
+  steps: { short: 's', kind: 'int', min: 1, max: 100000, default: 200, help: 'training steps S' },
+  batchSize: { short: 'b', kind: 'int', min: 1, max: 512, default: 16, help: 'sequences per step' },
+  lr: { short: 'lr', kind: 'number', min: 1e-7, max: 1, default: 3e-3, help: 'peak learning rate (AdamW)' },
+  weightDecay: { short: 'wd', kind: 'number', min: 0, max: 1, default: 0.01, help: 'decoupled weight decay' },
+  warmupSteps: { short: 'wu', kind: 'int', min: 0, max: 100000, default: 10, help: 'linear warm-up steps, then cosine decay' },
+  minLrFrac: { short: 'mlr', kind: 'number', min: 0, max: 1, default: 0.1, help: 'final learning rate as a fraction of the peak' },
+  gradClip: { short: 'gc', kind: 'number', min: 0, max: 1000, default: 1, help: 'clip the global gradient norm to this (0 = off)' },
+  divergence: { short: 'd', kind: 'choice', choices: DIVERGENCES, default: 'fkl', help: 'teacher–student divergence D (trigger and loss)' },
+  beta: { short: 'gb', kind: 'number', min: 0, max: 1, default: weightDefault('beta'), help: 'gjsd mixture weight β (0 = forward KL, 1 = reverse KL)' },
+  skewAlpha: { short: 'sa', kind: 'number', min: 0, max: 0.99, default: weightDefault('skewAlpha'), help: 'skl skew α' },
+  temperature: { short: 't', kind: 'number', min: 0.05, max: 20, default: 1, help: 'KD temperature T (loss ×T²)' },
+  wOut: { short: 'wo', kind: 'number', min: 0, max: 100, default: 1, help: 'weight of the output-layer KD term' },
+  wLayer: { short: 'wl', kind: 'number', min: 0, max: 100, default: 0.1, help: 'weight of the layer-selective KD term' },
+  alphaCe: { short: 'ce', kind: 'number', min: 0, max: 100, default: 0, help: 'weight of cross-entropy on gold data' },
+  lambdaOnPolicy: { short: 'lam', kind: 'number', min: 0, max: 1, default: 1, help: 'fraction of batches that are student rollouts' },
+  trigger: { short: 'tr', kind: 'choice', choices: TRIGGERS, default: 'threshold', help: 'when the teacher replaces a student token' },
+  topK: { short: 'k', kind: 'int', min: 1, max: 100000, default: 25, help: 'topk trigger: replace tokens outside the teacher top-K' },
+  sampleTemperature: { short: 'st', kind: 'number', min: 0.05, max: 10, default: 1, help: 'sampling temperature of rollouts' },
+  tauMode: { short: 'tm', kind: 'choice', choices: TAU_MODES, default: 'auto', help: 'auto: τ0 from a warm-up quantile; raw: τ0, τmin in nats' },
+  q0: { short: 'q0', kind: 'number', min: 0, max: 1, default: 0.8, help: 'auto: τ0 is this quantile of warm-up divergence' },
+  tau0: { short: 't0', kind: 'number', min: 0, max: 1000, default: 1, help: 'raw: initial threshold τ0 (nats)' },
+  tauMin: { short: 'tmin', kind: 'number', min: 0, max: 1000, default: 0.05, help: 'raw: final threshold τmin (nats)' },
+  tauMinFrac: { short: 'tmf', kind: 'number', min: 0, max: 1, default: 0.05, help: 'auto: τmin = this × τ0' },
+  tauK: { short: 'tk', kind: 'number', min: 0, max: 100, default: 5, help: 'decay rate k of τ(s)' },
+  loraRank: { short: 'r', kind: 'int', min: 1, max: 256, default: 8, help: 'LoRA rank r' },
+  loraAlpha: { short: 'la', kind: 'number', min: 0.01, max: 1024, default: 16, help: 'LoRA α (scale α/r)' },
+  loraTargets: { short: 'lt', kind: 'list', choices: LORA_TARGETS, default: ['q', 'v'], help: 'matrices that get adapters' },
+  loraDropout: { short: 'ld', kind: 'number', min: 0, max: 0.9, default: 0, help: 'dropout on the adapter input' },
+  seedData: { short: 'sd', kind: 'int', min: 0, max: 2 ** 31 - 1, default: 1, help: 'seed of the training data order' },
+  seedInit: { short: 'si', kind: 'int', min: 0, max: 2 ** 31 - 1, default: 2, help: 'seed of weight/adapter initialisation' },
+  studentBlocks: { short: 'sb', kind: 'int', min: 0, max: 128, default: 0, help: 'blocks of the base the student keeps, spread evenly from the first (0 = every other block, DistilBERT-style)' },
+  seedSample: { short: 'ss', kind: 'int', min: 0, max: 2 ** 31 - 1, default: 3, help: 'seed of rollout sampling and dropout' },
+  evalEvery: { short: 'ee', kind: 'int', min: 0, max: 100000, default: 50, help: 'evaluate ROUGE-L every N steps (0 = only at the end)' },
+  rankEvery: { short: 're', kind: 'int', min: 0, max: 100000, default: 10, help: 'effective rank of LoRA ΔW every N steps (0 = off)' },
+  heatmapEvery: { short: 'he', kind: 'int', min: 0, max: 100000, default: 10, help: 'layer × position divergence every N steps (0 = off)' },
 };
 
-export const KNOBS: Knob[] = [
-  { key: 'preset', short: 'p', kind: 'choice', help: 'task, models and default knobs' },
-  { key: 'method', short: 'm', kind: 'choice', choices: METHODS, help: 'which row of the paper table to train' },
-  { key: 'steps', short: 's', kind: 'int', min: 1, max: 100000, help: 'training steps S' },
-  { key: 'batchSize', short: 'b', kind: 'int', min: 1, max: 512, help: 'sequences per step' },
-  { key: 'lr', short: 'lr', kind: 'number', min: 1e-7, max: 1, help: 'peak learning rate (AdamW)' },
-  { key: 'weightDecay', short: 'wd', kind: 'number', min: 0, max: 1, help: 'decoupled weight decay' },
-  { key: 'warmupSteps', short: 'wu', kind: 'int', min: 0, max: 100000, help: 'linear warm-up steps, then cosine decay' },
-  { key: 'minLrFrac', short: 'mlr', kind: 'number', min: 0, max: 1, help: 'final learning rate as a fraction of the peak' },
-  { key: 'gradClip', short: 'gc', kind: 'number', min: 0, max: 1000, help: 'clip the global gradient norm to this (0 = off)' },
-  { key: 'divergence', short: 'd', kind: 'choice', choices: DIVERGENCES, help: 'teacher–student divergence D (trigger and loss)' },
-  { key: 'beta', short: 'gb', kind: 'number', min: 0, max: 1, help: 'gjsd mixture weight β (0 = forward KL, 1 = reverse KL)' },
-  { key: 'skewAlpha', short: 'sa', kind: 'number', min: 0, max: 0.99, help: 'skl skew α' },
-  { key: 'temperature', short: 't', kind: 'number', min: 0.05, max: 20, help: 'KD temperature T (loss ×T²)' },
-  { key: 'wOut', short: 'wo', kind: 'number', min: 0, max: 100, help: 'weight of the output-layer KD term' },
-  { key: 'wLayer', short: 'wl', kind: 'number', min: 0, max: 100, help: 'weight of the layer-selective KD term' },
-  { key: 'alphaCe', short: 'ce', kind: 'number', min: 0, max: 100, help: 'weight of cross-entropy on gold data' },
-  { key: 'lambdaOnPolicy', short: 'lam', kind: 'number', min: 0, max: 1, help: 'fraction of batches that are student rollouts' },
-  { key: 'trigger', short: 'tr', kind: 'choice', choices: TRIGGERS, help: 'when the teacher replaces a student token' },
-  { key: 'topK', short: 'k', kind: 'int', min: 1, max: 100000, help: 'topk trigger: replace tokens outside the teacher top-K' },
-  { key: 'sampleTemperature', short: 'st', kind: 'number', min: 0.05, max: 10, help: 'sampling temperature of rollouts' },
-  { key: 'tauMode', short: 'tm', kind: 'choice', choices: TAU_MODES, help: 'auto: τ0 from a warm-up quantile; raw: τ0, τmin in nats' },
-  { key: 'q0', short: 'q0', kind: 'number', min: 0, max: 1, help: 'auto: τ0 is this quantile of warm-up divergence' },
-  { key: 'tau0', short: 't0', kind: 'number', min: 0, max: 1000, help: 'raw: initial threshold τ0 (nats)' },
-  { key: 'tauMin', short: 'tmin', kind: 'number', min: 0, max: 1000, help: 'raw: final threshold τmin (nats)' },
-  { key: 'tauMinFrac', short: 'tmf', kind: 'number', min: 0, max: 1, help: 'auto: τmin = this × τ0' },
-  { key: 'tauK', short: 'tk', kind: 'number', min: 0, max: 100, help: 'decay rate k of τ(s)' },
-  { key: 'loraRank', short: 'r', kind: 'int', min: 1, max: 256, help: 'LoRA rank r' },
-  { key: 'loraAlpha', short: 'la', kind: 'number', min: 0.01, max: 1024, help: 'LoRA α (scale α/r)' },
-  { key: 'loraTargets', short: 'lt', kind: 'list', choices: LORA_TARGETS, help: 'matrices that get adapters' },
-  { key: 'loraDropout', short: 'ld', kind: 'number', min: 0, max: 0.9, help: 'dropout on the adapter input' },
-  { key: 'seedData', short: 'sd', kind: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of the training data order' },
-  { key: 'seedInit', short: 'si', kind: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of weight/adapter initialisation' },
-  { key: 'studentBlocks', short: 'sb', kind: 'int', min: 0, max: 128, help: 'blocks of the base the student keeps, spread evenly from the first (0 = every other block, DistilBERT-style)' },
-  { key: 'seedSample', short: 'ss', kind: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of rollout sampling and dropout' },
-  { key: 'evalEvery', short: 'ee', kind: 'int', min: 0, max: 100000, help: 'evaluate ROUGE-L every N steps (0 = only at the end)' },
-  { key: 'rankEvery', short: 're', kind: 'int', min: 0, max: 100000, help: 'effective rank of LoRA ΔW every N steps (0 = off)' },
-  { key: 'heatmapEvery', short: 'he', kind: 'int', min: 0, max: 100000, help: 'layer × position divergence every N steps (0 = off)' },
-];
+type KnobEntry = { [K in keyof DistillConfig]: [K, KnobRow<DistillConfig[K]>] }[keyof DistillConfig];
+const entries = Object.entries(KNOB_TABLE) as KnobEntry[];
+
+/** The knobs as a list, in the table's order. */
+export const KNOBS: Knob[] = entries.map(([key, { default: _, ...row }]) => ({ key, ...row }));
+
+/** Defaults shared by every method, from the table; methods and presets override some (see methods.ts, presets.ts). */
+export const BASE_DEFAULTS: DistillConfig = Object.fromEntries(entries.map(([key, row]) => [key, row.default])) as unknown as DistillConfig;
 
 export class KnobError extends Error {
   constructor(message: string) {

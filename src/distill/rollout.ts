@@ -13,7 +13,8 @@ import { Rng } from '../model/rng';
 import { type SamplingOptions, lastLogits, sampleTokens, samplingNoise } from '../model/sampling';
 import { type KVCache, type Transformer, disposeCache, emptyCache, forward } from '../model/transformer';
 import type { Trigger } from '../config/knobs';
-import { FUSED, type RolloutChoiceAttrs, divergenceKind, fusedHere, fusedRolloutChoice } from '../model/fused';
+import { FUSED, type RolloutChoiceAttrs, divergenceProgram, fusedHere, fusedRolloutChoice } from '../model/fused';
+import { triggerCode } from '../model/triggers';
 import { makeDecoder } from '../model/decoder';
 
 export interface RolloutOptions {
@@ -49,6 +50,22 @@ function inTopK(logits: tf.Tensor2D, token: tf.Tensor1D, K: number): tf.Tensor1D
   return tf.greaterEqual(picked, kth) as tf.Tensor1D;
 }
 
+/** What a trigger reads at one position of the reference rollout. */
+interface FireInputs {
+  d: tf.Tensor1D; // [B] the trigger divergence
+  tau: number;
+  lt: tf.Tensor2D; // [B, V] the teacher's logits
+  prop: tf.Tensor1D; // [B] the student's token
+  topK: number;
+}
+
+/** Each trigger in the reference graph (the fused program's are TRIGGER_TABLE's WGSL): bool [B]. */
+const REFERENCE_FIRE: { readonly [K in Trigger]: (x: FireInputs) => tf.Tensor1D } = {
+  threshold: (x) => tf.greaterEqual(x.d, x.tau) as tf.Tensor1D,
+  topk: (x) => tf.logicalNot(inTopK(x.lt, x.prop, x.topK)) as tf.Tensor1D,
+  none: (x) => tf.cast(tf.zerosLike(x.prop), 'bool') as tf.Tensor1D,
+};
+
 /**
  * The fused program's attributes for these options, or null where it does not apply (greedy or
  * filtered sampling, which the reference graph handles).
@@ -57,13 +74,13 @@ function choiceAttrs(o: RolloutOptions): RolloutChoiceAttrs | null {
   const sm = o.sampling;
   if (sm.greedy || sm.topK > 0 || sm.topP < 1) return null;
   const dv = o.divergence;
-  const { kind, w } = divergenceKind(dv.kind, dv.beta ?? 0.5, dv.alpha ?? 0.1);
+  const { kind, w } = divergenceProgram(dv);
   return {
     kind,
     temperature: dv.temperature ?? 1,
     w,
     sampleTemperature: sm.temperature,
-    trigger: o.trigger === 'threshold' ? 0 : o.trigger === 'topk' ? 1 : 2,
+    trigger: triggerCode(o.trigger),
     tau: o.tau,
     topK: o.topK,
   };
@@ -135,10 +152,7 @@ function referenceRollout(student: Transformer, teacher: Transformer, prompt: tf
         const d = tf.relu(divergence(lt, ls, o.divergence)) as tf.Tensor1D; // [B]
         const u = tf.reshape(tf.slice(noise, [i, 0, 0], [1, B, V]), [B, V]) as tf.Tensor2D;
         const prop = sampleTokens(ls, o.sampling, u); // [B]
-        let fire: tf.Tensor1D;
-        if (o.trigger === 'threshold') fire = tf.greaterEqual(d, o.tau) as tf.Tensor1D;
-        else if (o.trigger === 'topk') fire = tf.logicalNot(inTopK(lt, prop, o.topK)) as tf.Tensor1D;
-        else fire = tf.cast(tf.zerosLike(prop), 'bool') as tf.Tensor1D;
+        const fire = REFERENCE_FIRE[o.trigger]({ d, tau: o.tau, lt, prop, topK: o.topK });
         const tok = o.trigger === 'none' ? prop : (tf.where(fire, sampleTokens(lt, o.sampling, u), prop) as tf.Tensor1D);
         return { tok, prop, mask: tf.cast(fire, 'float32') as tf.Tensor1D, d, sCache: rs.cache!, tCache: rt.cache! };
       });

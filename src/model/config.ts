@@ -3,10 +3,6 @@
  * with validation that names the offending field.
  */
 
-/** Teacher–student divergences (design §1.1; implemented in losses.ts). */
-export const DIVERGENCES = ['fkl', 'rkl', 'gjsd', 'skl', 'tvd'] as const;
-export type DivergenceKind = (typeof DIVERGENCES)[number];
-
 /** Matrices a LoRA adapter can be attached to (design §1.4). */
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'fc1', 'fc2'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];

@@ -1,42 +1,34 @@
 /**
- * Divergences between the teacher's and the student's next-token distributions (design §1.1),
- * cross-entropy, and masked means. Everything works in log space (logSoftmax on both sides).
- *
- *   fkl   KL(p_T ‖ p_S)                                   forward KL (default)
- *   rkl   KL(p_S ‖ p_T)                                   reverse KL
- *   gjsd  β·KL(p_T ‖ M) + (1−β)·KL(p_S ‖ M), M = β·p_T + (1−β)·p_S   (TRL's generalised JSD);
- *         β = 0 is special-cased to fkl and β = 1 to rkl (the interior formula vanishes there)
- *   skl   KL(p_T ‖ α·p_T + (1−α)·p_S)                     skew forward KL (DistiLLM, α = 0.1)
- *   tvd   ½·Σ|p_T − p_S|                                   total variation
- *
- * Both distributions are taken at temperature T (logits / T). The loss multiplies by T² when
- * T ≠ 1 (Hinton et al.), so gradient magnitudes stay comparable across temperatures.
+ * Divergences between the teacher's and the student's next-token distributions (their table:
+ * divergences.ts), cross-entropy, and masked means. Everything works in log space (logSoftmax on
+ * both sides). Both distributions are taken at temperature T (logits / T). The loss multiplies by
+ * T² when T ≠ 1 (Hinton et al.), so gradient magnitudes stay comparable across temperatures.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { DIVERGENCES, type DivergenceKind } from './config';
+import { DIVERGENCES, DIVERGENCE_TABLE, type DivergenceChoice, type DivergenceKind, type DivergenceMath, resolveDivergence } from './divergences';
 import { FUSED, fusedHere, fusedTokenNll } from './fused';
 
 export { DIVERGENCES, type DivergenceKind };
 
-export interface DivergenceOptions {
-  kind: DivergenceKind;
+export interface DivergenceOptions extends DivergenceChoice {
   /** Softmax temperature applied to both sides (default 1). */
   temperature?: number;
-  /** gjsd mixture weight of the teacher, in [0, 1] (default 0.5). */
-  beta?: number;
-  /** skl skew: weight of the teacher in the mixture, in [0, 1) (default 0.1). */
-  alpha?: number;
 }
 
-/** KL(p ‖ q) summed over the last axis, from log-probabilities. */
-function kl(logP: tf.Tensor, logQ: tf.Tensor): tf.Tensor {
-  return tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ)), -1);
-}
+/** The table's arithmetic on tensors, over the last axis. */
+const TENSOR_MATH: DivergenceMath<tf.Tensor> = {
+  kl: (logP, logQ) => tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ)), -1),
+  logMix: (logP, logQ, w) => tf.logSumExp(tf.stack([tf.add(logP, Math.log(w)), tf.add(logQ, Math.log(1 - w))]), 0),
+  l1: (logP, logQ) => tf.sum(tf.abs(tf.sub(tf.exp(logP), tf.exp(logQ))), -1),
+  add: (a, b) => tf.add(a, b),
+  scale: (a, c) => tf.mul(a, c),
+};
 
-/** log(w·p + (1−w)·q) from log p and log q, stably; w in (0, 1). */
-function logMix(logP: tf.Tensor, logQ: tf.Tensor, w: number): tf.Tensor {
-  return tf.logSumExp(tf.stack([tf.add(logP, Math.log(w)), tf.add(logQ, Math.log(1 - w))]), 0);
+/** A weight knob's value must lie in its range: gjsd's β in [0, 1], skl's α in [0, 1). */
+function checkWeights(o: DivergenceOptions): void {
+  if (o.kind === 'gjsd' && o.beta !== undefined && !(o.beta >= 0 && o.beta <= 1)) throw new Error(`divergence: gjsd beta must be in [0, 1], got ${o.beta}`);
+  if (o.kind === 'skl' && o.alpha !== undefined && !(o.alpha >= 0 && o.alpha < 1)) throw new Error(`divergence: skl alpha must be in [0, 1), got ${o.alpha}`);
 }
 
 /**
@@ -46,32 +38,12 @@ function logMix(logP: tf.Tensor, logQ: tf.Tensor, w: number): tf.Tensor {
 export function divergence(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts: DivergenceOptions): tf.Tensor {
   const T = opts.temperature ?? 1;
   if (!(T > 0)) throw new Error(`divergence: temperature must be > 0, got ${T}`);
+  if (!DIVERGENCE_TABLE[opts.kind]) throw new Error(`divergence: unknown kind ${JSON.stringify(opts.kind)}; valid: ${DIVERGENCES.join(', ')}`);
+  checkWeights(opts);
+  const { kind, w } = resolveDivergence(opts);
   const logT = tf.logSoftmax(T === 1 ? teacherLogits : tf.div(teacherLogits, T)); // [..., V]
   const logS = tf.logSoftmax(T === 1 ? studentLogits : tf.div(studentLogits, T)); // [..., V]
-  switch (opts.kind) {
-    case 'fkl':
-      return kl(logT, logS);
-    case 'rkl':
-      return kl(logS, logT);
-    case 'gjsd': {
-      const beta = opts.beta ?? 0.5;
-      if (!(beta >= 0 && beta <= 1)) throw new Error(`divergence: gjsd beta must be in [0, 1], got ${beta}`);
-      if (beta === 0) return kl(logT, logS);
-      if (beta === 1) return kl(logS, logT);
-      const logM = logMix(logT, logS, beta);
-      return tf.add(tf.mul(kl(logT, logM), beta), tf.mul(kl(logS, logM), 1 - beta));
-    }
-    case 'skl': {
-      const alpha = opts.alpha ?? 0.1;
-      if (!(alpha >= 0 && alpha < 1)) throw new Error(`divergence: skl alpha must be in [0, 1), got ${alpha}`);
-      if (alpha === 0) return kl(logT, logS);
-      return kl(logT, logMix(logT, logS, alpha));
-    }
-    case 'tvd':
-      return tf.mul(tf.sum(tf.abs(tf.sub(tf.exp(logT), tf.exp(logS))), -1), 0.5);
-    default:
-      throw new Error(`divergence: unknown kind ${JSON.stringify((opts as { kind: unknown }).kind)}; valid: ${DIVERGENCES.join(', ')}`);
-  }
+  return DIVERGENCE_TABLE[kind].reference(TENSOR_MATH, logT, logS, w); // [...]
 }
 
 /** Mean of x over the positions where mask is 1 (all positions when no mask); 0 when the mask is empty. */

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { stiRollout } from '../../src/distill/rollout';
 import { modelConfig } from '../../src/model/config';
-import { FUSED, divergenceKind, fusedHere, fusedRolloutChoice, withKernels } from '../../src/model/fused';
+import { FUSED, divergenceProgram, fusedHere, fusedRolloutChoice, withKernels } from '../../src/model/fused';
 import { type DivergenceOptions, divergence } from '../../src/model/losses';
 import { Rng } from '../../src/model/rng';
 import { sampleTokens } from '../../src/model/sampling';
@@ -37,7 +37,7 @@ test.each([
     // threshold τ between the rows' divergences, so that some fire and some do not
     const tau = [...dRef].sort((a, b) => a - b)[Math.floor(B / 2)]! - 1e-4;
     const out = await fusedRolloutChoice(lt, ls, u, {
-      ...divergenceKind(dv.kind, dv.beta ?? 0.5, dv.alpha ?? 0.1), // the engine's mapping (gjsd at β = 1 is rkl)
+      ...divergenceProgram(dv), // the engine's mapping (gjsd at β = 1 is rkl)
       temperature: dv.temperature!,
       sampleTemperature: sampling.temperature,
       trigger: 0,

@@ -34,6 +34,7 @@ export const DIVERGENCE_CASES: DivergenceOptions[] = [
   { kind: 'rkl', temperature: 1 },
   { kind: 'gjsd', temperature: 1.5, beta: 0.3 },
   { kind: 'gjsd', temperature: 1, beta: 1 },
+  { kind: 'jsd', temperature: 1.2 },
   { kind: 'skl', temperature: 1, alpha: 0.2 },
   { kind: 'tvd', temperature: 0.7 },
 ];

@@ -1,56 +1,27 @@
 /**
  * Divergences and the token NLL over rows of logits [N, V], a workgroup per row, forward and
  * gradient, where the reference graph runs two log-softmaxes and a handful of elementwise ops and
- * reductions each way. With z = ls/T, lS = log softmax z, pS = exp lS (and lT, pT the teacher's):
+ * reductions each way. Each divergence's WGSL is its row of src/model/divergences.ts; the program
+ * number is its place there. With z = ls/T, lS = log softmax z, pS = exp lS (lT, pT the teacher's):
  *   fkl  D = Σ pT (lT − lS)                  ∂D/∂z_j = pS_j − pT_j
  *   rkl  D = Σ pS (lS − lT)                  ∂D/∂z_j = pS_j (lS_j − lT_j − D)
- *   gjsd D = β KL(T‖M) + (1−β) KL(S‖M)       ∂D/∂z_j = pS_j (g_j − Σ pS g),  g = (1−β)(lS − lM)
+ *   gjsd D = β KL(T‖M) + (1−β) KL(S‖M)       ∂D/∂z_j = pS_j (g_j − Σ pS g),  g = (1−β)(lS − lM)  (jsd: β = ½)
  *   skl  D = KL(T‖M), M = α pT + (1−α) pS    g = −(1−α) pT / M
  *   tvd  D = ½ Σ |pT − pS|                   g = −½ sign(pT − pS)
  * with M = w·pT + (1−w)·pS (w = β or α), and ∂/∂ls = ∂/∂z / T. The teacher side is a constant
  * (it is frozen wherever these run). Token NLL: −log softmax(x)[y], gradient softmax(x) − onehot(y).
  */
+import { DIVERGENCES, DIVERGENCE_TABLE, DIVERGENCE_WGSL, type DivergenceRow } from '../../model/divergences';
 import { FUSED } from '../../model/fused';
 import { type Program, perRow, registerProgram, reduceRowWgsl } from './program';
 
 const WG = 128;
 
-/** The per-element divergence term, given lT, lS (log-probabilities at temperature T). */
-export function divergenceTerm(kind: number): string {
-  switch (kind) {
-    case 0: return 'exp(lT) * (lT - lS)'; // fkl
-    case 1: return 'exp(lS) * (lS - lT)'; // rkl
-    case 2: return 'gjsd(lT, lS)';
-    case 3: return 'skl(lT, lS)';
-    case 4: return '0.5 * abs(exp(lT) - exp(lS))'; // tvd
-    default: throw new Error(`fused divergence: unknown kind ${kind}`);
-  }
-}
-
-/** log(w·p_T + (1 − w)·p_S), stably (the reference's logMix), and the mixture divergences. Needs uniforms.w. */
-export const DIVERGENCE_WGSL = `
-  fn logMix(lT : f32, lS : f32) -> f32 {
-    let a = lT + log(uniforms.w);
-    let b = lS + log(1.0 - uniforms.w);
-    let m = max(a, b);
-    return m + log(exp(a - m) + exp(b - m));
-  }
-  fn gjsd(lT : f32, lS : f32) -> f32 {
-    let lM = logMix(lT, lS);
-    return uniforms.w * exp(lT) * (lT - lM) + (1.0 - uniforms.w) * exp(lS) * (lS - lM);
-  }
-  fn skl(lT : f32, lS : f32) -> f32 {
-    return exp(lT) * (lT - logMix(lT, lS));
-  }`;
-
-/** g_j of the mixture and tvd kinds (see above), given lT, lS. */
-function gradTerm(kind: number): string {
-  switch (kind) {
-    case 2: return '(1.0 - uniforms.w) * (lS - logMix(lT, lS))';
-    case 3: return '-(1.0 - uniforms.w) * exp(lT - logMix(lT, lS))';
-    case 4: return '-0.5 * sign(exp(lT) - exp(lS))';
-    default: return '0.0';
-  }
+/** The divergence whose program number is `code` (its place in DIVERGENCES). */
+export function divergenceRow(code: number): DivergenceRow {
+  const kind = DIVERGENCES[code];
+  if (kind === undefined) throw new Error(`fused divergence: unknown program ${code}`);
+  return DIVERGENCE_TABLE[kind];
 }
 
 const REDUCE = `
@@ -74,20 +45,21 @@ const HEAD = (x: string) => `
 
 function divergence(shapes: number[][], kind: number, grad: boolean): Program {
   const [N, V] = shapes[0] as [number, number];
+  const { wgsl } = divergenceRow(kind);
   const body = grad
     ? `
     var acc = 0.0;
     for (var j = tid; j < V; j = j + ${WG}u) {
       let lT = tl[base + j] / scale - lseT;
       let lS = sl[base + j] / scale - lseS;
-      acc = acc + ${kind === 1 ? divergenceTerm(1) : kind >= 2 ? `exp(lS) * ${gradTerm(kind)}` : '0.0'};
+      acc = acc + ${wgsl.gradSum};
     }
     let sum = reduceRow(acc, tid, false); // rkl: D; mixtures, tvd: Σ pS g
     for (var j = tid; j < V; j = j + ${WG}u) {
       let lT = tl[base + j] / scale - lseT;
       let lS = sl[base + j] / scale - lseS;
       let pS = exp(lS);
-      let dz = ${kind === 0 ? 'pS - exp(lT)' : kind === 1 ? 'pS * (lS - lT - sum)' : `pS * (${gradTerm(kind)} - sum)`};
+      let dz = ${wgsl.dz};
       result[base + j] = dy[row] * dz / scale;
     }`
     : `
@@ -95,7 +67,7 @@ function divergence(shapes: number[][], kind: number, grad: boolean): Program {
     for (var j = tid; j < V; j = j + ${WG}u) {
       let lT = tl[base + j] / scale - lseT;
       let lS = sl[base + j] / scale - lseS;
-      acc = acc + ${divergenceTerm(kind)};
+      acc = acc + ${wgsl.term};
     }
     let d = reduceRow(acc, tid, false);
     if (tid == 0u) { result[row] = d; }`;

@@ -10,7 +10,9 @@
  * written as a row [tok, prop, fire, d]. argmax ties go to the smaller index, as tf.argMax.
  */
 import { FUSED, type RolloutChoiceAttrs } from '../../model/fused';
-import { DIVERGENCE_WGSL, divergenceTerm } from './divergence';
+import { DIVERGENCE_WGSL } from '../../model/divergences';
+import { TRIGGERS, TRIGGER_TABLE } from '../../model/triggers';
+import { divergenceRow } from './divergence';
 import { type Program, perRow, registerProgram, reduceRowWgsl } from './program';
 
 const WG = 128;
@@ -35,7 +37,9 @@ const ARGMAX = `
 
 function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
   const [B] = shapes[0] as [number, number];
-  const fire = a.trigger === 0 ? 'd >= uniforms.tau' : a.trigger === 1 ? 'above >= uniforms.topK' : 'false';
+  const trigger = TRIGGERS[a.trigger];
+  if (trigger === undefined) throw new Error(`fused rollout decision: unknown trigger ${a.trigger}`);
+  const fire = TRIGGER_TABLE[trigger].wgsl;
   return {
     variableNames: ['lt', 'ls', 'u'],
     outputShape: [B, 4],
@@ -66,7 +70,7 @@ function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
     for (var j = tid; j < V; j = j + ${WG}u) {
       let lT = lt[base + j] / T - lseT;
       let lS = ls[base + j] / T - lseS;
-      dd = dd + ${divergenceTerm(a.kind)};
+      dd = dd + ${divergenceRow(a.kind).wgsl.term};
     }
     let d = max(reduceRow(dd, tid, false), 0.0);
     // Gumbel-max samples of both with the same noise

@@ -5,16 +5,16 @@ import { fusedHere } from './switch';
 
 /** How a rollout token is chosen, as numbers for the program (see fusedRolloutChoice). */
 export interface RolloutChoiceAttrs {
-  /** 0 fkl, 1 rkl, 2 gjsd, 3 skl, 4 tvd. */
-  kind: 0 | 1 | 2 | 3 | 4;
+  /** The divergence's program number (divergenceProgram). */
+  kind: number;
   /** Divergence temperature. */
   temperature: number;
   /** The mixture's teacher weight: gjsd's β, skl's α (unused otherwise). */
   w: number;
   /** Sampling temperature of the Gumbel-max draws. */
   sampleTemperature: number;
-  /** 0 threshold (d ≥ τ), 1 topk (the student's token outside the teacher's top K), 2 none. */
-  trigger: 0 | 1 | 2;
+  /** The trigger's number (triggerCode). */
+  trigger: number;
   tau: number;
   topK: number;
 }

@@ -1,5 +1,6 @@
 /** Fused ops of the training step, each with its gradient: LayerNorm, GELU, causal attention, divergences, token NLL. */
 import * as tf from '@tensorflow/tfjs-core';
+import { type DivergenceChoice, divergenceCode, resolveDivergence } from '../divergences';
 import { FUSED, runFused as run } from './switch';
 
 /**
@@ -99,14 +100,10 @@ export function fusedAttentionPacked(qkv: tf.Tensor2D, T: number, H: number): tf
   return op(qkv) as tf.Tensor2D;
 }
 
-/** The program's number for a divergence, with the reference's special cases (gjsd at β 0 / 1, skl at α 0). */
-export function divergenceKind(kind: string, beta: number, alpha: number): { kind: 0 | 1 | 2 | 3 | 4; w: number } {
-  if (kind === 'fkl' || (kind === 'gjsd' && beta === 0) || (kind === 'skl' && alpha === 0)) return { kind: 0, w: 0.5 };
-  if (kind === 'rkl' || (kind === 'gjsd' && beta === 1)) return { kind: 1, w: 0.5 };
-  if (kind === 'gjsd') return { kind: 2, w: beta };
-  if (kind === 'skl') return { kind: 3, w: alpha };
-  if (kind === 'tvd') return { kind: 4, w: 0.5 };
-  throw new Error(`fused divergence: unknown kind ${JSON.stringify(kind)}`);
+/** The program's number of a divergence and its mixture weight, with the table's degenerate cases (gjsd at β 0 / 1, skl at α 0). */
+export function divergenceProgram(c: DivergenceChoice): { kind: number; w: number } {
+  const { kind, w } = resolveDivergence(c);
+  return { kind: divergenceCode(kind), w };
 }
 
 /**
@@ -114,9 +111,9 @@ export function divergenceKind(kind: string, beta: number, alpha: number): { kin
  * teacher's logits are a constant here (no gradient flows to them): use it where the teacher is
  * frozen, as in distillation.
  */
-export function fusedStudentDivergence(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, o: { kind: string; temperature?: number; beta?: number; alpha?: number }): tf.Tensor {
+export function fusedStudentDivergence(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, o: DivergenceChoice & { temperature?: number }): tf.Tensor {
   const V = studentLogits.shape[studentLogits.rank - 1]!;
-  const { kind, w } = divergenceKind(o.kind, o.beta ?? 0.5, o.alpha ?? 0.1);
+  const { kind, w } = divergenceProgram(o);
   const attrs = { kind, w, temperature: o.temperature ?? 1 };
   const tl = tf.reshape(teacherLogits, [-1, V]);
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
