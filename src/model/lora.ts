@@ -5,6 +5,7 @@
  * transposed, y = x·W, hence A·B here.) Only A and B are trainable.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from './rng';
 import { LORA_TARGETS, type LoraConfig, type LoraTarget, type ModelConfig, targetShape, validateLoraConfig } from './config';
 import { type ParamSpec, type Weights, countParams, initFromSpecs } from './params';
 
@@ -68,7 +69,7 @@ export function loraDelta(
   const B = adapters.tensors[`${p}.lora_B`] as tf.Tensor2D; // [r, out]
   const rate = adapters.config.dropout;
   // One independent dropout mask per (step, layer, target).
-  const seed = dropoutSeed === undefined ? undefined : dropoutSeed + 97 * LORA_TARGETS.indexOf(target);
+  const seed = dropoutSeed === undefined ? undefined : Rng.derive(dropoutSeed, `lora:${target}`).nextUint32();
   const xin = rate > 0 && seed !== undefined ? (tf.dropout(x, rate, undefined, seed) as tf.Tensor2D) : x;
   return tf.mul(tf.matMul(tf.matMul(xin, A), B), loraScale(adapters.config)) as tf.Tensor2D; // [N, out]
 }

@@ -7,6 +7,7 @@
  * gave silently wrong gradients on tfjs-webgpu (design §6).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from './rng';
 import type { ModelConfig } from './config';
 import { attentionMode, causalMask, selfAttention } from './attention';
 import { FUSED, fusedGelu, fusedHere, fusedLayerNorm } from './fused';
@@ -96,7 +97,7 @@ export function forward(model: Transformer, ids: tf.Tensor2D, opts: ForwardOptio
     throw new Error(`forward: ${past + T} positions exceed the context length ${cfg.contextLength}`);
   }
   const seed = opts.dropoutSeed;
-  const layerSeed = (i: number) => (seed === undefined ? undefined : seed * 7919 + 1000 * i);
+  const layerSeed = (i: number) => (seed === undefined ? undefined : Rng.derive(seed, `layer:${i}`).nextUint32());
 
   const tok = tf.gather(w['wte.weight']!, ids); // [B, T, C]
   const pos = tf.slice(w['wpe.weight']!, [past, 0], [T, C]); // [T, C]
