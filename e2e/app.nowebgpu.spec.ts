@@ -8,7 +8,7 @@ async function runToEnd(page: import('@playwright/test').Page): Promise<number[]
 }
 
 test('fallback backend: a run works', async ({ page }) => {
-  await page.goto('/#v=1&p=tiny&m=kd-lora&s=3&ee=0');
+  await page.goto('/#v=2&p=tiny&m=kd-lora&s=3&ee=0');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-fallback', 'true');
   const losses = await runToEnd(page);
   expect(losses).toHaveLength(3);
@@ -16,7 +16,7 @@ test('fallback backend: a run works', async ({ page }) => {
 
 test('share: the copied link restores the config, and both pages compute identical losses on cpu', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  await page.goto('/#v=1&p=tiny&m=gkd&s=4&ee=0&be=cpu&sd=7&lr=0.005');
+  await page.goto('/#v=2&p=tiny&m=gkd&s=4&ee=0&be=cpu&sd=7&lr=0.005');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
   await page.getByTestId('share').click();
   const link = await page.evaluate(() => navigator.clipboard.readText());
@@ -32,7 +32,7 @@ test('share: the copied link restores the config, and both pages compute identic
 });
 
 test('the wasm backend can be chosen in the link and trains', async ({ page }) => {
-  await page.goto('/#v=1&p=tiny&m=sti-lora&s=2&ee=0&be=wasm');
+  await page.goto('/#v=2&p=tiny&m=sti-lora&s=2&ee=0&be=wasm');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm');
   const losses = await runToEnd(page);
   expect(losses).toHaveLength(2);

@@ -5,7 +5,7 @@
 import { expect, test } from './fixtures';
 
 // Raw threshold with a tiny τ0: the teacher intervenes nearly everywhere, so highlights must show.
-const LINK = '/#v=1&p=tiny&m=sti-lora&s=6&ee=3&he=1&re=2&tm=raw&t0=0.01&tmin=0.001';
+const LINK = '/#v=2&p=tiny&m=sti-lora&s=6&ee=3&he=1&re=2&tm=raw&t0=0.01&tmin=0.001';
 
 test('tiny sti-lora: steps, panels, highlighted interventions, pause and step', async ({ page }) => {
   await page.goto(LINK);

@@ -2,7 +2,7 @@
 import { expect, test } from './fixtures';
 
 test('a classroom link hides what the teacher ticked and keeps the run config', async ({ page, context }) => {
-  await page.goto('/#v=1&p=tiny&m=kd&s=7&be=cpu');
+  await page.goto('/#v=2&p=tiny&m=kd&s=7&be=cpu');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
   await page.getByTestId('classroom').locator('summary').click();
   await expect(page.getByTestId('classroom-hide-config')).toBeChecked();

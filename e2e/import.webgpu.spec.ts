@@ -54,7 +54,7 @@ async function importById(page: import('@playwright/test').Page, id: string, fro
 test.setTimeout(400_000);
 
 test('a tiny GPT-2 by Hub id from a local server: imported, trained with sti-lora, downloaded for transformers; bad models refused', async ({ page }) => {
-  await page.goto('/#v=1&p=tiny&m=sti-lora');
+  await page.goto('/#v=2&p=tiny&m=sti-lora');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
 
   // What does not fit is refused by name, and the page keeps working.

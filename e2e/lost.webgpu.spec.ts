@@ -2,7 +2,7 @@
 import { expect, test } from './fixtures';
 
 test('a lost GPU stops the run with a message, keeps the settings and metrics, and a restarted engine trains again', async ({ page }) => {
-  await page.goto('/#v=1&p=tiny&m=sti-lora&s=60&ee=0');
+  await page.goto('/#v=2&p=tiny&m=sti-lora&s=60&ee=0');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
   const hash = await page.evaluate(() => location.hash);
   await page.getByTestId('run').click();

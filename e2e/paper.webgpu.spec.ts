@@ -5,7 +5,7 @@ import { expect, test } from './fixtures';
 
 test('paper table: eight rows filled on the tiny preset, Markdown and CSV exported, the plan in the link', async ({ page }) => {
   test.setTimeout(600_000);
-  await page.goto('/#v=1&p=tiny&view=paper&pts=2&pks=1');
+  await page.goto('/#v=2&p=tiny&view=paper&pts=2&pks=1');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
   await expect(page.getByTestId('paper-steps')).toHaveValue('2');
   await expect(page.getByTestId('paper-seeds')).toHaveValue('1');

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test } from './fixtures';
 
-const LINK = '/#v=1&p=tiny&m=kd-lora&s=3&ee=0&be=cpu';
+const LINK = '/#v=2&p=tiny&m=kd-lora&s=3&ee=0&be=cpu';
 const losses = async (page: import('@playwright/test').Page) => JSON.parse((await page.getByTestId('training-stats').getAttribute('data-losses')) ?? '[]') as number[];
 
 test('reload, download, load back', async ({ page, context }, testInfo) => {
@@ -37,7 +37,7 @@ test('reload, download, load back', async ({ page, context }, testInfo) => {
 
   // Load the JSON back in a fresh page on another config.
   const other = await context.newPage();
-  await other.goto('/#v=1&p=tiny&m=ft&s=9&be=cpu');
+  await other.goto('/#v=2&p=tiny&m=ft&s=9&be=cpu');
   await other.getByTestId('load-run').setInputFiles(json.path);
   await expect(other.getByTestId('method-select')).toHaveValue('kd-lora');
   expect(await losses(other)).toEqual(ran);
@@ -45,7 +45,7 @@ test('reload, download, load back', async ({ page, context }, testInfo) => {
   // With its weights, the run is live again: their evaluation matches the original's, and it can go on.
   const quality = async (p: import('@playwright/test').Page) => (await p.getByTestId('training-stats').innerText()).replace(/^.*(ROUGE-L .*)$/s, '$1');
   const third = await context.newPage();
-  await third.goto('/#v=1&p=tiny&m=ft&s=9&be=cpu');
+  await third.goto('/#v=2&p=tiny&m=ft&s=9&be=cpu');
   await expect(third.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
   await third.getByTestId('load-run').setInputFiles([json.path, model.path].map((p, i) => ({ name: i ? 'run.safetensors' : 'run.json', mimeType: 'application/octet-stream', buffer: readFileSync(p) })));
   await expect(third.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
@@ -54,7 +54,7 @@ test('reload, download, load back', async ({ page, context }, testInfo) => {
   await expect.poll(() => quality(third)).toBe(await quality(page));
   expect(await losses(third)).toEqual(ran);
   // Weights of another run are refused with a message, and the metrics stay.
-  await third.goto('/#v=1&p=tiny&m=kd-lora&s=3&ee=0&be=cpu&lr=0.02');
+  await third.goto('/#v=2&p=tiny&m=kd-lora&s=3&ee=0&be=cpu&lr=0.02');
   await third.getByTestId('load-run').setInputFiles([json.path, model.path].map((p, i) => ({ name: i ? 'run.safetensors' : 'run.json', mimeType: 'application/octet-stream', buffer: i ? readFileSync(p) : Buffer.from(readFileSync(json.path, 'utf8').replace(/lr=[^&"]*/, 'lr=0.02').replace(/"lr": [^,]*/, '"lr": 0.02')) })));
   await expect(third.getByTestId('file-error')).toContainText('saved by a run with other settings (lr)');
   expect(await losses(third)).toEqual(ran);

@@ -10,7 +10,7 @@ test('a dropped-in text trains; empty, binary and unreadable files are refused',
   // Two runs of the 4 × 128 speech base on the cpu backend, each with a test-set evaluation: 2.6
   // minutes on 2 cores on a good day, past the default 3 on a slow one.
   test.setTimeout(420_000);
-  await page.goto('/#v=1&p=tiny&m=ft&s=2&ee=0&be=cpu');
+  await page.goto('/#v=2&p=tiny&m=ft&s=2&ee=0&be=cpu');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
   const input = page.getByTestId('user-text');
   await input.setInputFiles({ name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) });

@@ -6,6 +6,7 @@
 import { LORA_TARGETS, type LoraTarget } from '../model/config';
 import { DIVERGENCES, type DivergenceKind, weightDefault } from '../model/divergences';
 import { TRIGGERS, type Trigger } from '../model/triggers';
+import { TAU_DECAYS, TAU_SHAPES, type TauDecay, type TauShape } from './threshold';
 
 export const METHODS = ['ft', 'lora', 'kd', 'sti', 'kd-lora', 'sti-lora', 'gkd', 'skd'] as const;
 export type Method = (typeof METHODS)[number];
@@ -34,9 +35,14 @@ export interface DistillConfig {
   alphaCe: number;
   lambdaOnPolicy: number;
   trigger: Trigger;
+  /** The divergence the threshold trigger and the layer gate compare with τ (separate from the loss's). */
+  triggerDivergence: DivergenceKind;
   topK: number;
   sampleTemperature: number;
-  // Threshold schedule τ(s) = τmin + (τ0 − τmin)·exp(−k·s/S).
+  // The threshold τ(s, t) (config/threshold.ts): how it decays, its shape along the response, τ0.
+  tauDecay: TauDecay;
+  tauShape: TauShape;
+  tauLambda: number;
   tauMode: TauMode;
   q0: number;
   tau0: number;
@@ -91,7 +97,7 @@ export const KNOB_TABLE: { readonly [K in keyof DistillConfig]-?: KnobRow<Distil
   warmupSteps: { short: 'wu', kind: 'int', min: 0, max: 100000, default: 10, help: 'linear warm-up steps, then cosine decay' },
   minLrFrac: { short: 'mlr', kind: 'number', min: 0, max: 1, default: 0.1, help: 'final learning rate as a fraction of the peak' },
   gradClip: { short: 'gc', kind: 'number', min: 0, max: 1000, default: 1, help: 'clip the global gradient norm to this (0 = off)' },
-  divergence: { short: 'd', kind: 'choice', choices: DIVERGENCES, default: 'fkl', help: 'teacher–student divergence D (trigger and loss)' },
+  divergence: { short: 'd', kind: 'choice', choices: DIVERGENCES, default: 'fkl', help: 'teacher–student divergence D of the loss' },
   beta: { short: 'gb', kind: 'number', min: 0, max: 1, default: weightDefault('beta'), help: 'gjsd mixture weight β (0 = forward KL, 1 = reverse KL)' },
   skewAlpha: { short: 'sa', kind: 'number', min: 0, max: 0.99, default: weightDefault('skewAlpha'), help: 'skl skew α' },
   temperature: { short: 't', kind: 'number', min: 0.05, max: 20, default: 1, help: 'KD temperature T (loss ×T²)' },
@@ -100,14 +106,18 @@ export const KNOB_TABLE: { readonly [K in keyof DistillConfig]-?: KnobRow<Distil
   alphaCe: { short: 'ce', kind: 'number', min: 0, max: 100, default: 0, help: 'weight of cross-entropy on gold data' },
   lambdaOnPolicy: { short: 'lam', kind: 'number', min: 0, max: 1, default: 1, help: 'fraction of batches that are student rollouts' },
   trigger: { short: 'tr', kind: 'choice', choices: TRIGGERS, default: 'threshold', help: 'when the teacher replaces a student token' },
+  triggerDivergence: { short: 'td', kind: 'choice', choices: DIVERGENCES, default: 'jsd', help: 'divergence the threshold trigger and the layer gate compare with τ (jsd: SWITCH\'s, at most ln 2)' },
   topK: { short: 'k', kind: 'int', min: 1, max: 100000, default: 25, help: 'topk trigger: replace tokens outside the teacher top-K' },
   sampleTemperature: { short: 'st', kind: 'number', min: 0.05, max: 10, default: 1, help: 'sampling temperature of rollouts' },
-  tauMode: { short: 'tm', kind: 'choice', choices: TAU_MODES, default: 'auto', help: 'auto: τ0 from a warm-up quantile; raw: τ0, τmin in nats' },
-  q0: { short: 'q0', kind: 'number', min: 0, max: 1, default: 0.8, help: 'auto: τ0 is this quantile of warm-up divergence' },
-  tau0: { short: 't0', kind: 'number', min: 0, max: 1000, default: 1, help: 'raw: initial threshold τ0 (nats)' },
-  tauMin: { short: 'tmin', kind: 'number', min: 0, max: 1000, default: 0.05, help: 'raw: final threshold τmin (nats)' },
-  tauMinFrac: { short: 'tmf', kind: 'number', min: 0, max: 1, default: 0.05, help: 'auto: τmin = this × τ0' },
-  tauK: { short: 'tk', kind: 'number', min: 0, max: 100, default: 5, help: 'decay rate k of τ(s)' },
+  tauDecay: { short: 'tdc', kind: 'choice', choices: TAU_DECAYS, default: 'position', help: 'position: τ0·g(t) along the response (SWITCH); step: τ(s) over training, one value for all positions (our earlier reading); both: τ(s)·g(t)' },
+  tauShape: { short: 'tsh', kind: 'choice', choices: TAU_SHAPES, default: 'exp', help: 'g(t) along the response: exp e^(−λt), linear max(0, 1 − λt), constant 1' },
+  tauLambda: { short: 'tla', kind: 'number', min: 0, max: 10, default: 0.1, help: 'λ of g(t), per response token (t = 0 at the first)' },
+  tauMode: { short: 'tm', kind: 'choice', choices: TAU_MODES, default: 'auto', help: 'auto: τ0 is a quantile of the trigger divergence on a warm-up rollout; raw: τ0 (and τmin) in nats' },
+  q0: { short: 'q0', kind: 'number', min: 0, max: 1, default: 0.8, help: 'auto: τ0 is this quantile of the warm-up trigger divergence' },
+  tau0: { short: 't0', kind: 'number', min: 0, max: 1000, default: 1, help: 'raw: threshold τ0 at the first response token and step 0 (nats)' },
+  tauMin: { short: 'tmin', kind: 'number', min: 0, max: 1000, default: 0.05, help: 'raw, step/both: final threshold τmin of τ(s) (nats)' },
+  tauMinFrac: { short: 'tmf', kind: 'number', min: 0, max: 1, default: 0.05, help: 'auto, step/both: τmin = this × τ0' },
+  tauK: { short: 'tk', kind: 'number', min: 0, max: 100, default: 5, help: 'step/both: decay rate k of τ(s)' },
   loraRank: { short: 'r', kind: 'int', min: 1, max: 256, default: 8, help: 'LoRA rank r' },
   loraAlpha: { short: 'la', kind: 'number', min: 0.01, max: 1024, default: 16, help: 'LoRA α (scale α/r)' },
   loraTargets: { short: 'lt', kind: 'list', choices: LORA_TARGETS, default: ['q', 'v'], help: 'matrices that get adapters' },
@@ -129,6 +139,18 @@ export const KNOBS: Knob[] = entries.map(([key, { default: _, ...row }]) => ({ k
 
 /** Defaults shared by every method, from the table; methods and presets override some (see methods.ts, presets.ts). */
 export const BASE_DEFAULTS: DistillConfig = Object.fromEntries(entries.map(([key, row]) => [key, row.default])) as unknown as DistillConfig;
+
+/** The threshold knobs, added with SWITCH's reading. */
+export type ThresholdKnobs = Pick<DistillConfig, 'tauDecay' | 'tauShape' | 'tauLambda' | 'triggerDivergence'>;
+
+/**
+ * The values of the threshold knobs every run made before them had (a link of version 1, a saved
+ * run without them): τ decayed over training steps, one value for all positions, and the trigger
+ * compared the loss's divergence.
+ */
+export function earlierReading(c: Partial<Pick<DistillConfig, 'divergence'>>): ThresholdKnobs {
+  return { tauDecay: 'step', tauShape: KNOB_TABLE.tauShape.default, tauLambda: KNOB_TABLE.tauLambda.default, triggerDivergence: c.divergence ?? KNOB_TABLE.divergence.default };
+}
 
 export class KnobError extends Error {
   constructor(message: string) {

@@ -1,6 +1,7 @@
 /**
- * Calibrating the threshold before step 0 (design §1.2): in auto mode τ0 is a quantile of the
- * output-layer divergence over one warm-up rollout of the untrained student, without intervention.
+ * Calibrating the threshold before step 0 (docs/method.md, "τ0"): in auto mode τ0 is a quantile of
+ * the output-layer trigger divergence over every counted position of one warm-up rollout of the
+ * untrained student, without intervention.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { DivergenceOptions } from '../model/losses';
@@ -9,6 +10,7 @@ import type { SamplingOptions } from '../model/sampling';
 import type { Transformer } from '../model/transformer';
 import type { DataSource } from '../data/source';
 import type { DistillConfig } from '../config/knobs';
+import { TRIGGER_TABLE } from '../model/triggers';
 import type { MethodSpec } from '../config/methods';
 import { disposeBatch, encodeBatch, validMask } from './batch';
 import { disposeRollout, stiRollout } from './rollout';
@@ -19,22 +21,23 @@ export interface CalibrationInputs {
   teacher: Transformer | null;
   data: DataSource;
   eosId: number;
+  /** The trigger divergence. */
   divergence: DivergenceOptions;
   sampling: SamplingOptions;
 }
 
 /** Whether a run has a threshold: for the rollout's trigger, or for the layer-selective term. */
 export function needsTau(spec: MethodSpec, cfg: DistillConfig): boolean {
-  return (spec.signal === 'onpolicy' && cfg.trigger === 'threshold') || (spec.signal !== 'ce' && cfg.wLayer > 0);
+  return (spec.signal === 'onpolicy' && TRIGGER_TABLE[cfg.trigger].thresholded) || (spec.signal !== 'ce' && cfg.wLayer > 0);
 }
 
-/** Output-layer divergence at every valid position of a student rollout without intervention. */
+/** Output-layer trigger divergence at every valid position of a student rollout without intervention. */
 export async function warmupDivergences(x: CalibrationInputs, cfg: DistillConfig): Promise<Float32Array> {
   const batch = encodeBatch(x.data.tokenizer, x.data.trainBatch(Rng.derive(cfg.seedData, 'warmup'), cfg.batchSize));
   const r = stiRollout(x.student, x.teacher!, batch.prompt, {
     length: batch.response.shape[1],
     trigger: 'none',
-    tau: Infinity,
+    tau: [],
     topK: cfg.topK,
     divergence: x.divergence,
     sampling: x.sampling,

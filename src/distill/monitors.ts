@@ -37,7 +37,10 @@ export interface StepTensors {
 }
 
 /** The record fields monitors fill. */
-export type MonitorFields = Pick<StepRecord, 'interventionRate' | 'layerInterventionRate' | 'layerDivergence' | 'heatmap' | 'sample' | 'effectiveRank'>;
+export type MonitorFields = Pick<
+  StepRecord,
+  'interventionRate' | 'interventionByPosition' | 'divergenceByPosition' | 'teacherTokens' | 'rolloutTokens' | 'layerInterventionRate' | 'layerDivergence' | 'heatmap' | 'sample' | 'effectiveRank'
+>;
 
 /** Fills the record from the values read. */
 type Fill = (values: ReadValues, rec: MonitorFields) => void;
@@ -51,13 +54,29 @@ export interface Monitor {
 
 const heatmapDue = (x: StepTensors) => x.cfg.heatmapEvery > 0 && x.step % x.cfg.heatmapEvery === 0;
 
-/** Share of the rollout's counted tokens the teacher produced. */
+/**
+ * The rollout's counted tokens and those the teacher produced, and by response position the share
+ * of the batch's sequences (of those still counted there) whose token came from the teacher and
+ * their mean trigger divergence.
+ */
 export const interventionMonitor: Monitor = {
-  what: 'share of rollout tokens the teacher replaced',
+  what: 'tokens the teacher took, overall and by response position, with the trigger divergence',
   collect(x, out) {
     if (!x.rollout) return (_, rec) => (rec.interventionRate = 0);
-    const rate = out.add(tf.div(tf.sum(tf.mul(x.rollout.intervened, x.valid)), tf.maximum(tf.sum(x.valid), 1)));
-    return (v, rec) => (rec.interventionRate = v.scalar(rate));
+    const r = x.rollout;
+    const taken = tf.mul(r.intervened, x.valid); // [B, R]
+    const counted = tf.sum(x.valid, 0); // [R]
+    const teacherTokens = out.add(tf.sum(taken));
+    const rolloutTokens = out.add(tf.sum(counted));
+    const byPosition = out.add(tf.div(tf.sum(taken, 0), tf.maximum(counted, 1))); // [R]
+    const divergence = out.add(tf.div(tf.sum(tf.mul(r.divergence, x.valid), 0), tf.maximum(counted, 1))); // [R]
+    return (v, rec) => {
+      rec.teacherTokens = v.scalar(teacherTokens);
+      rec.rolloutTokens = v.scalar(rolloutTokens);
+      rec.interventionRate = rec.teacherTokens / Math.max(rec.rolloutTokens, 1);
+      rec.interventionByPosition = v.get(byPosition);
+      rec.divergenceByPosition = v.get(divergence);
+    };
   },
 };
 

@@ -1,7 +1,9 @@
 /**
- * Selective teacher intervention on tokens (design §1.3): the student samples a response with its
- * KV cache while the teacher scores the same prefix with its own; where the trigger fires the
- * teacher's token replaces the student's and both continue from the corrected prefix.
+ * Selective teacher intervention on tokens (docs/method.md, "The rollout"; SWITCH): the student
+ * samples a response with its KV cache while the teacher scores the same prefix with its own;
+ * where the trigger fires — for the threshold trigger, where the trigger divergence at position t
+ * reaches τ_t — the teacher's token replaces the student's and both continue from the corrected
+ * prefix.
  *
  * Student and teacher draw with the same Gumbel noise, so where their distributions agree they
  * pick the same token, and τ = ∞ reproduces the student's own sample (τ = 0 the teacher's) for the
@@ -21,13 +23,21 @@ export interface RolloutOptions {
   /** Response tokens to generate. */
   length: number;
   trigger: Trigger;
-  /** threshold trigger: intervene where D_t ≥ tau. */
-  tau: number;
+  /** threshold trigger: τ_t at each response position t (at least `length` of them); intervene where D_t ≥ τ_t. */
+  tau: readonly number[];
   /** topk trigger: intervene where the student's token is outside the teacher's top-K. */
   topK: number;
+  /** The trigger divergence D_t (the rollout's `divergence` column). */
   divergence: DivergenceOptions;
   sampling: SamplingOptions;
   seed: number;
+}
+
+/** τ_t of the rollout's position t, checked to exist. */
+function tauOf(o: RolloutOptions, t: number): number {
+  const tau = o.tau[t];
+  if (tau === undefined) throw new Error(`rollout: no threshold for position ${t} (${o.tau.length} given for ${o.length} positions)`);
+  return tau;
 }
 
 export interface Rollout {
@@ -70,7 +80,7 @@ const REFERENCE_FIRE: { readonly [K in Trigger]: (x: FireInputs) => tf.Tensor1D 
  * The fused program's attributes for these options, or null where it does not apply (greedy or
  * filtered sampling, which the reference graph handles).
  */
-function choiceAttrs(o: RolloutOptions): RolloutChoiceAttrs | null {
+function choiceAttrs(o: RolloutOptions): Omit<RolloutChoiceAttrs, 'tau'> | null {
   const sm = o.sampling;
   if (sm.greedy || sm.topK > 0 || sm.topP < 1) return null;
   const dv = o.divergence;
@@ -81,7 +91,6 @@ function choiceAttrs(o: RolloutOptions): RolloutChoiceAttrs | null {
     w,
     sampleTemperature: sm.temperature,
     trigger: triggerCode(o.trigger),
-    tau: o.tau,
     topK: o.topK,
   };
 }
@@ -97,7 +106,7 @@ export function stiRollout(student: Transformer, teacher: Transformer, prompt: t
  * (L_S + 2) + (L_T + 2) + 1 dispatches, and the next token's ids are read straight from the
  * decision's rows.
  */
-function fusedRollout(student: Transformer, teacher: Transformer, prompt: tf.Tensor2D, o: RolloutOptions, attrs: RolloutChoiceAttrs): Rollout {
+function fusedRollout(student: Transformer, teacher: Transformer, prompt: tf.Tensor2D, o: RolloutOptions, attrs: Omit<RolloutChoiceAttrs, 'tau'>): Rollout {
   const [B, P] = prompt.shape;
   const V = student.config.vocabSize;
   if (teacher.config.vocabSize !== V) throw new Error('rollout: teacher and student vocabularies differ');
@@ -111,7 +120,7 @@ function fusedRollout(student: Transformer, teacher: Transformer, prompt: tf.Ten
     logits.push(sDec.prefill(prompt), tDec.prefill(prompt));
     for (let i = 0; i < o.length; i++) {
       const [ls, lt] = logits.splice(0) as [tf.Tensor2D, tf.Tensor2D];
-      const choice = fusedRolloutChoice(lt, ls, noise, attrs, i); // [B, 4]
+      const choice = fusedRolloutChoice(lt, ls, noise, { ...attrs, tau: o.trigger === 'threshold' ? tauOf(o, i) : 0 }, i); // [B, 4]
       rows.push(choice);
       tf.dispose([ls, lt]);
       if (i + 1 < o.length) logits.push(sDec.next(choice, 0), tDec.next(choice, 0)); // the token taken is column 0
@@ -152,7 +161,7 @@ function referenceRollout(student: Transformer, teacher: Transformer, prompt: tf
         const d = tf.relu(divergence(lt, ls, o.divergence)) as tf.Tensor1D; // [B]
         const u = tf.reshape(tf.slice(noise, [i, 0, 0], [1, B, V]), [B, V]) as tf.Tensor2D;
         const prop = sampleTokens(ls, o.sampling, u); // [B]
-        const fire = REFERENCE_FIRE[o.trigger]({ d, tau: o.tau, lt, prop, topK: o.topK });
+        const fire = REFERENCE_FIRE[o.trigger]({ d, tau: o.trigger === 'threshold' ? tauOf(o, i) : 0, lt, prop, topK: o.topK });
         const tok = o.trigger === 'none' ? prop : (tf.where(fire, sampleTokens(lt, o.sampling, u), prop) as tf.Tensor1D);
         return { tok, prop, mask: tf.cast(fire, 'float32') as tf.Tensor1D, d, sCache: rs.cache!, tCache: rt.cache! };
       });

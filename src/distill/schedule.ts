@@ -1,21 +1,13 @@
 /**
- * The intervention threshold, decaying exponentially over training steps (design §1.2):
- *   τ(s) = τmin + (τ0 − τmin)·exp(−k·s/S)
- * In auto mode τ0 is the q0-quantile of the output-layer divergence measured on a warm-up
- * rollout before step 0 (so about 1 − q0 of the positions are intervened at the start) and
- * τmin = tauMinFrac·τ0; in raw mode τ0 and τmin are given in nats.
+ * A run's threshold τ(s, t) (its decays and shapes: config/threshold.ts; docs/method.md, "The
+ * threshold"). In auto mode τ0 is the q0-quantile of the trigger divergence over every counted
+ * position of a warm-up rollout before step 0 (calibrate.ts), and τmin = tauMinFrac·τ0; in raw
+ * mode τ0 and τmin are given in nats.
  */
+import type { DistillConfig } from '../config/knobs';
+import type { Schedule } from '../config/threshold';
 
-export interface Schedule {
-  tau0: number;
-  tauMin: number;
-  k: number;
-  steps: number;
-}
-
-export function tauAt(sch: Schedule, step: number): number {
-  return sch.tauMin + (sch.tau0 - sch.tauMin) * Math.exp((-sch.k * step) / Math.max(sch.steps, 1));
-}
+export { type Schedule, tauAlong, tauAt } from '../config/threshold';
 
 /** The q-quantile of the values (linear interpolation between order statistics, as numpy's default). */
 export function quantile(values: ArrayLike<number>, q: number): number {
@@ -28,13 +20,13 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+export type ScheduleKnobs = Pick<DistillConfig, 'tauDecay' | 'tauShape' | 'tauLambda' | 'tauMode' | 'q0' | 'tau0' | 'tauMin' | 'tauMinFrac' | 'tauK' | 'steps'>;
+
 /** Schedule from warm-up divergences (auto) or raw values. */
-export function makeSchedule(
-  o: { tauMode: 'auto' | 'raw'; q0: number; tau0: number; tauMin: number; tauMinFrac: number; tauK: number; steps: number },
-  warmup?: ArrayLike<number>,
-): Schedule {
-  if (o.tauMode === 'raw') return { tau0: o.tau0, tauMin: o.tauMin, k: o.tauK, steps: o.steps };
+export function makeSchedule(o: ScheduleKnobs, warmup?: ArrayLike<number>): Schedule {
+  const shape = { decay: o.tauDecay, shape: o.tauShape, lambda: o.tauLambda, k: o.tauK, steps: o.steps };
+  if (o.tauMode === 'raw') return { ...shape, tau0: o.tau0, tauMin: o.tauMin };
   if (!warmup) throw new Error('makeSchedule: auto mode needs warm-up divergences');
   const tau0 = quantile(warmup, o.q0);
-  return { tau0, tauMin: o.tauMinFrac * tau0, k: o.tauK, steps: o.steps };
+  return { ...shape, tau0, tauMin: o.tauMinFrac * tau0 };
 }

@@ -1,13 +1,15 @@
 /**
- * The loss of one training step as a pure function of what the step measured (design §1.3):
+ * The loss of one training step as a pure function of what the step measured (docs/method.md,
+ * "The loss"):
  *
- *   loss = w_out·T²·mean_t D_L,t + w_layer·T²·Σ_{ℓ<L} mean_t [D_ℓ,t ≥ τ]·D_ℓ,t + α_ce·CE   (distilling)
- *   loss = CE                                                                          (ce methods)
+ *   loss = w_out·T²·mean_t D_L,t + w_layer·T²·Σ_{ℓ<L} mean_t [G_ℓ,t ≥ τ_t]·D_ℓ,t + α_ce·CE   (distilling)
+ *   loss = CE                                                                              (ce methods)
  *
- * D is the per-layer divergence [L, B, T] (the last layer is the output), means run over the
- * positions the mask keeps (response positions up to the end mark), the layer term counts only
- * intermediate layers and only where D ≥ τ, and CE is taken on gold batches only (a rollout has
- * no gold tokens).
+ * D is the loss's per-layer divergence [L, B, T] (the last layer is the output), G the trigger
+ * divergence the gate compares with the threshold τ_t of each position (the same tensor when the
+ * trigger and the loss use one divergence); means run over the positions the mask keeps (response
+ * positions up to the end mark), the layer term counts only intermediate layers and only where the
+ * gate fires, and CE is taken on gold batches only (a rollout has no gold tokens).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy, maskedMean } from '../model/losses';
@@ -24,13 +26,15 @@ export interface LossWeights {
 export interface StepLossInput {
   /** D_ℓ,t for every student layer, the output layer last: [L, B, T]; null for methods without a teacher. */
   divergence: tf.Tensor3D | null;
+  /** The trigger divergence G_ℓ,t the gate compares with τ: [L, B, T] (default: divergence). */
+  gate?: tf.Tensor3D;
   /** The trained model's logits and the next tokens: [B, T, V] and [B, T]. */
   logits: tf.Tensor3D;
   targets: tf.Tensor2D;
   /** 1 at the positions that count: [B, T]. */
   mask: tf.Tensor2D;
-  /** The threshold τ(s) of the layer term; null: the term never fires. */
-  tau: number | null;
+  /** The threshold τ_t of the layer term at each input position: [T] (+∞ where it never fires); null: the term never fires. */
+  tau: tf.Tensor1D | null;
   /** The batch is gold data (CE applies), not a student rollout. */
   gold: boolean;
 }
@@ -40,7 +44,7 @@ export interface StepLoss {
   lossOut: tf.Scalar;
   lossLayer: tf.Scalar;
   lossCe: tf.Scalar;
-  /** 1 where D_ℓ,t ≥ τ: [L, B, T] (null without a divergence). */
+  /** 1 where G_ℓ,t ≥ τ_t: [L, B, T] (null without a divergence). */
   fired: tf.Tensor3D | null;
 }
 
@@ -55,7 +59,7 @@ export function stepLoss(x: StepLossInput, w: LossWeights): StepLoss {
   const T2 = w.temperature ** 2;
   const dOut = tf.squeeze(tf.slice(D, [L - 1, 0, 0], [1, B, T]), [0]); // [B, T]
   const lossOut = tf.mul(maskedMean(dOut, x.mask), T2) as tf.Scalar;
-  const fired = (x.tau === null ? tf.zerosLike(D) : tf.cast(tf.greaterEqual(D, x.tau), 'float32')) as tf.Tensor3D; // [L, B, T]
+  const fired = (x.tau === null ? tf.zerosLike(D) : tf.cast(tf.greaterEqual(x.gate ?? D, x.tau), 'float32')) as tf.Tensor3D; // [L, B, T]
   let lossLayer: tf.Scalar = zero();
   if (L > 1 && w.wLayer > 0) {
     const inner = tf.slice(tf.mul(D, fired), [0, 0, 0], [L - 1, B, T]); // intermediate layers only

@@ -21,6 +21,7 @@ import { type MonitorFields, collectMonitors } from './monitors';
 import type { AdamW } from './optim';
 import { type ReadValues, Readback, type Slot } from './readback';
 import { type Rollout, disposeRollout, stiRollout } from './rollout';
+import { type Schedule, tauAlong } from './schedule';
 import { stepLoss } from './step-loss';
 
 export class NonFiniteError extends Error {
@@ -44,14 +45,18 @@ export interface StepContext {
   readonly eosId: number;
   readonly trainableNames: string[];
   readonly optimizer: AdamW;
+  /** The loss's divergence. */
   readonly divergence: DivergenceOptions;
+  /** The divergence the threshold trigger and the layer gate compare with τ. */
+  readonly triggerDivergence: DivergenceOptions;
   readonly sampling: SamplingOptions;
+  /** τ(s, t), or null when the method has no threshold. */
+  readonly schedule: Schedule | null;
 }
 
 /** What this step is: its index, threshold, learning rate, batch, and whether it is a rollout. */
 export interface StepPlan {
   step: number;
-  tau: number | null;
   lr: number;
   onPolicy: boolean;
   examples: Example[];
@@ -72,14 +77,15 @@ export async function trainStep(ctx: StepContext, plan: StepPlan, commit: (next:
   const batch = encodeBatch(ctx.tokenizer, plan.examples);
   const [B, P] = batch.prompt.shape;
   const R = batch.response.shape[1];
+  const tauByPosition = ctx.schedule ? tauAlong(ctx.schedule, s, R) : null; // τ(s, t) for t < R
   let rollout: Rollout | null = null;
   if (plan.onPolicy) {
     rollout = stiRollout(model, teacher!, batch.prompt, {
       length: R,
       trigger: cfg.trigger,
-      tau: plan.tau ?? Infinity,
+      tau: tauByPosition ?? [],
       topK: cfg.topK,
-      divergence: ctx.divergence,
+      divergence: ctx.triggerDivergence,
       sampling: ctx.sampling,
       seed: Rng.derive(cfg.seedSample, `rollout:${s}`).nextUint32(),
     });
@@ -99,13 +105,14 @@ export async function trainStep(ctx: StepContext, plan: StepPlan, commit: (next:
       const valid = rollout ? validMask(rollout.tokens, ctx.eosId) : (tf.cast(tf.onesLike(batch.response), 'float32') as tf.Tensor2D); // [B, R]
       const mask = tf.concat([tf.zeros([B, P - 1]), valid], 1) as tf.Tensor2D; // [B, T]: response-predicting positions
       const teacherOut = teacher ? forward(teacher, inputs, { returnHidden: true }) : null;
+      const tau = tauByPosition ? tf.tensor1d([...new Array<number>(P - 1).fill(Infinity), ...tauByPosition]) : null; // [T]: τ_t of the response positions
       const dropoutSeed = model.lora?.config.dropout ? Rng.derive(cfg.seedSample, `dropout:${s}`).nextUint32() : undefined;
       const { value, grads, aux } = valueAndGradsWithAux(model, ctx.trainableNames, (m) => {
         const o = forward(m, inputs, { returnHidden: true, dropoutSeed });
-        const D = teacher ? layerDivergences(m, o.hidden!, teacher, teacherOut!.hidden!, ctx.divergence) : null; // [L, B, T]
-        const terms = stepLoss({ divergence: D, logits: o.logits, targets, mask, tau: plan.tau, gold: !rollout }, cfg);
+        const D = teacher ? layerDivergences(m, o.hidden!, teacher, teacherOut!.hidden!, ctx.divergence, ctx.triggerDivergence) : null; // [L, B, T] each
+        const terms = stepLoss({ divergence: D?.loss ?? null, gate: D?.gate, logits: o.logits, targets, mask, tau, gold: !rollout }, cfg);
         const aux: Record<string, tf.Tensor> = { lossOut: terms.lossOut, lossLayer: terms.lossLayer, lossCe: terms.lossCe };
-        if (D && terms.fired) Object.assign(aux, { D, fired: terms.fired });
+        if (D && terms.fired) Object.assign(aux, { D: D.loss, fired: terms.fired });
         return { loss: terms.loss, aux };
       });
       const current = Object.fromEntries(ctx.trainableNames.map((n) => [n, allParams(model)[n]!]));
@@ -144,7 +151,8 @@ export async function trainStep(ctx: StepContext, plan: StepPlan, commit: (next:
       lossOut: values.scalar(slots.lossOut),
       lossLayer: values.scalar(slots.lossLayer),
       lossCe: values.scalar(slots.lossCe),
-      tau: plan.tau,
+      tau: tauByPosition?.[0] ?? null,
+      ...(tauByPosition ? { tauByPosition } : {}),
       onPolicy: plan.onPolicy,
       ...fill(values),
       lr: plan.lr,

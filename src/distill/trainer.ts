@@ -24,7 +24,7 @@ import { layerMap } from './layers';
 import { decodeMsPerToken, logicalPeakBytes, memorySnapshot } from './measure';
 import { cloneModel, disposeModel, studentFromBase } from './models';
 import { AdamW, lrAt } from './optim';
-import { type Schedule, tauAt } from './schedule';
+import type { Schedule } from './schedule';
 import { type StepContext, trainStep } from './train-step';
 
 export class Trainer implements StepContext {
@@ -34,12 +34,15 @@ export class Trainer implements StepContext {
   readonly trainableNames: string[];
   readonly optimizer: AdamW;
   readonly divergence: DivergenceOptions;
+  readonly triggerDivergence: DivergenceOptions;
   readonly sampling: SamplingOptions;
   /** Steps done so far. */
   done = 0;
   private readonly dataRng: Rng;
   private readonly policyRng: Rng;
   private peakGpuBytes = 0;
+  /** Counted rollout tokens of the steps so far, and those the teacher produced. */
+  private readonly rolloutTokens = { teacher: 0, all: 0 };
 
   private constructor(
     readonly cfg: DistillConfig,
@@ -47,7 +50,7 @@ export class Trainer implements StepContext {
     readonly model: Transformer,
     /** The frozen teacher (not owned), for the KD methods. */
     readonly teacher: Transformer | null,
-    /** τ(s), or null when the method has no threshold. */
+    /** τ(s, t), or null when the method has no threshold. */
     readonly schedule: Schedule | null,
     /** Where examples come from. */
     readonly data: DataSource,
@@ -60,6 +63,7 @@ export class Trainer implements StepContext {
     this.policyRng = Rng.derive(cfg.seedData, 'policy');
     this.optimizer = new AdamW(this.trainableNames, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay, gradClip: cfg.gradClip });
     this.divergence = divergenceOptions(cfg);
+    this.triggerDivergence = triggerOptions(cfg);
     this.sampling = samplingOptions(cfg);
   }
 
@@ -83,7 +87,7 @@ export class Trainer implements StepContext {
     }
     const kdTeacher = spec.signal === 'ce' ? null : teacher;
     try {
-      const schedule = await calibrateSchedule({ student: model, teacher: kdTeacher, data, eosId: eosIdOf(data), divergence: divergenceOptions(cfg), sampling: samplingOptions(cfg) }, cfg, spec);
+      const schedule = await calibrateSchedule({ student: model, teacher: kdTeacher, data, eosId: eosIdOf(data), divergence: triggerOptions(cfg), sampling: samplingOptions(cfg) }, cfg, spec);
       return new Trainer(cfg, model, kdTeacher, schedule, data);
     } catch (e) {
       disposeModel(model);
@@ -91,16 +95,11 @@ export class Trainer implements StepContext {
     }
   }
 
-  tauAt(step: number): number | null {
-    return this.schedule ? tauAt(this.schedule, step) : null;
-  }
-
   /** One training step (the next one: step index `done`); with `dryRun` nothing is updated or advanced. */
   async trainStep(opts: { dryRun?: boolean; examples?: Example[] } = {}): Promise<StepRecord> {
     const s = this.done;
     const cfg = this.cfg;
     const t0 = performance.now();
-    const tau = this.tauAt(s);
     // Where the data streams stand: a rejected step (NonFiniteError) puts them back, so that the
     // run is exactly as it was (the weights and the optimiser are left as they were by the step).
     const streams = [this.dataRng.state(), this.policyRng.state()] as const;
@@ -109,7 +108,7 @@ export class Trainer implements StepContext {
     const examples = opts.examples ?? this.data.trainBatch(this.dataRng, cfg.batchSize);
     let result: Awaited<ReturnType<typeof trainStep>>;
     try {
-      result = await trainStep(this, { step: s, tau, lr: lrAt(s, cfg), onPolicy, examples, dryRun: opts.dryRun ?? false }, (next) => this.swapParams(next));
+      result = await trainStep(this, { step: s, lr: lrAt(s, cfg), onPolicy, examples, dryRun: opts.dryRun ?? false }, (next) => this.swapParams(next));
     } catch (e) {
       this.dataRng.restore(streams[0]);
       this.policyRng.restore(streams[1]);
@@ -119,7 +118,11 @@ export class Trainer implements StepContext {
     const ms = performance.now() - t0;
     const memory = memorySnapshot();
     if (memory.gpuBytesInUse !== undefined) this.peakGpuBytes = Math.max(this.peakGpuBytes, memory.gpuBytesInUse);
-    if (!opts.dryRun) this.done += 1;
+    if (!opts.dryRun) {
+      this.done += 1;
+      this.rolloutTokens.teacher += rec.teacherTokens ?? 0;
+      this.rolloutTokens.all += rec.rolloutTokens ?? 0;
+    }
     return { ...rec, msPerStep: ms, tokensPerSec: tokens / (ms / 1000), memory };
   }
 
@@ -185,6 +188,7 @@ export class Trainer implements StepContext {
     }
     const rec: FinalRecord = { ...ev, trainableParams: counts.trainable, totalParams: counts.total, teacherParams: counts.teacher, peakBytes, msPerToken };
     if (this.peakGpuBytes > 0) rec.peakGpuBytes = this.peakGpuBytes;
+    if (this.rolloutTokens.all > 0) rec.teacherTokenShare = this.rolloutTokens.teacher / this.rolloutTokens.all;
     return rec;
   }
 
@@ -211,6 +215,11 @@ function eosIdOf(data: DataSource): number {
 
 function divergenceOptions(cfg: DistillConfig): DivergenceOptions {
   return { kind: cfg.divergence, temperature: cfg.temperature, beta: cfg.beta, alpha: cfg.skewAlpha };
+}
+
+/** The trigger's divergence, at the KD temperature as the loss's (jsd takes no weight; gjsd and skl share the loss's β and α). */
+function triggerOptions(cfg: DistillConfig): DivergenceOptions {
+  return { ...divergenceOptions(cfg), kind: cfg.triggerDivergence };
 }
 
 function samplingOptions(cfg: DistillConfig): SamplingOptions {

@@ -14,6 +14,7 @@ import { logicalPeakBytes } from '../distill/measure';
 import { disposeRollout, stiRollout } from '../distill/rollout';
 import { type PreparedRun, disposePrepared, prepareTrainer } from '../distill/run';
 import { KERNEL_SETS, type KernelSet, setKernels } from '../model/fused';
+import { tauAlong } from '../distill/schedule';
 import { Rng } from '../model/rng';
 import type { BenchRequest, BenchRow } from '../protocol/bench';
 import type { StepRecord } from '../protocol/records';
@@ -32,7 +33,7 @@ async function rolloutTokensPerSec(run: PreparedRun, n: number): Promise<number 
   try {
     for (let i = 0; i < n + 1; i++) {
       const t0 = performance.now();
-      const r = stiRollout(t.model, t.teacher, batch.prompt, { length: R, trigger: t.cfg.trigger, tau: t.tauAt(0) ?? Infinity, topK: t.cfg.topK, divergence: t.divergence, sampling: t.sampling, seed: i });
+      const r = stiRollout(t.model, t.teacher, batch.prompt, { length: R, trigger: t.cfg.trigger, tau: t.schedule ? tauAlong(t.schedule, 0, R) : [], topK: t.cfg.topK, divergence: t.triggerDivergence, sampling: t.sampling, seed: i });
       await r.tokens.data(); // one readback ends the timed work
       disposeRollout(r);
       if (i > 0) times.push(performance.now() - t0); // the first compiles shaders

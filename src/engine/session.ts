@@ -2,7 +2,7 @@
  * One distillation run inside the engine worker, driven step by step: run, pause, single step,
  * reset. Metrics leave as typed arrays, batched a few times a second; tensors never leave.
  */
-import { BASE_DEFAULTS, type DistillConfig, KNOBS } from '../config/knobs';
+import { BASE_DEFAULTS, type DistillConfig, KNOBS, earlierReading } from '../config/knobs';
 import { StepDriver } from '../distill/driver';
 import type { Host } from '../distill/host';
 import { disposeModel } from '../distill/models';
@@ -136,7 +136,9 @@ export class RunSession {
       // handled below
     }
     const cfg = this.trainer.cfg;
-    const differs = KNOBS.filter((k) => JSON.stringify(run.config?.[k.key] ?? BASE_DEFAULTS[k.key]) !== JSON.stringify(cfg[k.key])).map((k) => k.key); // a knob the file predates had its default
+    // A knob the file predates had its default then (the threshold's: the earlier reading).
+    const then = { ...BASE_DEFAULTS, ...earlierReading(run.config ?? {}), ...run.config };
+    const differs = KNOBS.filter((k) => JSON.stringify(then[k.key]) !== JSON.stringify(cfg[k.key])).map((k) => k.key);
     if (!run.config || typeof run.step !== 'number' || differs.length) {
       disposeModel(saved.model);
       throw new Error(run.config ? `${name} was saved by a run with other settings (${differs.slice(0, 4).join(', ')}${differs.length > 4 ? ', …' : ''}); load its .json with it` : `${name} was not saved by KD Playground (no run in its metadata)`);

@@ -16,3 +16,16 @@ export function addAll(xs: tf.Tensor[]): tf.Tensor {
   }
   return level[0]!;
 }
+
+/**
+ * f(...inputs) as a constant for the gradient (tfjs has no stop-gradient): f's own ops are not
+ * recorded, and the inputs get a zero gradient from it. For what only selects, such as a gate
+ * compared with a threshold, whose gradient is zero anyway but would otherwise be taken through f.
+ */
+export function asConstant(inputs: tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.Tensor): tf.Tensor {
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const xs = args.slice(0, inputs.length) as tf.Tensor[];
+    return { value: f(...xs), gradFunc: () => xs.map((x) => tf.zerosLike(x)) };
+  }) as Parameters<typeof tf.customGrad>[0]);
+  return op(...inputs);
+}

@@ -24,11 +24,20 @@ export interface StepRecord {
   lossOut: number;
   lossLayer: number;
   lossCe: number;
-  /** τ(s) this step, or null when the method has no threshold. */
+  /** τ at the first response position this step (τ(s, 0)), or null when the method has no threshold. */
   tau: number | null;
+  /** τ(s, t) at each response position t of this step's batch, when the method has a threshold. */
+  tauByPosition?: number[];
   onPolicy: boolean;
   /** Fraction of rollout tokens the teacher replaced (0 on gold batches). */
   interventionRate: number;
+  /** On-policy steps: per response position, the share of the batch's counted sequences whose token came from the teacher. */
+  interventionByPosition?: number[];
+  /** On-policy steps: per response position, the mean trigger divergence of the counted sequences (before the choice). */
+  divergenceByPosition?: number[];
+  /** On-policy steps: rollout tokens the teacher produced, and all counted rollout tokens (up to each end mark). */
+  teacherTokens?: number;
+  rolloutTokens?: number;
   /** Per student layer: fraction of positions where D_ℓ,t ≥ τ (empty without a teacher). */
   layerInterventionRate: number[];
   /** Per student layer: mean D_ℓ,t over the response positions (empty without a teacher). */
@@ -76,6 +85,8 @@ export interface FinalRecord extends EvalRecord {
   /** webgpu only: the largest live GPU bytes sampled after a step. */
   peakGpuBytes?: number;
   msPerToken: number;
+  /** Runs with rollouts: the share of all counted rollout tokens of the run that the teacher produced. */
+  teacherTokenShare?: number;
 }
 
 /** A prepared run, as the page shows it before the first step. */

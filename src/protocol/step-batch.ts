@@ -1,8 +1,9 @@
 /**
  * Step records cross the worker boundary as typed arrays: one Float64Array row of scalars per
  * step and one row per step of the per-layer series, transferred (not copied) to the page; only
- * the occasional extras (heat map, sample, effective rank) travel as plain objects. The scalar
- * columns are one table: packing and unpacking both walk it. No tfjs here.
+ * the occasional extras (heat map, sample, effective rank) and the per-position series of
+ * on-policy steps travel as plain objects. The scalar columns are one table, and so are the
+ * extras: packing and unpacking both walk them. No tfjs here.
  */
 import type { StepRecord } from './records';
 
@@ -14,9 +15,18 @@ interface Column {
 }
 
 type NumberKey = { [K in keyof StepRecord]-?: StepRecord[K] extends number ? K : never }[keyof StepRecord];
+type OptionalNumberKey = { [K in keyof StepRecord]-?: undefined extends StepRecord[K] ? (NonNullable<StepRecord[K]> extends number ? K : never) : never }[keyof StepRecord];
 type MemoryKey = keyof StepRecord['memory'];
 
 const num = (key: NumberKey): Column => ({ name: key, get: (r) => r[key], set: (r, v) => void (r[key] = v) });
+/** A number that only some records have: absent travels as NaN. */
+const optionalNum = (key: OptionalNumberKey): Column => ({
+  name: key,
+  get: (r) => r[key] ?? NaN,
+  set: (r, v) => {
+    if (!Number.isNaN(v)) r[key] = v;
+  },
+});
 const memory = (key: MemoryKey, optional: boolean): Column => ({
   name: `memory.${key}`,
   get: (r) => r.memory[key] ?? NaN,
@@ -34,6 +44,8 @@ const COLUMNS: Column[] = [
   { name: 'tau', get: (r) => r.tau ?? NaN, set: (r, v) => void (r.tau = Number.isNaN(v) ? null : v) },
   { name: 'onPolicy', get: (r) => (r.onPolicy ? 1 : 0), set: (r, v) => void (r.onPolicy = v === 1) },
   num('interventionRate'),
+  optionalNum('teacherTokens'),
+  optionalNum('rolloutTokens'),
   num('lr'),
   num('gradNorm'),
   num('msPerStep'),
@@ -52,9 +64,13 @@ export interface StepBatch {
   scalars: Float64Array; // [n, W], columns in COLUMNS order
   layerDivergence: Float64Array; // [n, layers]
   layerInterventionRate: Float64Array; // [n, layers]
-  /** The rare fields, by row index. */
-  extras: { i: number; heatmap?: StepRecord['heatmap']; sample?: StepRecord['sample']; effectiveRank?: StepRecord['effectiveRank'] }[];
+  /** The fields not every record has, by row index. */
+  extras: ({ i: number } & Extras)[];
 }
+
+/** The record fields that travel as plain objects, when a record has them. */
+const EXTRAS = ['heatmap', 'sample', 'effectiveRank', 'tauByPosition', 'interventionByPosition', 'divergenceByPosition'] as const;
+type Extras = Partial<Pick<StepRecord, (typeof EXTRAS)[number]>>;
 
 export function packSteps(records: StepRecord[]): StepBatch {
   const n = records.length;
@@ -67,7 +83,8 @@ export function packSteps(records: StepRecord[]): StepBatch {
     COLUMNS.forEach((c, j) => (scalars[i * W + j] = c.get(r)));
     layerDivergence.set(r.layerDivergence, i * layers);
     layerInterventionRate.set(r.layerInterventionRate, i * layers);
-    if (r.heatmap || r.sample || r.effectiveRank) extras.push({ i, heatmap: r.heatmap, sample: r.sample, effectiveRank: r.effectiveRank });
+    const has = EXTRAS.filter((k) => r[k] !== undefined);
+    if (has.length) extras.push({ i, ...Object.fromEntries(has.map((k) => [k, r[k]])) });
   });
   return { n, layers, scalars, layerDivergence, layerInterventionRate, extras };
 }
@@ -87,10 +104,8 @@ export function unpackSteps(b: StepBatch): StepRecord[] {
     out.push(r);
   }
   for (const x of b.extras) {
-    const r = out[x.i]!;
-    if (x.heatmap) r.heatmap = x.heatmap;
-    if (x.sample) r.sample = x.sample;
-    if (x.effectiveRank) r.effectiveRank = x.effectiveRank;
+    const r = out[x.i]! as Extras;
+    for (const k of EXTRAS) if (x[k] !== undefined) (r as Record<string, unknown>)[k] = x[k];
   }
   return out;
 }

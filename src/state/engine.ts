@@ -8,7 +8,7 @@ import { paperConfig } from '../config/paper-plan';
 import { EngineClient } from '../engine/client';
 import type { EngineEvent, EngineReply, EngineRequest, ModelSource, UserText } from '../protocol/messages';
 import { unpackSteps } from '../protocol/step-batch';
-import { clearMetrics, metrics } from './metrics';
+import { appendSteps, clearMetrics, metrics } from './metrics';
 import { saveLastRun } from './persist';
 import { useApp } from './store';
 
@@ -52,7 +52,7 @@ function onEvent(e: EngineEvent): void {
       set({ runInfo: e.info, progress: null });
       break;
     case 'steps':
-      metrics.steps.push(...unpackSteps(e.batch));
+      appendSteps(unpackSteps(e.batch));
       set({ done: e.done });
       scheduleBump();
       break;

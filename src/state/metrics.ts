@@ -11,6 +11,19 @@ export const metrics = {
   final: null as FinalRecord | null,
 };
 
+/** The per-position series of a step record (on-policy steps). */
+const PER_POSITION = ['tauByPosition', 'interventionByPosition', 'divergenceByPosition'] as const;
+
+/**
+ * Appends step records. Their per-position series stay on the newest step and on the steps with a
+ * heat map (every heatmapEvery steps), so that a long run's memory does not grow by them at every step.
+ */
+export function appendSteps(records: StepRecord[]): void {
+  const older = [metrics.steps.at(-1), ...records.slice(0, -1)];
+  metrics.steps.push(...records);
+  for (const r of older) if (r && !r.heatmap) for (const k of PER_POSITION) delete r[k];
+}
+
 export function clearMetrics(): void {
   metrics.steps = [];
   metrics.evals = [];

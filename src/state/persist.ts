@@ -19,7 +19,7 @@ function compact(steps: StepRecord[], max = 1500): StepRecord[] {
   const stride = Math.max(1, Math.ceil(steps.length / max));
   return steps
     .filter((_, i) => i % stride === 0 || i >= steps.length - 3)
-    .map((s, i, all) => (i >= all.length - 3 ? s : { ...s, heatmap: undefined, sample: undefined }));
+    .map((s, i, all) => (i >= all.length - 3 ? s : { ...s, heatmap: undefined, sample: undefined, tauByPosition: undefined, interventionByPosition: undefined, divergenceByPosition: undefined }));
 }
 
 export function snapshot(): SavedRun {

@@ -6,9 +6,10 @@
  *
  * Pure functions (no React, DOM, store or tfjs): the page and Node tests use them alike.
  */
-import { type DistillConfig, KNOBS, KnobError, validateConfig } from '../config/knobs';
+import { type DistillConfig, KNOBS, KnobError, earlierReading, validateConfig } from '../config/knobs';
 import { PRESET_NAMES } from '../config/presets';
 import type { EvalRecord, FinalRecord, LengthResult, MemorySnapshot, RunInfo, StepRecord } from '../protocol/records';
+import { Bad, type Json, arr, bool, fail, int, metric, num, numOrNull, nums, obj, path, show, str } from './json-checks';
 
 export const RUN_FORMAT = 'kd-playground-run/2';
 /** Format /1: an eval's (and the final record's) `done` was named `step`. Read and converted. */
@@ -30,100 +31,18 @@ const MAX_STEPS = 1_000_000;
 const MAX_EVALS = 100_000;
 const MAX_HASH = 4096;
 
-/** The first problem found: thrown by the checks below, turned into the file's message. */
-class Bad extends Error {}
-
-type Json = Record<string, unknown>;
-
-/** A value's path for messages: `at.key` or `at[i]`. Built only when a value is wrong (200,000 steps stay fast). */
-function path(at: string, key: string | number): string {
-  return typeof key === 'number' ? `${at}[${key}]` : at ? `${at}.${key}` : key;
-}
-
-/** A value as a message shows it: short, and never the whole of a big array or object. */
-function show(v: unknown): string {
-  if (Array.isArray(v)) return 'an array';
-  if (v !== null && typeof v === 'object') return 'an object';
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 40 ? `${s.slice(0, 37)}…` : s;
-}
-
-function fail(at: string, key: string | number, v: unknown, what: string): never {
-  const p = path(at, key);
-  throw new Bad(v === undefined ? `${p} is missing (expected ${what})` : `${p} is ${show(v)}, not ${what}`);
-}
-
-// The checks: each takes a value with its path as `at` (its holder's path) and `key`, and returns
-// it typed, or throws Bad naming the path. Values are read with plain property access (fast on
-// JSON.parse's objects) and the path string is built only on failure.
-
-function obj(at: string, key: string | number, v: unknown): Json {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(at, key, v, 'an object');
-  return v as Json;
-}
-
-function num(at: string, key: string | number, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(at, key, v, 'a number');
-  return v;
-}
-
-/** A metric that may legitimately be NaN or infinite, which JSON.stringify writes as null: null → NaN. */
-function metric(at: string, key: string, v: unknown): number {
-  return v === null ? NaN : num(at, key, v);
-}
-
-function numOrNull(at: string, key: string, v: unknown): number | null {
-  return v === null ? null : num(at, key, v);
-}
-
-/** A count or an index: a non-negative integer. */
-function int(at: string, key: string | number, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(at, key, v, 'a non-negative integer');
-  return v;
-}
-
-function bool(at: string, key: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') fail(at, key, v, 'true or false');
-  return v;
-}
-
-function str(at: string, key: string | number, v: unknown, max = Infinity): string {
-  if (typeof v !== 'string') fail(at, key, v, 'a string');
-  if (v.length > max) throw new Bad(`${path(at, key)} has ${v.length} characters, more than ${max}`);
-  return v;
-}
-
-/** An array, each element checked by `each(array's path, index, element)`. */
-function arr<T>(at: string, key: string, v: unknown, each: (at: string, i: number, x: unknown) => T, max = Infinity): T[] {
-  if (!Array.isArray(v)) fail(at, key, v, 'an array');
-  const p = path(at, key);
-  if (v.length > max) throw new Bad(`${p} has ${v.length} entries, more than ${max}`);
-  const out = new Array<T>(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = each(p, i, v[i]);
-  return out;
-}
-
-/** An array of finite numbers (or of non-negative integers), in one tight loop; kept as parsed (it holds nothing else). */
-function nums(at: string, key: string, v: unknown, integers = false): number[] {
-  if (!Array.isArray(v)) fail(at, key, v, 'an array');
-  for (let i = 0; i < v.length; i++) {
-    const x: unknown = v[i];
-    if (typeof x !== 'number' || !(integers ? Number.isSafeInteger(x) && x >= 0 : Number.isFinite(x))) (integers ? int : num)(path(at, key), i, x);
-  }
-  return v as number[];
-}
-
-/** Knobs added since format /2 was first written, with the value every run before them had. */
-const KNOB_ADDED: Partial<Record<keyof DistillConfig, number>> = { studentBlocks: 0 };
+/** Knobs added since format /2 was first written, with the value every run before them had (the threshold's follow the file's divergence). */
+const knobsAdded = (c: Json): Partial<DistillConfig> => ({ studentBlocks: 0, ...earlierReading({ divergence: c.divergence as DistillConfig['divergence'] }) });
 
 /** A knob config: each knob of the right JSON type, then validateConfig's ranges, choices and cross-field rules. */
 function config(at: string, key: string, v: unknown): DistillConfig {
   const c = obj(at, key, v);
   const p = path(at, key);
   const out: Json = {};
+  const added = knobsAdded(c);
   for (const k of KNOBS) {
-    // A knob added after the file was saved takes its default (the run it records ran with that).
-    if (!(k.key in c) && k.key in KNOB_ADDED) out[k.key] = KNOB_ADDED[k.key as keyof typeof KNOB_ADDED];
+    // A knob added after the file was saved takes the value the run it records ran with.
+    if (!(k.key in c) && k.key in added) out[k.key] = added[k.key];
     else if (k.kind === 'list') out[k.key] = arr(p, k.key, c[k.key], str);
     else if (k.kind === 'choice') out[k.key] = str(p, k.key, c[k.key]);
     else out[k.key] = num(p, k.key, c[k.key]);
@@ -192,10 +111,13 @@ function step(at: string, i: number, v: unknown): StepRecord {
     tokensPerSec: metric(p, 'tokensPerSec', r.tokensPerSec),
     memory: memory(p, 'memory', r.memory),
   };
-  // Optional extras: absent (not null) on a step that has none.
+  // Optional extras and per-position series: absent (not null) on a step that has none.
   if (r.heatmap !== undefined) out.heatmap = heatmap(p, 'heatmap', r.heatmap);
   if (r.sample !== undefined) out.sample = sample(p, 'sample', r.sample);
   if (r.effectiveRank !== undefined) out.effectiveRank = ranks(p, 'effectiveRank', r.effectiveRank);
+  for (const k of ['tauByPosition', 'interventionByPosition', 'divergenceByPosition', 'teacherTokens', 'rolloutTokens'] as const) {
+    if (r[k] !== undefined) (out as unknown as Json)[k] = k.endsWith('Tokens') ? num(p, k, r[k]) : nums(p, k, r[k]);
+  }
   return out;
 }
 
@@ -247,6 +169,7 @@ function finalRecord(v: unknown, old: boolean, p = 'final'): FinalRecord {
     msPerToken: num(p, 'msPerToken', r.msPerToken),
   };
   if (r.peakGpuBytes !== undefined) out.peakGpuBytes = num(p, 'peakGpuBytes', r.peakGpuBytes);
+  if (r.teacherTokenShare !== undefined) out.teacherTokenShare = num(p, 'teacherTokenShare', r.teacherTokenShare);
   return out;
 }
 

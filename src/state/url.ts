@@ -1,5 +1,5 @@
 /**
- * The URL codec (design §5): the hash holds the whole run config, versioned, one short key per
+ * The URL codec: the hash holds the whole run config, versioned, one short key per
  * knob from the table in config/knobs.ts (read by its own parser, in its clamping mode), plus the
  * backend and classroom `hide=` flags.
  *
@@ -7,12 +7,17 @@
  * clamped, malformed values replaced by the default, a too-long hash or another version ignored —
  * each with a notice the UI shows. Metrics never go in the URL.
  */
-import { BASE_DEFAULTS, type DistillConfig, KNOBS, type Knob, type KnobReading, METHODS, type Method, readKnob as readKnobText } from '../config/knobs';
+import { BASE_DEFAULTS, type DistillConfig, KNOBS, type Knob, type KnobReading, METHODS, type Method, earlierReading, readKnob as readKnobText } from '../config/knobs';
 import { PRESET_NAMES } from '../config/presets';
 import { PAPER_SEEDS_MAX } from '../config/paper-plan';
 import { BACKEND_ORDER, type BackendName } from '../protocol/backend';
 
-export const URL_VERSION = 1;
+export const URL_VERSION = 2;
+/**
+ * Links of version 1 were made before the threshold along the response: their runs decayed τ over
+ * training steps and triggered on the loss's divergence, and they are read that way.
+ */
+const THRESHOLD_KNOBS_SINCE = 2;
 /** Longest hash we read; a real link is well under 1 KB. */
 export const MAX_HASH_LENGTH = 2048;
 /** Panels and controls a classroom link can hide. */
@@ -109,10 +114,11 @@ export function decodeState(hash: string, defaults: Defaults): Decoded {
   }
   const v = params.get(RESERVED.version);
   if (v === undefined) notices.push(`The link has no version; it was read as version ${URL_VERSION}.`);
-  else if (v !== String(URL_VERSION)) {
-    notices.push(`The link is version ${show(v)}, which this app cannot read (it reads version ${URL_VERSION}); the defaults loaded.`);
+  else if (v !== String(URL_VERSION) && v !== '1') {
+    notices.push(`The link is version ${show(v)}, which this app cannot read (it reads versions 1 and ${URL_VERSION}); the defaults loaded.`);
     return fallback();
   }
+  const version = v === undefined ? URL_VERSION : Number(v);
   const byShort = new Map(KNOBS.map((k) => [k.short, k]));
   const page: PageState = { ...PAGE_DEFAULTS };
   const pageByShort = new Map(PAGE_KNOBS.map((k) => [k.short, k]));
@@ -155,6 +161,12 @@ export function decodeState(hash: string, defaults: Defaults): Decoded {
       (config as unknown as Record<string, unknown>)[k.key] = r.value;
       if (r.clamped) notices.push(`${k.key} ${show(text)} is out of range [${k.min}, ${k.max}]; set to ${formatValue(k, r.value!)}.`);
     }
+  }
+  if (version < THRESHOLD_KNOBS_SINCE) {
+    const earlier = earlierReading(config);
+    const filled = (Object.keys(earlier) as (keyof typeof earlier)[]).filter((key) => !params.has(KNOBS.find((k) => k.key === key)!.short));
+    for (const key of filled) (config as unknown as Record<string, unknown>)[key] = earlier[key];
+    if (filled.length) notices.push(`This link predates the threshold along the response: it runs as it was made, with τ decaying over training steps and the trigger on the loss's divergence (${filled.map((k) => `${k} ${config[k]}`).join(', ')}).`);
   }
   if (config.tauMode === 'raw' && config.tauMin > config.tau0) {
     notices.push(`tauMin ${config.tauMin} was above tau0 ${config.tau0}; set to tau0.`);

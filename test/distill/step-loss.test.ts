@@ -20,7 +20,7 @@ const W = { wOut: 0.5, wLayer: 0.1, alphaCe: 0.5, temperature: 2 };
 
 async function terms(over: Partial<Parameters<typeof stepLoss>[0]>, w = W) {
   return tf.tidy(() => {
-    const r = stepLoss({ divergence: D(), logits: LOGITS(), targets: TARGETS(), mask: MASK(), tau: 1, gold: true, ...over }, w);
+    const r = stepLoss({ divergence: D(), logits: LOGITS(), targets: TARGETS(), mask: MASK(), tau: tf.tensor1d([1, 1, 1]), gold: true, ...over }, w);
     return [r.loss, r.lossOut, r.lossLayer, r.lossCe].map((t) => t.dataSync()[0]!);
   });
 }
@@ -40,7 +40,16 @@ describe('stepLoss', () => {
     expect((await terms({ tau: null }))[2]).toBe(0);
     expect((await terms({}, { ...W, wLayer: 0 }))[2]).toBe(0);
     // τ above every divergence: nothing fires.
-    expect((await terms({ tau: 3.5 }))[2]).toBe(0);
+    expect((await terms({ tau: tf.tensor1d([3.5, 3.5, 3.5]) }))[2]).toBe(0);
+  });
+  test('τ per position: each position fires against its own threshold; the gate decides where, the loss divergence what', async () => {
+    // τ = [∞, 0.1, ·]: position 0 never fires, position 1 fires in both inner layers.
+    const [, , layer] = await terms({ tau: tf.tensor1d([Infinity, 0.1, 0]) }, { ...W, temperature: 1 });
+    expect(layer).toBeCloseTo((2.0 + 0.2) / 2, 5);
+    // A gate that is high only at position 0 of layer 1: the term is D there (3.0), not the gate's value.
+    const gate = tf.tensor3d([[[0, 0, 9]], [[9, 0, 9]], [[9, 9, 9]]]);
+    const [, , gated] = await terms({ gate, tau: tf.tensor1d([1, 1, 1]) }, { ...W, temperature: 1 });
+    expect(gated).toBeCloseTo(3.0 / 2, 5);
   });
   test('T = 1 drops the T² factor; one layer has no layer term', async () => {
     const [, out, layer] = await terms({}, { ...W, temperature: 1 });

@@ -1,10 +1,13 @@
 /**
- * The fused rollout decision on WebGPU against the reference graph: the divergence of all five
- * kinds at temperature T, both Gumbel-max samples, the three triggers, and whole STI rollouts.
+ * The fused rollout decision on WebGPU against the reference graph: the divergence of every
+ * kinds at temperature T, both Gumbel-max samples, the three triggers, and whole STI rollouts with
+ * τ(s, t) of every decay × shape.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { expect, test } from 'vitest';
-import { stiRollout } from '../../src/distill/rollout';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type RolloutOptions, stiRollout } from '../../src/distill/rollout';
+import { TAU_DECAYS, TAU_SHAPES, tauAlong } from '../../src/config/threshold';
+import type { Transformer } from '../../src/model/transformer';
 import { modelConfig } from '../../src/model/config';
 import { FUSED, divergenceProgram, fusedHere, fusedRolloutChoice, withKernels } from '../../src/model/fused';
 import { type DivergenceOptions, divergence } from '../../src/model/losses';
@@ -56,32 +59,59 @@ test.each([
 
 const MODEL = modelConfig({ vocabSize: 23, nLayer: 2, nHead: 2, dModel: 16, dFF: 32, nPositions: 24, contextLength: 24 });
 
-test.each([
-  ['threshold', 'fkl'],
-  ['threshold', 'gjsd'],
-  ['topk', 'fkl'],
-  ['none', 'tvd'],
-] as const)('a whole STI rollout is the same fused and reference: trigger %s, %s', async (trigger, kind) => {
-  const student = randomModel(MODEL, 1);
-  const teacher = randomModel({ ...MODEL, nLayer: 3 }, 2);
-  const prompt = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [3, 4], 'int32');
-  const o = { length: 9, trigger, tau: kind === 'gjsd' ? 0.11 : 0.5, topK: 3, divergence: { kind, temperature: 1.5, beta: 0.5 } as DivergenceOptions, sampling: { greedy: false, temperature: 1, topK: 0, topP: 1 }, seed: 7 };
-  const read = async (set: 'fused' | 'reference') => {
-    const r = withKernels(set, () => stiRollout(student, teacher, prompt, o));
-    const out = { tokens: Array.from(await r.tokens.data()), student: Array.from(await r.studentTokens.data()), fired: Array.from(await r.intervened.data()), d: await r.divergence.data() };
-    tf.dispose([r.tokens, r.studentTokens, r.intervened, r.divergence]);
-    return out;
-  };
-  const ref = await read('reference');
+/** A whole rollout's tokens, proposals, choices and divergences, fused or reference. */
+async function rolloutWith(set: 'fused' | 'reference', student: Transformer, teacher: Transformer, prompt: tf.Tensor2D, o: RolloutOptions) {
+  const r = withKernels(set, () => stiRollout(student, teacher, prompt, o));
+  const out = { tokens: Array.from(await r.tokens.data()), student: Array.from(await r.studentTokens.data()), fired: Array.from(await r.intervened.data()), d: await r.divergence.data() };
+  tf.dispose([r.tokens, r.studentTokens, r.intervened, r.divergence]);
+  return out;
+}
+
+const ROLLOUT = { length: 7, topK: 3, sampling: { greedy: false, temperature: 1, topK: 0, topP: 1 }, seed: 7 };
+
+/** The fused rollout equals the reference one, frees what it made, and (for a trigger that can fire) both outcomes occur. */
+async function expectSameRollout(o: RolloutOptions, student: Transformer, teacher: Transformer, prompt: tf.Tensor2D) {
+  const ref = await rolloutWith('reference', student, teacher, prompt, o);
   const before = tf.memory().numTensors;
-  const fused = await read('fused');
+  const fused = await rolloutWith('fused', student, teacher, prompt, o);
   expect(tf.memory().numTensors, 'the fused rollout frees what it made').toBe(before);
   expect(fused.tokens).toEqual(ref.tokens);
   expect(fused.student).toEqual(ref.student);
   expect(fused.fired).toEqual(ref.fired);
   expect(relErr(fused.d, ref.d)).toBeLessThan(1e-4);
-  if (trigger !== 'none') expect(ref.fired.some((f) => f === 1) && ref.fired.some((f) => f === 0), 'both outcomes occur').toBe(true);
-  tf.dispose([prompt, ...Object.values(student.weights), ...Object.values(teacher.weights)]);
+  if (o.trigger !== 'none') expect(ref.fired.some((f) => f === 1) && ref.fired.some((f) => f === 0), 'both outcomes occur').toBe(true);
+}
+
+function models() {
+  const student = randomModel(MODEL, 1);
+  const teacher = randomModel({ ...MODEL, nLayer: 3 }, 2);
+  const prompt = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [3, 4], 'int32');
+  return { student, teacher, prompt, dispose: () => tf.dispose([prompt, ...Object.values(student.weights), ...Object.values(teacher.weights)]) };
+}
+
+describe('whole STI rollouts with the jsd trigger and τ(s, t)', () => {
+  const divergence: DivergenceOptions = { kind: 'jsd', temperature: 1.5 };
+  const m = models();
+  let median = 0;
+  beforeAll(async () => {
+    const probe = await rolloutWith('fused', m.student, m.teacher, m.prompt, { ...ROLLOUT, trigger: 'none', tau: [], divergence });
+    median = [...probe.d].sort((a, b) => a - b)[Math.floor(probe.d.length / 2)]!;
+  });
+  afterAll(() => m.dispose());
+  test.each(TAU_DECAYS.flatMap((d) => TAU_SHAPES.map((sh) => [d, sh] as const)))('%s × %s: the same fused and reference', async (decay, shape) => {
+    // τ0 above the median divergence: where τ falls along the response, late positions fire more than early ones.
+    const tau = tauAlong({ decay, shape, lambda: 0.15, tau0: 1.3 * median, tauMin: 0.5 * median, k: 3, steps: 10 }, 4, ROLLOUT.length);
+    await expectSameRollout({ ...ROLLOUT, trigger: 'threshold', tau, divergence }, m.student, m.teacher, m.prompt);
+  });
+});
+
+test.each([
+  ['topk', 'fkl'],
+  ['none', 'tvd'],
+] as const)('a whole STI rollout is the same fused and reference: trigger %s, %s', async (trigger, kind) => {
+  const m = models();
+  await expectSameRollout({ ...ROLLOUT, trigger, tau: [], divergence: { kind, temperature: 1.5, beta: 0.5 } }, m.student, m.teacher, m.prompt);
+  m.dispose();
 });
 
 test('the fused top-K trigger: the K-th rank is in, ties at the K-th count as in, the next rank fires; argmax ties go to the first index', async () => {

@@ -103,6 +103,25 @@ describe('valid files', () => {
     expect(run).toEqual(validRun());
   });
 
+  test('a run saved before the threshold knobs reads as the run it was: τ over steps, the trigger on the loss divergence', () => {
+    const text = edited((run) => {
+      for (const c of [run.config, run.runInfo.config]) {
+        for (const k of ['tauDecay', 'tauShape', 'tauLambda', 'triggerDivergence']) delete c[k];
+        c.divergence = 'rkl';
+      }
+    });
+    const run = parseRunFile(text, 'old.json');
+    for (const c of [run.config, run.runInfo!.config]) expect(c).toMatchObject({ tauDecay: 'step', tauShape: 'exp', tauLambda: 0.1, triggerDivergence: 'rkl' });
+  });
+
+  test('per-position series and rollout token counts round-trip; a bad one is refused by its path', () => {
+    const run = validRun();
+    Object.assign(run.steps[1]!, { tauByPosition: [0.4, 0.36], interventionByPosition: [0, 0.5], divergenceByPosition: [0.1, 0.6], teacherTokens: 3, rolloutTokens: 12 });
+    run.final!.teacherTokenShare = 0.25;
+    expect(parseRunFile(JSON.stringify(run), 'run.json')).toEqual(run);
+    expect(refusal(edited((r) => (r.steps[1].interventionByPosition = [0, 'x'])))).toMatch(/steps\[1\]\.interventionByPosition\[1\]/);
+  });
+
   test('NaN metrics, written by JSON.stringify as null, come back as NaN', () => {
     const run = validRun();
     run.steps[1] = { ...run.steps[1]!, loss: NaN, lossOut: NaN, gradNorm: NaN, tokensPerSec: Infinity };

@@ -25,7 +25,7 @@ describe('round trip', () => {
     expect(d.notices).toEqual([]);
     expect(d.page).toEqual({ view: 'paper', paperSteps: 40, paperSeeds: 2 });
     expect(encodeState({ config, backend: null, hide: [], page: { view: 'play', paperSteps: null, paperSeeds: 3 } })).not.toMatch(/view=|pts=|pks=/);
-    const bad = decodeState('#v=1&view=<script>&pks=999&pts=-4', defaults);
+    const bad = decodeState('#v=2&view=<script>&pks=999&pts=-4', defaults);
     expect(bad.page).toEqual({ view: 'play', paperSteps: 1, paperSeeds: 10 });
     expect(bad.notices).toHaveLength(3);
   });
@@ -34,8 +34,16 @@ describe('round trip', () => {
     expect(d.config).toEqual(base());
     expect(d.notices).toEqual([]);
   });
+  test('a link of version 1 runs as it was made: τ over training steps, the trigger on the loss divergence', () => {
+    const d = decodeState('#v=1&p=tiny&m=sti-lora&d=rkl&s=50', defaults);
+    expect(d.config).toMatchObject({ tauDecay: 'step', triggerDivergence: 'rkl', divergence: 'rkl', steps: 50 });
+    expect(d.notices).toEqual([expect.stringMatching(/predates the threshold along the response.*tauDecay step.*triggerDivergence rkl/)]);
+    // What the version-1 link did say stands; a version-2 link without these keys takes today's defaults.
+    expect(decodeState('#v=1&m=sti&tdc=both', defaults).config.tauDecay).toBe('both');
+    expect(decodeState('#v=2&m=sti', defaults).config).toMatchObject({ tauDecay: 'position', tauShape: 'exp', tauLambda: 0.1, triggerDivergence: 'jsd' });
+  });
   test('a partial link keeps the method defaults for what it does not say', () => {
-    const d = decodeState('#v=1&m=gkd&s=50', defaults);
+    const d = decodeState('#v=2&m=gkd&s=50', defaults);
     expect(d.config.trigger).toBe('none');
     expect(d.config.steps).toBe(50);
     expect(d.notices).toEqual([]);
@@ -43,32 +51,32 @@ describe('round trip', () => {
 });
 
 const hostile: [string, string, (d: ReturnType<typeof decodeState>) => void][] = [
-  ['huge steps', 'v=1&s=1e12', (d) => expect(d.config.steps).toBe(100000)],
-  ['negative layers-like size', 'v=1&b=-5', (d) => expect(d.config.batchSize).toBe(1)],
-  ['negative rank', 'v=1&r=-8', (d) => expect(d.config.loraRank).toBe(1)],
-  ['NaN learning rate', 'v=1&lr=NaN', (d) => expect(d.config.lr).toBe(base().lr)],
-  ['Infinity', 'v=1&t=Infinity', (d) => expect(d.config.temperature).toBe(base().temperature)],
-  ['hex number', 'v=1&s=0x10', (d) => expect(d.config.steps).toBe(base().steps)],
-  ['fractional integer', 'v=1&s=12.7', (d) => expect(d.config.steps).toBe(13)],
-  ['unknown keys', 'v=1&foo=1&__proto__=x&constructor=y', (d) => expect(d.config).toEqual(base())],
-  ['script injection in a value', 'v=1&m=%3Cscript%3Ealert(1)%3C%2Fscript%3E', (d) => expect(d.config.method).toBe('sti-lora')],
-  ['script injection in a key', 'v=1&%3Cimg%20src=x%20onerror=alert(1)%3E=1', (d) => expect(d.config).toEqual(base())],
-  ['bad percent-encoding', 'v=1&s=%E0%A4%A', (d) => expect(d.config.steps).toBe(base().steps)],
-  ['10 KB hash', `v=1&s=5&${'x'.repeat(10 * 1024)}`, (d) => expect(d.config).toEqual(base())],
-  ['future version', 'v=2&s=5', (d) => expect(d.config.steps).toBe(base().steps)],
+  ['huge steps', 'v=2&s=1e12', (d) => expect(d.config.steps).toBe(100000)],
+  ['negative layers-like size', 'v=2&b=-5', (d) => expect(d.config.batchSize).toBe(1)],
+  ['negative rank', 'v=2&r=-8', (d) => expect(d.config.loraRank).toBe(1)],
+  ['NaN learning rate', 'v=2&lr=NaN', (d) => expect(d.config.lr).toBe(base().lr)],
+  ['Infinity', 'v=2&t=Infinity', (d) => expect(d.config.temperature).toBe(base().temperature)],
+  ['hex number', 'v=2&s=0x10', (d) => expect(d.config.steps).toBe(base().steps)],
+  ['fractional integer', 'v=2&s=12.7', (d) => expect(d.config.steps).toBe(13)],
+  ['unknown keys', 'v=2&foo=1&__proto__=x&constructor=y', (d) => expect(d.config).toEqual(base())],
+  ['script injection in a value', 'v=2&m=%3Cscript%3Ealert(1)%3C%2Fscript%3E', (d) => expect(d.config.method).toBe('sti-lora')],
+  ['script injection in a key', 'v=2&%3Cimg%20src=x%20onerror=alert(1)%3E=1', (d) => expect(d.config).toEqual(base())],
+  ['bad percent-encoding', 'v=2&s=%E0%A4%A', (d) => expect(d.config.steps).toBe(base().steps)],
+  ['10 KB hash', `v=2&s=5&${'x'.repeat(10 * 1024)}`, (d) => expect(d.config).toEqual(base())],
+  ['future version', 'v=3&s=5', (d) => expect(d.config.steps).toBe(base().steps)],
   ['garbage version', 'v=abc&s=5', (d) => expect(d.config.steps).toBe(base().steps)],
   ['missing version', 's=7', (d) => expect(d.config.steps).toBe(7)],
-  ['unknown preset', 'v=1&p=../../etc/passwd', (d) => expect(d.config.preset).toBe('tiny')],
-  ['unknown method', 'v=1&m=magic', (d) => expect(d.config.method).toBe('sti-lora')],
-  ['bad LoRA targets', 'v=1&lt=q,zz,q', (d) => expect(d.config.loraTargets).toEqual(base().loraTargets)],
-  ['empty LoRA targets', 'v=1&lt=', (d) => expect(d.config.loraTargets).toEqual(base().loraTargets)],
-  ['bad divergence', 'v=1&d=kl2', (d) => expect(d.config.divergence).toBe('fkl')],
-  ['bad backend', 'v=1&be=tpu', (d) => expect(d.backend).toBeNull()],
-  ['bad hide flag', 'v=1&hide=everything,memory', (d) => expect(d.hide).toEqual(['memory'])],
-  ['tauMin above tau0', 'v=1&tm=raw&t0=0.5&tmin=3', (d) => expect(d.config.tauMin).toBe(0.5)],
-  ['duplicate keys', 'v=1&s=5&s=9', (d) => expect(d.config.steps).toBe(9)],
-  ['seed beyond 2^31', 'v=1&sd=99999999999', (d) => expect(d.config.seedData).toBe(2 ** 31 - 1)],
-  ['negative q0', 'v=1&q0=-1', (d) => expect(d.config.q0).toBe(0)],
+  ['unknown preset', 'v=2&p=../../etc/passwd', (d) => expect(d.config.preset).toBe('tiny')],
+  ['unknown method', 'v=2&m=magic', (d) => expect(d.config.method).toBe('sti-lora')],
+  ['bad LoRA targets', 'v=2&lt=q,zz,q', (d) => expect(d.config.loraTargets).toEqual(base().loraTargets)],
+  ['empty LoRA targets', 'v=2&lt=', (d) => expect(d.config.loraTargets).toEqual(base().loraTargets)],
+  ['bad divergence', 'v=2&d=kl2', (d) => expect(d.config.divergence).toBe('fkl')],
+  ['bad backend', 'v=2&be=tpu', (d) => expect(d.backend).toBeNull()],
+  ['bad hide flag', 'v=2&hide=everything,memory', (d) => expect(d.hide).toEqual(['memory'])],
+  ['tauMin above tau0', 'v=2&tm=raw&t0=0.5&tmin=3', (d) => expect(d.config.tauMin).toBe(0.5)],
+  ['duplicate keys', 'v=2&s=5&s=9', (d) => expect(d.config.steps).toBe(9)],
+  ['seed beyond 2^31', 'v=2&sd=99999999999', (d) => expect(d.config.seedData).toBe(2 ** 31 - 1)],
+  ['negative q0', 'v=2&q0=-1', (d) => expect(d.config.q0).toBe(0)],
 ];
 
 describe('malformed and hostile links load with defaults or clamped values and a notice', () => {
@@ -83,6 +91,6 @@ describe('malformed and hostile links load with defaults or clamped values and a
     });
   }
   test('the length cap', () => {
-    expect(decodeState('#' + 'v=1&'.repeat(MAX_HASH_LENGTH), defaults).notices[0]).toMatch(/limit is 2048/);
+    expect(decodeState('#' + 'v=2&'.repeat(MAX_HASH_LENGTH), defaults).notices[0]).toMatch(/limit is 2048/);
   });
 });
