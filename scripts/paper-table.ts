@@ -8,6 +8,10 @@
  * the paper's ratios — and DIR/P-positions.csv / .svg, accuracy by output position beyond the
  * training lengths. Quality figures reproduce exactly on the same backend; timings never do.
  *
+ * The files are written again after every finished run, marked partial until the last, so a stop
+ * loses at most the run under way; --resume continues a stopped table from DIR/P.json, running only
+ * what is missing.
+ *
  * With --merge A.json,B.json (and --out) it runs nothing: it builds the table from the runs of
  * parts made with disjoint --methods and the same budget — side by side on the cores of one
  * machine, or on several — refusing parts that disagree on steps, seeds, backend or teacher.
@@ -16,56 +20,25 @@
  * budget and compares every run's ROUGE-L, perplexity and exact match with FILE's, printing the
  * largest difference (exit 1 above --tolerance, default 0: identical).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { Method } from '../src/config/knobs';
+import { METHODS, type Method } from '../src/config/knobs';
 import type { PaperPlan } from '../src/config/paper-plan';
 import { getPreset } from '../src/config/presets';
 import { resolveConfig } from '../src/config/resolve';
 import type { Host } from '../src/distill/host';
 import { runPaperTable } from '../src/distill/paper';
-import { teacherKey } from '../src/distill/recipes';
 import { type NodeBackend, initNodeBackend } from '../src/engine/node';
 import { type KernelSet, setKernels } from '../src/model/fused';
 import { type MethodRuns, type TablePart, byLengthMarkdown, mergeParts, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/report/paper-table';
-import { evaluateModel } from '../src/distill/evaluate';
-import { disposeModel } from '../src/distill/models';
-import type { EvalRecord } from '../src/protocol/records';
+import type { FinalRecord } from '../src/protocol/records';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { PAPER_TABLE_FLAGS } from './lib/flags';
-import { MODELS_DIR, runHost } from './lib/host';
+import { runHost } from './lib/host';
+import { evaluatePresetTeacher, readResume, teacherRecord, writeFiles } from './lib/table-files';
 
-const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--teacher HF_DIR [--base HF_DIR]] [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR [--merge A.json,B.json] | --check DIR/P.json)' };
-
-/** The teacher scored on the preset's test set, as the rows are (its curve is the one the students are measured against). */
-async function evaluateTeacher(name: string, host: Host): Promise<EvalRecord> {
-  const preset = getPreset(name);
-  const data = await host.data(preset);
-  const base = await host.base(preset, data);
-  try {
-    const teacher = await host.teacher(preset, base.model, data);
-    try {
-      return await evaluateModel(teacher.model, data, 0);
-    } finally {
-      disposeModel(teacher.model);
-    }
-  } finally {
-    disposeModel(base.model);
-  }
-}
-
-/** Which teacher the distilling rows learn from: an imported folder, the shipped file (by sha256) or the recipe it is trained by. */
-function teacherRecord(preset: string, imported?: string): string {
-  if (imported) {
-    const file = join(imported, 'model.safetensors');
-    return `Hugging Face folder ${imported} (model.safetensors sha256 ${existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'missing'})`;
-  }
-  const file = join(MODELS_DIR, `${preset}-teacher.safetensors`);
-  if (existsSync(file)) return `${file} (sha256 ${createHash('sha256').update(readFileSync(file)).digest('hex')})`;
-  return `trained from its recipe (${teacherKey(getPreset(preset))})`;
-}
+const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--teacher HF_DIR [--base HF_DIR]] [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR [--resume | --merge A.json,B.json] | --check DIR/P.json)' };
 
 async function main(): Promise<void> {
   const { flags } = parseCli(process.argv.slice(2), PAPER_TABLE_FLAGS, CLI);
@@ -74,6 +47,7 @@ async function main(): Promise<void> {
   const check = flags.check ?? null;
   if (!check && flags.out === undefined) throw new Error('say where the table goes (--out DIR), or what to check it against (--check DIR/P.json)');
   if (check && flags.merge !== undefined) throw new Error('--merge builds a table from files and --check re-runs one: give one of them');
+  if (flags.resume && (check || flags.merge !== undefined)) throw new Error('--resume continues a table being made with --out: not with --check or --merge');
   const out = flags.out ?? '';
   await initNodeBackend(backend as NodeBackend);
   setKernels(flags.kernels as KernelSet);
@@ -86,59 +60,64 @@ async function main(): Promise<void> {
   const imported = `${flags.teacher ? ` --teacher ${flags.teacher}` : ''}${flags.base ? ` --base ${flags.base}` : ''}`;
   const runCommand = `npm run paper-table -- --preset ${preset}${imported}${steps ? ` --steps ${steps}` : ''} --seeds ${seeds}${methods ? ` --methods ${methods.join(',')}` : ''} --backend ${backend}`;
   const command = `${runCommand} --out ${out}`;
-  let all: MethodRuns[];
-  let timing: string;
-  let wall: number;
-  let madeOf: { file: string; command: string; wallSeconds: number }[] | undefined;
+  const isTask = getPreset(preset).data.kind === 'task';
+  const teacherEval = await evaluatePresetTeacher(preset, host);
+  /** Writes the table's files from the runs so far; `timing` says how it was made. */
+  const write = (all: MethodRuns[], timing: string, wall: number, extra: Record<string, unknown> = {}, partial = false) => {
+    const rows = tableRows(all);
+    const hasPositions = rows.some((r) => r.positions.beyond.length > 0);
+    const pos = (which: 'all' | 'beyond') => ({ which, teacher: teacherEval });
+    const made = all.reduce((n, r) => n + r.runs.length, 0);
+    const planned = (methods?.length ?? METHODS.length) * seeds;
+    const md = [
+      `# Paper table: preset \`${preset}\``,
+      '',
+      `Command: \`${command}\``,
+      '',
+      `${partial ? `**Partial: ${made} of ${planned} runs so far** (the same command with \`--resume\` continues it). ` : ''}Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; tfjs backend \`${backend}\`; ${timing}. ${cfg.steps} steps per run, seeds (data, init, sampling) = (1 + k, 101 + k, 1001 + k) for k < ${seeds}; every other knob at the method's and preset's defaults. Quality figures reproduce exactly on the same backend (check: the same command with \`--check ${out}/${preset}.json\` instead of \`--out\`, optionally \`--methods\` for a subset); timings (ms/token) do not. Peak memory is the logical peak of one training step (tf.profile), teacher and optimiser state included. Teacher tokens: the share of rollout tokens the teacher produced over a run (methods with rollouts).`,
+      '',
+      `Teacher: ${teacher}; on the same test set: ROUGE-L ${teacherEval.rougeL.toFixed(3)}, perplexity ${teacherEval.perplexity.toFixed(3)}${isTask ? `, exact match ${teacherEval.exactMatch.toFixed(3)}` : ''}.`,
+      '',
+      tableMarkdown(rows, 'MB', { exactMatch: isTask }),
+      '',
+      ...(isTask ? ['Exact match by test length (mean ± std over the seeds):', '', byLengthMarkdown(rows, teacherEval), ''] : []),
+      ...(isTask ? [`Accuracy by output position over all test lengths (mean, band ± one std over the seeds; the teacher dashed): [${preset}-positions-all.csv](${preset}-positions-all.csv), ![](${preset}-positions-all.svg)`, ''] : []),
+      hasPositions
+        ? `Accuracy by output position beyond the training lengths: [${preset}-positions.csv](${preset}-positions.csv), ![](${preset}-positions.svg)`
+        : 'This preset has no test lengths beyond its training lengths, so there is no accuracy-by-position chart beyond them.',
+      '',
+    ].join('\n');
+    writeFiles(out, {
+      [`${preset}.md`]: md,
+      [`${preset}.json`]: JSON.stringify({ command, backend, wallSeconds: wall, seeds, steps: cfg.steps, teacher, teacherEval, ...(partial ? { partial } : {}), ...extra, rows, runs: all }, null, 1) + '\n',
+      ...(isTask ? { [`${preset}-positions-all.csv`]: positionCsv(rows, pos('all')), [`${preset}-positions-all.svg`]: positionSvg(rows, `${preset}: accuracy by output position, all test lengths`, pos('all')) } : {}),
+      ...(hasPositions ? { [`${preset}-positions.csv`]: positionCsv(rows, pos('beyond')), [`${preset}-positions.svg`]: positionSvg(rows, `${preset}: accuracy by output position beyond the training lengths`, pos('beyond')) } : {}),
+    });
+    return md;
+  };
   if (flags.merge !== undefined) {
     const files = flags.merge.split(',').map((f) => f.trim()).filter(Boolean);
     const parts = files.map((f) => ({ name: f, ...(JSON.parse(readFileSync(f, 'utf8')) as Omit<TablePart, 'name'> & { command: string; wallSeconds: number }) }));
-    all = mergeParts(parts, { steps: cfg.steps, seeds, backend, teacher, ...(methods ? { methods } : {}) });
-    wall = Math.max(...parts.map((p) => p.wallSeconds));
-    madeOf = parts.map((p) => ({ file: p.name, command: p.command, wallSeconds: p.wallSeconds }));
-    timing = `made in ${parts.length} parts side by side and merged with \`${runCommand} --merge ${files.join(',')} --out ${out}\` (the quality figures are those one process makes); the parts: ${parts.map((p) => `\`${p.command}\` (${p.wallSeconds} s)`).join('; ')}`;
-  } else {
-    all = await runPaperTable(plan, host, {
-      onRun: (method, k, final) => process.stderr.write(`${method} seed ${k + 1}/${seeds}: ROUGE-L ${final.rougeL.toFixed(4)}, perplexity ${final.perplexity.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`),
-    });
-    wall = Math.round((Date.now() - t0) / 1000);
-    timing = `wall time ${wall} s`;
+    const all = mergeParts(parts, { steps: cfg.steps, seeds, backend, teacher, ...(methods ? { methods } : {}) });
+    const madeOf = parts.map((p) => ({ file: p.name, command: p.command, wallSeconds: p.wallSeconds }));
+    const timing = `made in ${parts.length} parts side by side and merged with \`${runCommand} --merge ${files.join(',')} --out ${out}\` (the quality figures are those one process makes); the parts: ${parts.map((p) => `\`${p.command}\` (${p.wallSeconds} s)`).join('; ')}`;
+    console.log(write(all, timing, Math.max(...parts.map((p) => p.wallSeconds)), { parts: madeOf }));
+    return;
   }
-  const rows = tableRows(all);
-  const hasPositions = rows.some((r) => r.positions.beyond.length > 0);
-  const isTask = getPreset(preset).data.kind === 'task';
-  const teacherEval = await evaluateTeacher(preset, host);
-  const pos = (which: 'all' | 'beyond') => ({ which, teacher: teacherEval });
-  const md = [
-    `# Paper table: preset \`${preset}\``,
-    '',
-    `Command: \`${command}\``,
-    '',
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; tfjs backend \`${backend}\`; ${timing}. ${cfg.steps} steps per run, seeds (data, init, sampling) = (1 + k, 101 + k, 1001 + k) for k < ${seeds}; every other knob at the method's and preset's defaults. Quality figures reproduce exactly on the same backend (check: the same command with \`--check ${out}/${preset}.json\` instead of \`--out\`, optionally \`--methods\` for a subset); timings (ms/token) do not. Peak memory is the logical peak of one training step (tf.profile), teacher and optimiser state included.`,
-    '',
-    `Teacher: ${teacher}; on the same test set: ROUGE-L ${teacherEval.rougeL.toFixed(3)}, perplexity ${teacherEval.perplexity.toFixed(3)}${isTask ? `, exact match ${teacherEval.exactMatch.toFixed(3)}` : ''}.`,
-    '',
-    tableMarkdown(rows, 'MB', { exactMatch: isTask }),
-    '',
-    ...(isTask ? ['Exact match by test length (mean ± std over the seeds):', '', byLengthMarkdown(rows, teacherEval), ''] : []),
-    ...(isTask ? [`Accuracy by output position over all test lengths (mean, band ± one std over the seeds; the teacher dashed): [${preset}-positions-all.csv](${preset}-positions-all.csv), ![](${preset}-positions-all.svg)`, ''] : []),
-    hasPositions
-      ? `Accuracy by output position beyond the training lengths: [${preset}-positions.csv](${preset}-positions.csv), ![](${preset}-positions.svg)`
-      : 'This preset has no test lengths beyond its training lengths, so there is no accuracy-by-position chart beyond them.',
-    '',
-  ].join('\n');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, `${preset}.md`), md);
-  writeFileSync(join(out, `${preset}.json`), JSON.stringify({ command, backend, wallSeconds: wall, seeds, steps: cfg.steps, teacher, teacherEval, ...(madeOf ? { parts: madeOf } : {}), rows, runs: all }, null, 1) + '\n');
-  if (isTask) {
-    writeFileSync(join(out, `${preset}-positions-all.csv`), positionCsv(rows, pos('all')));
-    writeFileSync(join(out, `${preset}-positions-all.svg`), positionSvg(rows, `${preset}: accuracy by output position, all test lengths`, pos('all')));
-  }
-  if (hasPositions) {
-    writeFileSync(join(out, `${preset}-positions.csv`), positionCsv(rows, pos('beyond')));
-    writeFileSync(join(out, `${preset}-positions.svg`), positionSvg(rows, `${preset}: accuracy by output position beyond the training lengths`, pos('beyond')));
-  }
-  console.log(md);
+  const done = flags.resume ? readResume(join(out, `${preset}.json`), { steps: cfg.steps, seeds, backend, teacher }) : {};
+  const results = new Map<Method, FinalRecord[]>(Object.entries(done) as [Method, FinalRecord[]][]);
+  const resumed = Object.values(done).some((r) => r.length > 0);
+  const so = () => METHODS.filter((m) => (results.get(m)?.length ?? 0) > 0).map((m) => ({ method: m, runs: results.get(m)! }));
+  const wall = () => Math.round((Date.now() - t0) / 1000);
+  const timing = () => `wall time ${wall()} s${resumed ? ' (after --resume: this process only)' : ''}`;
+  await runPaperTable(plan, host, {
+    onRun: (method, k, final) => {
+      results.set(method, [...(results.get(method) ?? []), final]);
+      process.stderr.write(`${method} seed ${k + 1}/${seeds}: ROUGE-L ${final.rougeL.toFixed(4)}, perplexity ${final.perplexity.toFixed(3)} (${wall()} s)\n`);
+      write(so(), timing(), wall(), {}, true);
+    },
+  }, done as Partial<Record<Method, FinalRecord[]>>);
+  console.log(write(so(), timing(), wall()));
 }
 
 /** Re-runs the plan's rows and compares their quality figures with a committed result file. */

@@ -1,4 +1,5 @@
 /** The flags of every Node script, in the form scripts/lib/cli.ts reads (the run's knobs come from src/config/knobs.ts). */
+import { ABLATION_NAMES } from '../../src/config/ablations';
 import { PAPER_SEEDS_MAX } from '../../src/config/paper-plan';
 import { PRESET_NAMES, PRETRAINED_BASES } from '../../src/config/presets';
 import { type DistillConfig, METHODS } from '../../src/config/knobs';
@@ -37,10 +38,23 @@ export const PAPER_TABLE_FLAGS = {
   backend: backendFlag('cpu'),
   kernels: kernelsFlag,
   ...IMPORTED,
-  out: { kind: 'string', help: 'write P.md, P.json and the position chart to this folder' },
+  out: { kind: 'string', help: 'write P.md, P.json and the position chart to this folder (again after every finished run)' },
+  resume: { kind: 'bool', help: 'continue a stopped table from DIR/P.json: keep its finished runs, run only what is missing' },
   merge: { kind: 'string', help: 'build the table (with --out) from these P.json files, parts made with disjoint --methods and the same budget, instead of running it' },
   check: { kind: 'string', help: "re-run the rows and compare their quality with this P.json instead of writing (exit 1 above --tolerance)" },
   tolerance: { kind: 'number', min: 0, max: 1e9, default: '0', help: 'largest difference --check accepts' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const ABLATION_FLAGS = {
+  preset: preset('the preset to run the rows on'),
+  ablation: { kind: 'choice', choices: ABLATION_NAMES, required: true, help: 'which set of rows (src/config/ablations.ts)' },
+  rows: { kind: 'string', help: 'a subset of the rows, by id, comma-separated (default: all)' },
+  steps: { kind: 'int', min: 1, max: 100000, help: "steps of every run (default: the preset's)" },
+  seeds: { kind: 'int', min: 1, max: PAPER_SEEDS_MAX, default: '3', help: 'seeds per row' },
+  backend: backendFlag('wasm'),
+  kernels: kernelsFlag,
+  out: { kind: 'string', required: true, help: 'write P-NAME.md, .json and the position chart to this folder' },
+  resume: { kind: 'bool', help: 'continue from DIR/P-NAME.json: keep its finished runs, run only what is missing' },
 } as const satisfies Record<string, FlagSpec>;
 
 export const FINETUNE_FLAGS = {

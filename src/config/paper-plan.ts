@@ -18,8 +18,9 @@ export const PAPER_SEEDS_MAX = 10;
 
 /**
  * Seed k of a method: data order, adapter initialisation and sampling move together, and every
- * other knob is the method's and preset's default, so all rows get the same budget and data.
+ * other knob is the method's and preset's default (or, for an ablation's row, its `knobs`), so all
+ * rows get the same budget and data.
  */
-export function paperConfig(plan: PaperPlan, method: Method, k: number): DistillConfig {
-  return resolveConfig({ preset: plan.preset, method, ...(plan.steps ? { steps: plan.steps } : {}), seedData: 1 + k, seedInit: 101 + k, seedSample: 1001 + k, heatmapEvery: 0 });
+export function paperConfig(plan: Omit<PaperPlan, 'methods'>, method: Method, k: number, knobs: Partial<DistillConfig> = {}): DistillConfig {
+  return resolveConfig({ preset: plan.preset, method, ...(plan.steps ? { steps: plan.steps } : {}), ...knobs, seedData: 1 + k, seedInit: 101 + k, seedSample: 1001 + k, heatmapEvery: 0 });
 }

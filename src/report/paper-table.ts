@@ -5,10 +5,14 @@
  * app both use them.
  */
 import { METHODS, type Method } from '../config/knobs';
-import type { EvalRecord, FinalRecord } from '../protocol/records';
+import type { FinalRecord } from '../protocol/records';
+
+export { byLengthMarkdown, positionCsv, positionSvg } from './positions';
 
 export interface MethodRuns {
   method: Method;
+  /** An ablation's row name (default: the method). */
+  label?: string;
   runs: FinalRecord[];
 }
 
@@ -59,6 +63,8 @@ export interface Stat {
 
 export interface TableRow {
   method: Method;
+  /** What the row is called: an ablation's row name, else the method. */
+  label: string;
   seeds: number;
   trainableParams: Stat;
   /** Logical peak bytes of a training step (tf.profile): the same quantity on every backend. */
@@ -69,6 +75,8 @@ export interface TableRow {
   rougeL: Stat;
   perplexity: Stat;
   exactMatch: Stat;
+  /** Runs with rollouts: the share of rollout tokens the teacher produced. */
+  teacherTokenShare?: Stat;
   /** Accuracy at each output position, mean ± std over seeds: over all test lengths, and over those beyond training. */
   positions: { all: Stat[]; beyond: Stat[] };
   /** Exact match at each test length, mean ± std over seeds. */
@@ -106,8 +114,9 @@ function byLengthStats(runs: FinalRecord[]): TableRow['byLength'] {
 }
 
 export function tableRows(all: MethodRuns[]): TableRow[] {
-  return all.map(({ method, runs }) => ({
+  return all.map(({ method, label, runs }) => ({
     method,
+    label: label ?? method,
     seeds: runs.length,
     trainableParams: stat(runs.map((r) => r.trainableParams)),
     peakBytes: stat(runs.map((r) => r.peakBytes)),
@@ -116,6 +125,7 @@ export function tableRows(all: MethodRuns[]): TableRow[] {
     rougeL: stat(runs.map((r) => r.rougeL)),
     perplexity: stat(runs.map((r) => r.perplexity)),
     exactMatch: stat(runs.map((r) => r.exactMatch)),
+    ...(runs.length > 0 && runs.every((r) => r.teacherTokenShare !== undefined) ? { teacherTokenShare: stat(runs.map((r) => r.teacherTokenShare!)) } : {}),
     positions: { all: statCurve(runs.map((r) => r.accuracyByPosition)), beyond: statCurve(runs.map((r) => r.accuracyByPositionBeyond)) },
     byLength: byLengthStats(runs),
   }));
@@ -152,6 +162,8 @@ const fixed = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '�
 export const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '—');
 /** A relative change: −0.99 → "−99%". */
 export const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(0)}%` : '—');
+/** A share's mean ± std as percentages: "53% ± 4%". */
+export const pctPm = (s: Stat) => (s.std > 0 ? `${pct(s.mean)} ± ${pct(s.std)}` : pct(s.mean));
 /** mean ± std (the mean alone for one seed). */
 export const pm = (s: Stat, d: number) => (s.std > 0 ? `${fixed(s.mean, d)} ± ${fixed(s.std, d)}` : fixed(s.mean, d));
 
@@ -165,8 +177,8 @@ export function tableMarkdown(rows: TableRow[], memoryUnit: string, opts: { exac
   const gpu = rows.some((r) => r.liveGpuBytes);
   const mb = (s: Stat | undefined) => (s ? pm({ mean: s.mean / 1048576, std: s.std / 1048576 }, 2) : '—');
   const out: string[] = [
-    `| method | trainable params | peak step ${memoryUnit} (logical) |${gpu ? ` live GPU ${memoryUnit} |` : ''} ms/token | ROUGE-L | perplexity | exact match | vs ft: quality, params, memory, latency | vs lora: quality, params, memory, latency |`,
-    `|---|---|---|${gpu ? '---|' : ''}---|---|---|---|---|---|`,
+    `| method | trainable params | peak step ${memoryUnit} (logical) |${gpu ? ` live GPU ${memoryUnit} |` : ''} ms/token | ROUGE-L | perplexity | exact match | teacher tokens | vs ft: quality, params, memory, latency | vs lora: quality, params, memory, latency |`,
+    `|---|---|---|${gpu ? '---|' : ''}---|---|---|---|---|---|---|`,
   ];
   for (const r of rows) {
     const rel = (ref: TableRow | undefined) => {
@@ -175,7 +187,7 @@ export function tableMarkdown(rows: TableRow[], memoryUnit: string, opts: { exac
       return `${pct(q.quality)}, ${signed(q.params)}, ${signed(q.memory)}, ${signed(q.inference)}`;
     };
     out.push(
-      `| \`${r.method}\` | ${Math.round(r.trainableParams.mean)} | ${mb(r.peakBytes)} |${gpu ? ` ${mb(r.liveGpuBytes)} |` : ''} ${pm(r.msPerToken, 3)} | ${pm(r.rougeL, 3)} | ${pm(r.perplexity, 3)} | ${opts.exactMatch ? pm(r.exactMatch, 3) : '—'} | ${rel(ft)} | ${rel(lora)} |`,
+      `| \`${r.method}\` | ${Math.round(r.trainableParams.mean)} | ${mb(r.peakBytes)} |${gpu ? ` ${mb(r.liveGpuBytes)} |` : ''} ${pm(r.msPerToken, 3)} | ${pm(r.rougeL, 3)} | ${pm(r.perplexity, 3)} | ${opts.exactMatch ? pm(r.exactMatch, 3) : '—'} | ${r.teacherTokenShare ? pctPm(r.teacherTokenShare) : '—'} | ${rel(ft)} | ${rel(lora)} |`,
     );
   }
   const sti = rows.find((r) => r.method === 'sti-lora');
@@ -200,89 +212,20 @@ export function tableMarkdown(rows: TableRow[], memoryUnit: string, opts: { exac
   return out.join('\n');
 }
 
-const curveOf = (e: EvalRecord, which: PositionSet) => (which === 'all' ? e.accuracyByPosition : e.accuracyByPositionBeyond);
-
-/**
- * Accuracy by output position (over all test lengths, or those beyond training): per method the
- * mean and std over seeds, and the teacher's accuracy where its evaluation is given. A position
- * counts the test examples whose gold response reaches it, so later positions are the longer lengths'.
- */
-export function positionCsv(rows: TableRow[], opts: { which?: PositionSet; teacher?: EvalRecord } = {}): string {
-  const which = opts.which ?? 'beyond';
-  const teacher = opts.teacher ? curveOf(opts.teacher, which) : null;
-  const len = Math.max(0, teacher?.length ?? 0, ...rows.map((r) => r.positions[which].length));
-  const lines = [['position', ...rows.flatMap((r) => [r.method, `${r.method}_std`]), ...(teacher ? ['teacher'] : [])].join(',')];
-  const cell = (x: number | undefined) => (x === undefined ? '' : x.toFixed(4));
-  for (let t = 0; t < len; t++) lines.push([t, ...rows.flatMap((r) => [cell(r.positions[which][t]?.mean), cell(r.positions[which][t]?.std)]), ...(teacher ? [cell(teacher[t])] : [])].join(','));
-  return lines.join('\n') + '\n';
-}
-
-const SVG_COLORS = ['#3b6fd6', '#e2802f', '#2a9d57', '#b23a48', '#7b5cc4', '#1b998b', '#c49a1b', '#555'];
-
-/** The same as a small standalone SVG line chart: a line per method (mean), a band of ± one std, the teacher dashed. */
-export function positionSvg(rows: TableRow[], title: string, opts: { which?: PositionSet; teacher?: EvalRecord } = {}): string {
-  const which = opts.which ?? 'beyond';
-  const teacher = opts.teacher ? curveOf(opts.teacher, which) : null;
-  const W = 680;
-  const H = 340;
-  const L = 48;
-  const B = 36;
-  const len = Math.max(1, teacher?.length ?? 0, ...rows.map((r) => r.positions[which].length));
-  const x = (t: number) => L + (t / Math.max(1, len - 1)) * (W - L - 150);
-  const y = (a: number) => H - B - Math.min(1, Math.max(0, a)) * (H - B - 30);
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
-    `<text x="${L}" y="16" font-size="13">${esc(title)}</text>`,
-    `<line x1="${L}" y1="${H - B}" x2="${W - 150}" y2="${H - B}" stroke="#999"/><line x1="${L}" y1="30" x2="${L}" y2="${H - B}" stroke="#999"/>`,
-    ...[0, 0.5, 1].map((a) => `<text x="${L - 6}" y="${y(a) + 4}" text-anchor="end">${a}</text>`),
-    ...[0, Math.floor((len - 1) / 2), len - 1].map((t) => `<text x="${x(t)}" y="${H - B + 14}" text-anchor="middle">${t}</text>`),
-    `<text x="${(L + W - 150) / 2}" y="${H - 8}" text-anchor="middle">output position</text>`,
-  ];
-  const pts = (c: (readonly [number, number])[]) => c.map(([t, a]) => `${x(t).toFixed(1)},${y(a).toFixed(1)}`).join(' ');
-  const curve = (c: number[]) => pts(c.map((a, t) => [t, a] as const));
-  rows.forEach((r, i) => {
-    const c = r.positions[which];
-    const color = SVG_COLORS[i % SVG_COLORS.length];
-    if (c.some((s) => s.std > 0)) {
-      const band = [...c.map((s, t) => [t, s.mean + s.std] as const), ...c.map((s, t) => [t, s.mean - s.std] as const).reverse()];
-      parts.push(`<polygon fill="${color}" fill-opacity="0.12" stroke="none" points="${pts(band)}"/>`);
-    }
-    if (c.length) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${curve(c.map((s) => s.mean))}"/>`);
-    parts.push(`<text x="${W - 140}" y="${40 + 16 * i}" fill="${color}">${esc(r.method)}</text>`);
-  });
-  if (teacher?.length) {
-    parts.push(`<polyline fill="none" stroke="#000" stroke-width="1.4" stroke-dasharray="5 3" points="${curve(teacher)}"/>`);
-    parts.push(`<text x="${W - 140}" y="${40 + 16 * rows.length}">teacher (dashed)</text>`);
-  }
-  parts.push('</svg>');
-  return parts.join('\n') + '\n';
-}
-
-/** Exact match by test length: a row per method (mean ± std over seeds) and the teacher's, lengths beyond training marked. */
-export function byLengthMarkdown(rows: TableRow[], teacher?: EvalRecord): string {
-  const lengths = rows[0]?.byLength ?? [];
-  if (!lengths.length) return '';
-  const head = lengths.map((g) => `${g.length}${g.beyondTraining ? ' (beyond)' : ''}`);
-  const out = [`| method | ${head.join(' | ')} |`, `|---|${lengths.map(() => '---|').join('')}`];
-  for (const r of rows) out.push(`| \`${r.method}\` | ${lengths.map((g) => { const s = r.byLength.find((x) => x.length === g.length); return s ? pm(s.exactMatch, 3) : '—'; }).join(' | ')} |`);
-  if (teacher) out.push(`| teacher | ${lengths.map((g) => { const s = teacher.byLength.find((x) => x.length === g.length); return s ? fixed(s.exactMatch, 3) : '—'; }).join(' | ')} |`);
-  return out.join('\n');
-}
-
 /** The table as CSV: one line per method, means and standard deviations, ratios to ft and lora. */
 export function tableCsv(rows: TableRow[]): string {
   const ft = rows.find((r) => r.method === 'ft');
   const lora = rows.find((r) => r.method === 'lora');
   const stats = ['trainableParams', 'peakBytes', 'msPerToken', 'rougeL', 'perplexity', 'exactMatch'] as const;
   const rel = ['quality', 'params', 'memory', 'inference'] as const;
-  const head = ['method', 'seeds', ...stats.flatMap((k) => [k, `${k}Std`]), 'liveGpuBytes', 'liveGpuBytesStd', ...rel.map((k) => `${k}VsFt`), ...rel.map((k) => `${k}VsLora`)];
+  const head = ['method', 'seeds', ...stats.flatMap((k) => [k, `${k}Std`]), 'liveGpuBytes', 'liveGpuBytesStd', 'teacherTokenShare', 'teacherTokenShareStd', ...rel.map((k) => `${k}VsFt`), ...rel.map((k) => `${k}VsLora`)];
   const num = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(6))) : '');
   const ratioCells = (r: TableRow, ref: TableRow | undefined) => (ref ? rel.map((k) => num(ratios(r, ref)[k])) : rel.map(() => ''));
   const lines = [head.join(',')];
   for (const r of rows) {
     const gpu = r.liveGpuBytes ? [num(r.liveGpuBytes.mean), num(r.liveGpuBytes.std)] : ['', ''];
-    lines.push([r.method, r.seeds, ...stats.flatMap((k) => [num(r[k].mean), num(r[k].std)]), ...gpu, ...ratioCells(r, ft), ...ratioCells(r, lora)].join(','));
+    const share = r.teacherTokenShare ? [num(r.teacherTokenShare.mean), num(r.teacherTokenShare.std)] : ['', ''];
+    lines.push([r.method, r.seeds, ...stats.flatMap((k) => [num(r[k].mean), num(r[k].std)]), ...gpu, ...share, ...ratioCells(r, ft), ...ratioCells(r, lora)].join(','));
   }
   return lines.join('\n') + '\n';
 }

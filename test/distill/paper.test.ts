@@ -41,3 +41,13 @@ test('stopping ends the table after the step under way, keeps the finished runs 
   expect(steps).toBe(3);
   expect(tf.memory().numTensors).toBe(before);
 });
+
+test('a stopped table resumed from its finished runs runs only what is missing, and makes the table one process makes', async () => {
+  const plan = { preset: 'tiny', steps: 2, seeds: 2, methods: ['ft', 'sti-lora'] as ('ft' | 'sti-lora')[] };
+  const whole = await runPaperTable(plan, microHost);
+  // Stopped after ft's two runs and sti-lora's first: the resumed table runs sti-lora seed 2 only.
+  const ran: string[] = [];
+  const resumed = await runPaperTable(plan, microHost, { onRun: (m, k) => ran.push(`${m}/${k}`) }, { ft: whole[0]!.runs, 'sti-lora': whole[1]!.runs.slice(0, 1) });
+  expect(ran).toEqual(['sti-lora/1']);
+  expect(resumed.map((r) => r.runs.map((f) => [f.rougeL, f.perplexity, f.teacherTokenShare ?? null]))).toEqual(whole.map((r) => r.runs.map((f) => [f.rougeL, f.perplexity, f.teacherTokenShare ?? null])));
+});
