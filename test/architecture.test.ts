@@ -3,7 +3,7 @@
  * values only from the state layer; the worker protocol is a leaf; data/ never reaches into the
  * engine; one training loop; no source file too long to read at once.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { expect, test } from 'vitest';
 
@@ -79,6 +79,18 @@ test('one training loop: only the step driver steps a trainer', () => {
 test('no file in src/ is over 300 lines', () => {
   const long = SRC.map((f) => ({ f, n: readFileSync(join(ROOT, f), 'utf8').split('\n').length })).filter((x) => x.n > 300);
   expect(long).toEqual([]);
+});
+
+test('source comments cite documents in the repository only, and those exist', () => {
+  const outside: string[] = [];
+  const missing: string[] = [];
+  for (const f of [...SRC, ...files('scripts')]) {
+    const text = readFileSync(join(ROOT, f), 'utf8');
+    if (/design §|design\.md|shared\/|notes\//.test(text)) outside.push(f);
+    for (const m of text.matchAll(/\bdocs\/[\w./-]+\.md\b/g)) if (!existsSync(join(ROOT, m[0]))) missing.push(`${f} → ${m[0]}`);
+  }
+  expect(outside).toEqual([]);
+  expect(missing).toEqual([]);
 });
 
 test('the checker sees what it checks (it would catch a UI file importing the engine)', () => {

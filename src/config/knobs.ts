@@ -1,5 +1,5 @@
 /**
- * Every knob of a distillation run (design §1), as one typed table that drives defaults,
+ * Every knob of a distillation run (docs/method.md), as one typed table that drives defaults,
  * validation, the CLI flags, the knob panel and the URL codec, all through one parser (readKnob).
  * A value outside its range or choices is refused with a message listing what is valid.
  */

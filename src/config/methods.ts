@@ -1,4 +1,4 @@
-/** The eight methods of the paper table (design §1.5) and what each one trains. */
+/** The eight methods of the paper table (docs/method.md, "The methods") and what each one trains. */
 import type { DistillConfig, Method } from './knobs';
 
 export interface MethodSpec {

@@ -1,7 +1,7 @@
 /**
  * Backend self-check: one training step of a tiny model (loss and the gradient of every
  * parameter) computed on the active backend and on `cpu`, compared tensor by tensor.
- * tfjs-webgpu has produced silently wrong gradients before (design §6); this catches that class.
+ * tfjs-webgpu has produced silently wrong gradients before (docs/webgpu-traps.md); this catches that class.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type LoraConfig, type ModelConfig, modelConfig } from '../model/config';

@@ -3,7 +3,7 @@
  * with validation that names the offending field.
  */
 
-/** Matrices a LoRA adapter can be attached to (design §1.4). */
+/** Matrices a LoRA adapter can be attached to (docs/method.md, "LoRA"). */
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'fc1', 'fc2'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 

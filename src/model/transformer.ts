@@ -4,7 +4,7 @@
  * LM head tied to the token embedding. Pure tfjs-core math: no DOM, no worker APIs.
  *
  * Q, K and V come from one fused projection split with tf.split on the last axis; a 5-D slice
- * gave silently wrong gradients on tfjs-webgpu (design §6).
+ * gave silently wrong gradients on tfjs-webgpu (docs/webgpu-traps.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from './rng';

@@ -1,5 +1,5 @@
 /**
- * The paper table (design §4, issue "paper table"): every method's final metrics over seeds,
+ * The paper table (docs/method.md, "The methods"): every method's final metrics over seeds,
  * mean ± std, each relative to `ft` and to `lora`, beside the paper's ratios; and accuracy by
  * output position beyond the training lengths. Pure functions over final records: the CLI and the
  * app both use them.

@@ -159,7 +159,7 @@ export async function startEngine(): Promise<void> {
     if (importSource) await request({ type: 'importModel', source: importSource });
     set({ engine: { kind: 'ready', info } });
     if (info.name !== 'cpu') {
-      // A quick check that this backend's gradients agree with the CPU's (design §6).
+      // A quick check that this backend's gradients agree with the CPU's (docs/webgpu-traps.md).
       const r = await request({ type: 'selfCheck', quick: true });
       set({ startCheck: { ok: r.gradients.ok, maxGradRelErr: r.gradients.maxGradRelErr, backend: info.name } });
     }

@@ -1,4 +1,4 @@
-/** The live panels of design §4. Each reads the metric buffers when the store's metricsVersion changes. */
+/** The live panels of a run. Each reads the metric buffers when the store's metricsVersion changes. */
 import { downsample, lastWith, metrics } from '../state/metrics';
 import { useApp } from '../state/store';
 import { Chart, color } from './Chart';
