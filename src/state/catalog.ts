@@ -5,6 +5,7 @@
  */
 export { KNOBS, METHODS, describeValid, type Knob, type Method } from '../config/knobs';
 export { METHOD_SPECS } from '../config/methods';
+export { TAU_DECAY_TABLE } from '../config/threshold';
 export { PRESETS, PRESET_NAMES, SUGGESTED_PAPER_PRESET } from '../config/presets';
 export { defaultsFor } from '../config/resolve';
 export { paperConfig } from '../config/paper-plan';

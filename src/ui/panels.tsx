@@ -1,4 +1,5 @@
 /** The live panels of a run. Each reads the metric buffers when the store's metricsVersion changes. */
+import { TAU_DECAY_TABLE } from '../state/catalog';
 import { downsample, lastWith, metrics } from '../state/metrics';
 import { useApp } from '../state/store';
 import { Chart, color } from './Chart';
@@ -50,34 +51,72 @@ export function TrainingPanel() {
   );
 }
 
+/** The latest step record with per-position series (on-policy steps). */
+const lastAlong = () => lastWith('interventionByPosition') ?? lastWith('tauByPosition');
+
 export function ThresholdPanel() {
   useVersion();
+  const info = useApp((s) => s.runInfo);
   const steps = downsample(metrics.steps);
   const hasTau = steps.some((s) => s.tau !== null);
+  const along = lastAlong();
+  const tauAlong = along?.tauByPosition ?? [];
+  const decay = info ? TAU_DECAY_TABLE[info.config.tauDecay] : null;
+  const share = metrics.final?.teacherTokenShare;
   return (
     <Panel
       id="threshold"
-      title="Threshold τ(s) and intervention"
-      explainer="The teacher steps in where its divergence from the student reaches τ(s) = τmin + (τ0 − τmin)·exp(−k·s/S), a threshold that decays over training. Shown with the output-layer divergence and the share of rollout tokens the teacher replaced (right axis)."
+      title="Threshold τ and intervention"
+      explainer={
+        <>
+          While the student writes, the teacher takes over a token where the divergence of their next-token distributions
+          reaches the threshold τ at that position. As in SWITCH (Koo et al., NAACL Findings 2025), τ(t) = τ0·g(t) falls along
+          the response — g(t) = e^(−λt) by default — so later tokens, where a student's errors have piled up, are corrected more
+          readily. The chart shows τ at each response position of the latest rollout, the batch's mean trigger divergence there,
+          and the share of sequences whose token the teacher took (right axis). With the earlier reading (τ decaying over
+          training steps) a second chart shows τ over steps.
+        </>
+      }
     >
       {steps.length === 0 ? (
         <Empty>No steps yet.</Empty>
       ) : !hasTau ? (
         <Empty>This method has no threshold.</Empty>
       ) : (
-        <Chart
-          rows={steps.map((s) => ({ step: s.step, tau: s.tau, d: s.layerDivergence.at(-1) ?? null, rate: s.onPolicy ? s.interventionRate : null }))}
-          x="step"
-          rightLabel="replaced"
-          series={[
-            { key: 'tau', name: 'τ(s)', color: color(3) },
-            { key: 'd', name: 'output divergence', color: color(0) },
-            { key: 'rate', name: 'tokens replaced', color: color(1), axis: 'right', dashed: true },
-          ]}
-        />
+        <>
+          {along && (
+            <Chart
+              rows={tauAlong.map((tau, t) => ({ t, tau, d: along.divergenceByPosition?.[t] ?? null, taken: along.interventionByPosition?.[t] ?? null }))}
+              x="t"
+              xLabel={`response position (step ${along.step})`}
+              rightLabel="teacher's share"
+              rightIsShare
+              series={[
+                { key: 'tau', name: 'τ at the position', color: color(3), points: true },
+                { key: 'd', name: 'mean trigger divergence', color: color(0), points: true },
+                { key: 'taken', name: "teacher's tokens (share)", color: color(1), axis: 'right', dashed: true, points: true },
+              ]}
+            />
+          )}
+          {decay?.overSteps && (
+            <Chart
+              height={160}
+              rows={steps.map((s) => ({ step: s.step, tau: s.tau, rate: s.onPolicy ? s.interventionRate : null }))}
+              x="step"
+              xLabel="training step"
+              rightLabel="replaced"
+              rightIsShare
+              series={[
+                { key: 'tau', name: 'τ(s) at the first position', color: color(3) },
+                { key: 'rate', name: 'tokens replaced', color: color(1), axis: 'right', dashed: true },
+              ]}
+            />
+          )}
+        </>
       )}
-      <p className="stats" data-testid="threshold-stats" data-tau-first={steps[0]?.tau ?? ''} data-tau-last={steps.at(-1)?.tau ?? ''}>
-        τ {fmt(steps[0]?.tau)} → {fmt(steps.at(-1)?.tau)} · replaced {fmt((steps.at(-1)?.interventionRate ?? 0) * 100, 1)}% of tokens
+      <p className="stats" data-testid="threshold-stats" data-tau-first={tauAlong[0] ?? ''} data-tau-last={tauAlong.at(-1) ?? ''}>
+        {decay ? `τ decays ${decay.label}` : 'τ'} · τ {fmt(tauAlong[0])} at the first position → {fmt(tauAlong.at(-1))} at the last · the teacher took{' '}
+        {fmt((steps.at(-1)?.interventionRate ?? 0) * 100, 1)}% of this step's tokens{share !== undefined ? `, ${fmt(share * 100, 1)}% over the run` : ''}
       </p>
     </Panel>
   );
@@ -210,7 +249,7 @@ export function SamplesPanel() {
     <Panel
       id="samples"
       title="Samples"
-      explainer="A student rollout from the latest batch: highlighted characters are where the teacher's token replaced the student's. Hover one for its divergence and the threshold at that step. Below, greedy outputs on the test set."
+      explainer="A student rollout from the latest batch: highlighted characters are where the teacher's token replaced the student's. Hover one for its position, its trigger divergence and the threshold τ there. Below, greedy outputs on the test set."
     >
       {s?.sample ? (
         <p className="sample" data-testid="sample">
@@ -220,7 +259,7 @@ export function SamplesPanel() {
               key={i}
               className={s.sample!.intervened[i] ? 'intervened' : undefined}
               data-intervened={s.sample!.intervened[i] ? '1' : '0'}
-              title={`D = ${s.sample!.divergence[i]!.toFixed(3)}, τ = ${fmt(s.tau)}${s.sample!.intervened[i] ? ' — teacher token' : ''}`}
+              title={`position ${i}: D = ${s.sample!.divergence[i]!.toFixed(3)}, τ = ${fmt(s.tauByPosition?.[i] ?? s.tau)}${s.sample!.intervened[i] ? ' — teacher token' : ''}`}
             >
               {ch === '\n' ? '⏎' : ch}
             </span>
