@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import { choose, setPageValue } from '../state/actions';
-import { METHODS, METHOD_SPECS, type Method, PAGE_KNOBS, PAPER, PRESETS, PRESET_NAMES, SUGGESTED_PAPER_PRESET, type PositionSet, type TableRow, defaultsFor, paperConfig, pct, pm, positionCsv, ratios, signed, tableCsv, tableMarkdown, tableRows } from '../state/catalog';
+import { METHODS, METHOD_SPECS, type Method, PAGE_KNOBS, PAPER, PRESETS, PRESET_NAMES, SUGGESTED_PAPER_PRESET, type PositionSet, type TableRow, defaultsFor, paperConfig, pct, pm, pctPm, positionCsv, ratios, signed, tableCsv, tableMarkdown, tableRows } from '../state/catalog';
 import { runPaper, stopPaper } from '../state/engine';
 import { download } from '../state/persist';
 import { useApp } from '../state/store';
@@ -154,6 +154,7 @@ export function PaperView() {
             <th>ROUGE-L</th>
             <th>perplexity</th>
             <th>exact match</th>
+            <th title="share of rollout tokens the teacher produced over a run (methods with rollouts)">teacher tokens</th>
             <th title="quality, params, memory, latency">vs ft</th>
             <th title="quality, params, memory, latency">vs lora</th>
           </tr>
@@ -180,11 +181,12 @@ export function PaperView() {
                     <td>{pm(r.rougeL, 3)}</td>
                     <td>{pm(r.perplexity, 3)}</td>
                     <td>{emDefined ? pm(r.exactMatch, 3) : '—'}</td>
+                    <td data-testid={`paper-share-${m}`}>{r.teacherTokenShare ? pctPm(r.teacherTokenShare) : '—'}</td>
                     <td>{rel(r, ft)}</td>
                     <td>{rel(r, lora)}</td>
                   </>
                 ) : (
-                  <td colSpan={liveGpu ? 9 : 8} className="muted">
+                  <td colSpan={liveGpu ? 10 : 9} className="muted">
                     {state === 'running' ? 'running…' : '—'}
                   </td>
                 )}
