@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     const runs = ablation.rows.filter((r) => (results.get(r.id)?.length ?? 0) > 0).map((r) => ({ method: r.method, label: r.id, runs: results.get(r.id)! }));
     const table = tableRows(runs);
     const made = runs.reduce((n, r) => n + r.runs.length, 0);
+    const beyond = table.some((r) => r.positions.beyond.length > 0);
     const md = [
       `# ${ablation.title}: preset \`${preset}\``,
       '',
@@ -61,14 +62,17 @@ async function main(): Promise<void> {
       '',
       ablationMarkdown(ablation, table, { exactMatch: isTask }),
       '',
-      ...(isTask ? ['Exact match by test length (mean ± std over the seeds):', '', byLengthMarkdown(table, teacherEval), ''] : []),
+      ...(isTask ? ['Exact match by test length (mean ± std over the seeds):', '', byLengthMarkdown(table, teacherEval, 'row'), ''] : []),
       ...(isTask ? [`Accuracy by output position over all test lengths (mean, band ± one std; the teacher dashed): ![](${base}-positions-all.svg) ([CSV](${base}-positions-all.csv))`, ''] : []),
+      ...(beyond ? [`Accuracy by output position over the test lengths beyond training: ![](${base}-positions.svg) ([CSV](${base}-positions.csv))`, ''] : []),
     ].join('\n');
-    const pos = { which: 'all' as const, teacher: teacherEval };
+    const pos = (which: 'all' | 'beyond') => ({ which, teacher: teacherEval });
+    const chart = (which: 'all' | 'beyond', stem: string, what: string) => ({ [`${stem}.csv`]: positionCsv(table, pos(which)), [`${stem}.svg`]: positionSvg(table, `${preset}: accuracy by output position, ${what}`, pos(which)) });
     writeFiles(out, {
       [`${base}.md`]: md,
       [`${base}.json`]: JSON.stringify({ command, backend, steps, seeds, teacher, partial, wallSeconds: Math.round((Date.now() - t0) / 1000), teacherEval, rows: table, runs }, null, 1) + '\n',
-      ...(isTask ? { [`${base}-positions-all.csv`]: positionCsv(table, pos), [`${base}-positions-all.svg`]: positionSvg(table, `${preset}: accuracy by output position, all test lengths`, pos) } : {}),
+      ...(isTask ? chart('all', `${base}-positions-all`, 'all test lengths') : {}),
+      ...(beyond ? chart('beyond', `${base}-positions`, 'test lengths beyond training') : {}),
     });
     return md;
   };

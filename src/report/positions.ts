@@ -67,11 +67,11 @@ export function positionSvg(rows: TableRow[], title: string, opts: { which?: Pos
 }
 
 /** Exact match by test length: a row per method (mean ± std over seeds) and the teacher's, lengths beyond training marked. */
-export function byLengthMarkdown(rows: TableRow[], teacher?: EvalRecord): string {
+export function byLengthMarkdown(rows: TableRow[], teacher?: EvalRecord, rowHead = 'method'): string {
   const lengths = rows[0]?.byLength ?? [];
   if (!lengths.length) return '';
   const head = lengths.map((g) => `${g.length}${g.beyondTraining ? ' (beyond)' : ''}`);
-  const out = [`| method | ${head.join(' | ')} |`, `|---|${lengths.map(() => '---|').join('')}`];
+  const out = [`| ${rowHead} | ${head.join(' | ')} |`, `|---|${lengths.map(() => '---|').join('')}`];
   for (const r of rows) out.push(`| \`${r.label}\` | ${lengths.map((g) => { const s = r.byLength.find((x) => x.length === g.length); return s ? pm(s.exactMatch, 3) : '—'; }).join(' | ')} |`);
   if (teacher) out.push(`| teacher | ${lengths.map((g) => { const s = teacher.byLength.find((x) => x.length === g.length); return s ? fixed(s.exactMatch, 3) : '—'; }).join(' | ')} |`);
   return out.join('\n');
