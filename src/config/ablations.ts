@@ -3,7 +3,7 @@
  * budgets and seeds like the paper table's rows (`npm run ablation`). Each row is a method and the
  * knobs it changes. No tfjs here.
  */
-import type { DistillConfig, Method } from './knobs';
+import { type DistillConfig, type Method, earlierReading } from './knobs';
 import { type PaperPlan, paperConfig } from './paper-plan';
 
 export interface AblationRow {
@@ -25,11 +25,11 @@ export interface Ablation {
 
 /** SWITCH's threshold shapes (and our earlier reading) for a method. */
 const shapes = (m: Method): AblationRow[] => [
-  { id: `${m} exp`, method: m, knobs: {}, about: 'τ0·e^(−λt) along the response, λ = 0.1, jsd trigger (SWITCH; the default)' },
+  { id: `${m} exp`, method: m, knobs: {}, about: 'τ0·e^(−λt) along the response, τ0 = 0.2, λ = 0.1, jsd trigger (SWITCH; the default)' },
   { id: `${m} linear`, method: m, knobs: { tauShape: 'linear' }, about: 'τ0·max(0, 1 − λt) along the response' },
   { id: `${m} constant`, method: m, knobs: { tauShape: 'constant' }, about: 'τ0 at every position' },
-  { id: `${m} step`, method: m, knobs: { tauDecay: 'step' }, about: 'τ(s) over training steps, one value for all positions, jsd trigger' },
-  { id: `${m} step-fkl`, method: m, knobs: { tauDecay: 'step', triggerDivergence: 'fkl' }, about: 'our earlier reading: τ(s) over steps, trigger on the loss divergence (fkl)' },
+  { id: `${m} step`, method: m, knobs: { tauDecay: 'step' }, about: 'τ(s) over training steps from τ0 to τmin = 0.05, one value for all positions, jsd trigger' },
+  { id: `${m} step-fkl`, method: m, knobs: earlierReading({ divergence: 'fkl' }), about: 'our earlier reading: τ(s) over steps from τ0 = the 0.8 quantile of a warm-up rollout, trigger on the loss divergence (fkl)' },
 ];
 
 export const ABLATIONS = {

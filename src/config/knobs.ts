@@ -112,9 +112,9 @@ export const KNOB_TABLE: { readonly [K in keyof DistillConfig]-?: KnobRow<Distil
   tauDecay: { short: 'tdc', kind: 'choice', choices: TAU_DECAYS, default: 'position', help: 'position: τ0·g(t) along the response (SWITCH); step: τ(s) over training, one value for all positions (our earlier reading); both: τ(s)·g(t)' },
   tauShape: { short: 'tsh', kind: 'choice', choices: TAU_SHAPES, default: 'exp', help: 'g(t) along the response: exp e^(−λt), linear max(0, 1 − λt), constant 1' },
   tauLambda: { short: 'tla', kind: 'number', min: 0, max: 10, default: 0.1, help: 'λ of g(t), per response token (t = 0 at the first)' },
-  tauMode: { short: 'tm', kind: 'choice', choices: TAU_MODES, default: 'auto', help: 'auto: τ0 is a quantile of the trigger divergence on a warm-up rollout; raw: τ0 (and τmin) in nats' },
+  tauMode: { short: 'tm', kind: 'choice', choices: TAU_MODES, default: 'raw', help: 'raw: τ0 (and τmin) in nats of the trigger divergence (docs/method.md says why 0.2 is the default); auto: τ0 is a quantile of it on a warm-up rollout' },
   q0: { short: 'q0', kind: 'number', min: 0, max: 1, default: 0.8, help: 'auto: τ0 is this quantile of the warm-up trigger divergence' },
-  tau0: { short: 't0', kind: 'number', min: 0, max: 1000, default: 1, help: 'raw: threshold τ0 at the first response token and step 0 (nats)' },
+  tau0: { short: 't0', kind: 'number', min: 0, max: 1000, default: 0.2, help: 'raw: threshold τ0 at the first response token and step 0, in nats (jsd is at most ln 2 ≈ 0.693)' },
   tauMin: { short: 'tmin', kind: 'number', min: 0, max: 1000, default: 0.05, help: 'raw, step/both: final threshold τmin of τ(s) (nats)' },
   tauMinFrac: { short: 'tmf', kind: 'number', min: 0, max: 1, default: 0.05, help: 'auto, step/both: τmin = this × τ0' },
   tauK: { short: 'tk', kind: 'number', min: 0, max: 100, default: 5, help: 'step/both: decay rate k of τ(s)' },
@@ -141,15 +141,16 @@ export const KNOBS: Knob[] = entries.map(([key, { default: _, ...row }]) => ({ k
 export const BASE_DEFAULTS: DistillConfig = Object.fromEntries(entries.map(([key, row]) => [key, row.default])) as unknown as DistillConfig;
 
 /** The threshold knobs, added with SWITCH's reading. */
-export type ThresholdKnobs = Pick<DistillConfig, 'tauDecay' | 'tauShape' | 'tauLambda' | 'triggerDivergence'>;
+export type ThresholdKnobs = Pick<DistillConfig, 'tauDecay' | 'tauShape' | 'tauLambda' | 'triggerDivergence' | 'tauMode' | 'tau0'>;
 
 /**
  * The values of the threshold knobs every run made before them had (a link of version 1, a saved
- * run without them): τ decayed over training steps, one value for all positions, and the trigger
- * compared the loss's divergence.
+ * run without them): τ decayed over training steps, one value for all positions, the trigger
+ * compared the loss's divergence, and τ0 was by default the 0.8 quantile of a warm-up rollout's
+ * (raw: 1 nat).
  */
 export function earlierReading(c: Partial<Pick<DistillConfig, 'divergence'>>): ThresholdKnobs {
-  return { tauDecay: 'step', tauShape: KNOB_TABLE.tauShape.default, tauLambda: KNOB_TABLE.tauLambda.default, triggerDivergence: c.divergence ?? KNOB_TABLE.divergence.default };
+  return { tauDecay: 'step', tauShape: KNOB_TABLE.tauShape.default, tauLambda: KNOB_TABLE.tauLambda.default, triggerDivergence: c.divergence ?? KNOB_TABLE.divergence.default, tauMode: 'auto', tau0: 1 };
 }
 
 export class KnobError extends Error {

@@ -51,7 +51,7 @@ describe('threshold τ(s, t)', () => {
 
 test('auto-calibration: about 1 − q0 of the warm-up positions reach τ0 (within 2%)', async () => {
   for (const q0 of [0.8, 0.5]) {
-    const cfg = microConfig({ method: 'sti-lora', q0, batchSize: 16 });
+    const cfg = microConfig({ method: 'sti-lora', tauMode: 'auto', q0, batchSize: 16 });
     const teacher = microTeacher();
     const base = microBase();
     const trainer = await Trainer.create(cfg, MICRO_DATA, base, teacher);
