@@ -13,7 +13,7 @@ const LINKS: [string, string][] = [
   ['script in a key', 'v=2&%3Cimg%20src=x%20onerror=alert(1)%3E=1'],
   ['bad percent-encoding', 'v=2&s=%E0%A4%A'],
   ['10 KB hash', `v=2&s=5&${'x'.repeat(10 * 1024)}`],
-  ['future version', 'v=2&s=5'],
+  ['future version', 'v=3&s=5'],
   ['garbage version', 'v=abc&s=5'],
   ['no version', 's=7'],
   ['path in preset', 'v=2&p=../../etc/passwd'],

@@ -18,9 +18,12 @@ test('paper table: eight rows filled on the tiny preset, Markdown and CSV export
     const row = page.getByTestId(`paper-row-${m}`);
     await expect(row).toHaveAttribute('data-state', 'done');
     const cells = await row.locator('td').allInnerTexts();
-    expect(cells).toHaveLength(11); // on webgpu the live GPU peak has its own column beside the step peak
+    expect(cells).toHaveLength(12); // on webgpu the live GPU peak has its own column beside the step peak
     expect(cells[1]).toBe('1/1');
     for (const c of cells.slice(2, 9)) expect(c).toMatch(/^\d/); // params, step peak, live GPU, ms/token, ROUGE-L, perplexity, exact match
+    // The teacher's share of rollout tokens: for the methods with rollouts only (gkd's two steps may both be gold batches).
+    if (['ft', 'lora', 'kd', 'kd-lora'].includes(m)) expect(cells[9]).toBe('—');
+    else if (m !== 'gkd') expect(cells[9]).toMatch(/^\d+%/);
   }
   await expect(page.getByRole('columnheader', { name: 'live GPU MB' })).toBeVisible();
   await expect(page.getByTestId('paper-ratios')).toBeVisible();
