@@ -112,7 +112,7 @@ export const KNOB_TABLE: { readonly [K in keyof DistillConfig]-?: KnobRow<Distil
   tauDecay: { short: 'tdc', kind: 'choice', choices: TAU_DECAYS, default: 'position', help: 'position: τ0·g(t) along the response (SWITCH); step: τ(s) over training, one value for all positions (our earlier reading); both: τ(s)·g(t)' },
   tauShape: { short: 'tsh', kind: 'choice', choices: TAU_SHAPES, default: 'exp', help: 'g(t) along the response: exp e^(−λt), linear max(0, 1 − λt), constant 1' },
   tauLambda: { short: 'tla', kind: 'number', min: 0, max: 10, default: 0.1, help: 'λ of g(t), per response token (t = 0 at the first)' },
-  tauMode: { short: 'tm', kind: 'choice', choices: TAU_MODES, default: 'raw', help: 'raw: τ0 (and τmin) in nats of the trigger divergence (docs/method.md says why 0.2 is the default); auto: τ0 is a quantile of it on a warm-up rollout' },
+  tauMode: { short: 'tm', kind: 'choice', choices: TAU_MODES, default: 'raw', help: 'raw: τ0 (and τmin) in nats of the trigger divergence; auto: τ0 is a quantile of it on a warm-up rollout' },
   q0: { short: 'q0', kind: 'number', min: 0, max: 1, default: 0.8, help: 'auto: τ0 is this quantile of the warm-up trigger divergence' },
   tau0: { short: 't0', kind: 'number', min: 0, max: 1000, default: 0.2, help: 'raw: threshold τ0 at the first response token and step 0, in nats (jsd is at most ln 2 ≈ 0.693)' },
   tauMin: { short: 'tmin', kind: 'number', min: 0, max: 1000, default: 0.05, help: 'raw, step/both: final threshold τmin of τ(s) (nats)' },
