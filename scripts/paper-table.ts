@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     const parts = files.map((f) => ({ name: f, ...(JSON.parse(readFileSync(f, 'utf8')) as Omit<TablePart, 'name'> & { command: string; wallSeconds: number }) }));
     const all = mergeParts(parts, { steps: cfg.steps, seeds, backend, teacher, ...(methods ? { methods } : {}) });
     const madeOf = parts.map((p) => ({ file: p.name, command: p.command, wallSeconds: p.wallSeconds }));
-    const timing = `made in ${parts.length} parts side by side and merged with \`${runCommand} --merge ${files.join(',')} --out ${out}\` (the quality figures are those one process makes); the parts: ${parts.map((p) => `\`${p.command}\` (${p.wallSeconds} s)`).join('; ')}`;
+    const timing = `made in ${parts.length} parts (side by side, or at different times) and merged with \`${runCommand} --merge ${files.join(',')} --out ${out}\` (the quality figures are those one process makes; ms/token compare only between rows of one part); the parts: ${parts.map((p) => `\`${p.command}\` (${p.wallSeconds} s)`).join('; ')}`;
     console.log(write(all, timing, Math.max(...parts.map((p) => p.wallSeconds)), { parts: madeOf }));
     return;
   }
