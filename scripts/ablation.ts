@@ -20,7 +20,7 @@ import { ablationMarkdown } from '../src/report/ablation';
 import { byLengthMarkdown, positionCsv, positionSvg, tableRows } from '../src/report/paper-table';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { ABLATION_FLAGS } from './lib/flags';
-import { evaluatePresetTeacher, readResume, teacherRecord, writeFiles } from './lib/table-files';
+import { type Resumed, evaluatePresetTeacher, readResume, teacherRecord, writeFiles } from './lib/table-files';
 import { runHost } from './lib/host';
 
 const CLI: CliOptions = { usage: 'npm run ablation -- --preset P --ablation NAME [--rows a,b] [--steps N] [--seeds K] [--backend cpu|wasm|webgpu] --out DIR [--resume]' };
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const base = `${preset}-${flags.ablation}`;
   const teacher = teacherRecord(preset);
   const command = `npm run ablation -- --preset ${preset} --ablation ${flags.ablation}${wanted ? ` --rows '${wanted.join(',')}'` : ''} --steps ${steps} --seeds ${seeds} --backend ${backend} --out ${out}`;
-  const done: Record<string, FinalRecord[]> = flags.resume ? readResume(join(out, `${base}.json`), { steps, seeds, backend, teacher }) : {};
+  const { done, wallSeconds: before }: Resumed = flags.resume ? readResume(join(out, `${base}.json`), { steps, seeds, backend, teacher }) : { done: {}, wallSeconds: 0 };
   const isTask = getPreset(preset).data.kind === 'task';
   const teacherEval = await evaluatePresetTeacher(preset, host);
   const t0 = Date.now();
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     const chart = (which: 'all' | 'beyond', stem: string, what: string) => ({ [`${stem}.csv`]: positionCsv(table, pos(which)), [`${stem}.svg`]: positionSvg(table, `${preset}: accuracy by output position, ${what}`, pos(which)) });
     writeFiles(out, {
       [`${base}.md`]: md,
-      [`${base}.json`]: JSON.stringify({ command, backend, steps, seeds, teacher, partial, wallSeconds: Math.round((Date.now() - t0) / 1000), teacherEval, rows: table, runs }, null, 1) + '\n',
+      [`${base}.json`]: JSON.stringify({ command, backend, steps, seeds, teacher, partial, wallSeconds: before + Math.round((Date.now() - t0) / 1000), teacherEval, rows: table, runs }, null, 1) + '\n',
       ...(isTask ? chart('all', `${base}-positions-all`, 'all test lengths') : {}),
       ...(beyond ? chart('beyond', `${base}-positions`, 'test lengths beyond training') : {}),
     });

@@ -36,7 +36,7 @@ import type { FinalRecord } from '../src/protocol/records';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { PAPER_TABLE_FLAGS } from './lib/flags';
 import { runHost } from './lib/host';
-import { evaluatePresetTeacher, readResume, teacherRecord, writeFiles } from './lib/table-files';
+import { type Resumed, evaluatePresetTeacher, readResume, teacherRecord, writeFiles } from './lib/table-files';
 
 const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--teacher HF_DIR [--base HF_DIR]] [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR [--resume | --merge A.json,B.json] | --check DIR/P.json)' };
 
@@ -104,12 +104,12 @@ async function main(): Promise<void> {
     console.log(write(all, timing, Math.max(...parts.map((p) => p.wallSeconds)), { parts: madeOf }));
     return;
   }
-  const done = flags.resume ? readResume(join(out, `${preset}.json`), { steps: cfg.steps, seeds, backend, teacher }) : {};
+  const { done, wallSeconds: before }: Resumed = flags.resume ? readResume(join(out, `${preset}.json`), { steps: cfg.steps, seeds, backend, teacher }) : { done: {}, wallSeconds: 0 };
   const results = new Map<Method, FinalRecord[]>(Object.entries(done) as [Method, FinalRecord[]][]);
   const resumed = Object.values(done).some((r) => r.length > 0);
   const so = () => METHODS.filter((m) => (results.get(m)?.length ?? 0) > 0).map((m) => ({ method: m, runs: results.get(m)! }));
-  const wall = () => Math.round((Date.now() - t0) / 1000);
-  const timing = () => `wall time ${wall()} s${resumed ? ' (after --resume: this process only)' : ''}`;
+  const wall = () => before + Math.round((Date.now() - t0) / 1000);
+  const timing = () => `wall time ${wall()} s${resumed ? ' (over the processes that made it, with --resume)' : ''}`;
   await runPaperTable(plan, host, {
     onRun: (method, k, final) => {
       results.set(method, [...(results.get(method) ?? []), final]);

@@ -50,6 +50,7 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 
 /** What a table's JSON says about how it was made, and its runs by row (label, else method). */
 interface TableFile {
+  wallSeconds?: number;
   steps: number;
   seeds: number;
   backend: string;
@@ -57,11 +58,17 @@ interface TableFile {
   runs: { method: string; label?: string; runs: FinalRecord[] }[];
 }
 
+/** What a resumed table starts from: its finished runs by row, and the wall time spent on them. */
+export interface Resumed {
+  done: Record<string, FinalRecord[]>;
+  wallSeconds: number;
+}
+
 /**
  * The finished runs of a stopped table, by row, to run only what is missing: refused where the
  * file was made with another budget, backend or teacher (its runs would not be this table's).
  */
-export function readResume(file: string, want: { steps: number; seeds: number; backend: string; teacher: string }): Record<string, FinalRecord[]> {
+export function readResume(file: string, want: { steps: number; seeds: number; backend: string; teacher: string }): Resumed {
   if (!existsSync(file)) throw new Error(`--resume: ${file} does not exist (start the table without --resume; it writes that file after every run)`);
   const t = JSON.parse(readFileSync(file, 'utf8')) as TableFile;
   if (t.steps !== want.steps || t.seeds !== want.seeds) throw new Error(`--resume: ${file} was made with ${t.steps} steps and ${t.seeds} seeds; pass --steps ${t.steps} --seeds ${t.seeds}`);
@@ -70,5 +77,5 @@ export function readResume(file: string, want: { steps: number; seeds: number; b
   const done = Object.fromEntries(t.runs.map((r) => [r.label ?? r.method, r.runs]));
   const n = Object.values(done).reduce((a, r) => a + r.length, 0);
   process.stderr.write(`--resume: ${n} finished runs read from ${file}\n`);
-  return done;
+  return { done, wallSeconds: t.wallSeconds ?? 0 };
 }

@@ -55,8 +55,10 @@ export function positionSvg(rows: TableRow[], title: string, opts: { which?: Pos
       const band = [...c.map((s, t) => [t, s.mean + s.std] as const), ...c.map((s, t) => [t, s.mean - s.std] as const).reverse()];
       parts.push(`<polygon fill="${color}" fill-opacity="0.12" stroke="none" points="${pts(band)}"/>`);
     }
-    if (c.length) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${curve(c.map((s) => s.mean))}"/>`);
-    parts.push(`<text x="${W - 140}" y="${40 + 16 * i}" fill="${color}">${esc(r.label)}</text>`);
+    // Past the palette, colours repeat: the second round is dotted (legend and line alike).
+    const dash = i >= SVG_COLORS.length ? ' stroke-dasharray="2 2"' : '';
+    if (c.length) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.6"${dash} points="${curve(c.map((s) => s.mean))}"/>`);
+    parts.push(`<text x="${W - 140}" y="${40 + 16 * i}" fill="${color}">${esc(r.label)}${dash ? ' (dotted)' : ''}</text>`);
   });
   if (teacher?.length) {
     parts.push(`<polyline fill="none" stroke="#000" stroke-width="1.4" stroke-dasharray="5 3" points="${curve(teacher)}"/>`);
