@@ -41,7 +41,13 @@ export interface GridRow<K extends string> {
  * (a stopped table's finished runs, by row, which are kept and not run again); returns each row's
  * final records.
  */
-export async function runGrid<K extends string>(rows: GridRow<K>[], seeds: number, host: Host, hooks: GridHooks<K> = {}, done: Partial<Record<K, FinalRecord[]>> = {}): Promise<{ key: K; runs: FinalRecord[] }[]> {
+export async function runGrid<K extends string>(
+  rows: GridRow<K>[],
+  seeds: number,
+  host: Host,
+  hooks: GridHooks<K> = {},
+  done: Partial<Record<K, FinalRecord[]>> = {},
+): Promise<{ key: K; runs: FinalRecord[] }[]> {
   const all: { key: K; runs: FinalRecord[] }[] = [];
   for (const row of rows) {
     const runs: FinalRecord[] = [...(done[row.key] ?? [])].slice(0, seeds);
@@ -64,7 +70,12 @@ export async function runGrid<K extends string>(rows: GridRow<K>[], seeds: numbe
 }
 
 /** Runs the table row by row (each method over every seed, after those `done`); returns each method's final records. */
-export async function runPaperTable(plan: PaperPlan, host: Host, hooks: PaperHooks = {}, done: Partial<Record<Method, FinalRecord[]>> = {}): Promise<MethodRuns[]> {
+export async function runPaperTable(
+  plan: PaperPlan,
+  host: Host,
+  hooks: PaperHooks = {},
+  done: Partial<Record<Method, FinalRecord[]>> = {},
+): Promise<MethodRuns[]> {
   const methods = METHODS.filter((m) => !plan.methods || plan.methods.includes(m));
   const rows = methods.map((m) => ({ key: m, config: (k: number) => paperConfig(plan, m, k) }));
   return (await runGrid(rows, plan.seeds, host, hooks, done)).map(({ key, runs }) => ({ method: key, runs }));

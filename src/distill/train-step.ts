@@ -2,8 +2,9 @@
  * One training step of any method (docs/method.md): a batch (a student rollout with teacher
  * intervention, or gold data), the teacher's view of it, the step's loss and its gradient with
  * respect to the trainable tensors only, and the AdamW update. What the step measures besides its
- * loss is the monitors' (monitors.ts); every number it reports is read back from the device once. The update is guarded on the device: a non-finite loss or
- * gradient leaves every weight as it was, and the step throws NonFiniteError.
+ * loss is the monitors' (monitors.ts); every number it reports is read back from the device once.
+ * The update is guarded on the device: a non-finite loss or gradient leaves every weight as it
+ * was, and the step throws NonFiniteError.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { DivergenceOptions } from '../model/losses';

@@ -87,7 +87,8 @@ export class Trainer implements StepContext {
     }
     const kdTeacher = spec.signal === 'ce' ? null : teacher;
     try {
-      const schedule = await calibrateSchedule({ student: model, teacher: kdTeacher, data, eosId: eosIdOf(data), divergence: triggerOptions(cfg), sampling: samplingOptions(cfg) }, cfg, spec);
+      const calibration = { student: model, teacher: kdTeacher, data, eosId: eosIdOf(data), divergence: triggerOptions(cfg), sampling: samplingOptions(cfg) };
+      const schedule = await calibrateSchedule(calibration, cfg, spec);
       return new Trainer(cfg, model, kdTeacher, schedule, data);
     } catch (e) {
       disposeModel(model);

@@ -15,7 +15,9 @@ interface Column {
 }
 
 type NumberKey = { [K in keyof StepRecord]-?: StepRecord[K] extends number ? K : never }[keyof StepRecord];
-type OptionalNumberKey = { [K in keyof StepRecord]-?: undefined extends StepRecord[K] ? (NonNullable<StepRecord[K]> extends number ? K : never) : never }[keyof StepRecord];
+type OptionalNumberKey = {
+  [K in keyof StepRecord]-?: undefined extends StepRecord[K] ? (NonNullable<StepRecord[K]> extends number ? K : never) : never;
+}[keyof StepRecord];
 type MemoryKey = keyof StepRecord['memory'];
 
 const num = (key: NumberKey): Column => ({ name: key, get: (r) => r[key], set: (r, v) => void (r[key] = v) });
