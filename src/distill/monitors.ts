@@ -62,7 +62,7 @@ const heatmapDue = (x: StepTensors) => x.cfg.heatmapEvery > 0 && x.step % x.cfg.
 export const interventionMonitor: Monitor = {
   what: 'tokens the teacher took, overall and by response position, with the trigger divergence',
   collect(x, out) {
-    if (!x.rollout) return (_, rec) => (rec.interventionRate = 0);
+    if (!x.rollout) return null; // a gold batch: the rate stays 0
     const r = x.rollout;
     const taken = tf.mul(r.intervened, x.valid); // [B, R]
     const counted = tf.sum(x.valid, 0); // [R]
@@ -84,7 +84,7 @@ export const interventionMonitor: Monitor = {
 export const layerMonitor: Monitor = {
   what: 'per-layer divergence and intervention rate',
   collect(x, out) {
-    if (!x.divergence || !x.fired) return (_, rec) => ((rec.layerDivergence = []), (rec.layerInterventionRate = []));
+    if (!x.divergence || !x.fired) return null; // no teacher: the series stay empty
     const stats = layerStats(x.divergence, x.fired, x.mask);
     const d = out.add(stats.divergence);
     const rate = out.add(stats.rate);

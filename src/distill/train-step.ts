@@ -96,7 +96,8 @@ export async function trainStep(ctx: StepContext, plan: StepPlan, commit: (next:
   const updated: { next: Record<string, tf.Tensor> | null } = { next: null };
   try {
     // The slots of the step's own numbers and the monitors' fill, set inside the tidy.
-    const measured: { slots: Record<'loss' | 'lossOut' | 'lossLayer' | 'lossCe' | 'gradNorm' | 'applied', Slot>; fill: (v: ReadValues) => MonitorFields }[] = [];
+    let slots!: Record<'loss' | 'lossOut' | 'lossLayer' | 'lossCe' | 'gradNorm' | 'applied', Slot>;
+    let fill!: (v: ReadValues) => MonitorFields;
     tf.tidy(() => {
       const response = rollout ? rollout.tokens : batch.response;
       const seq = tf.concat([batch.prompt, response], 1); // [B, P + R]
@@ -119,7 +120,7 @@ export async function trainStep(ctx: StepContext, plan: StepPlan, commit: (next:
       const current = Object.fromEntries(ctx.trainableNames.map((n) => [n, allParams(model)[n]!]));
       const upd = ctx.optimizer.step(current, grads, value, plan.lr, !plan.dryRun);
       updated.next = Object.fromEntries(Object.entries(upd.params).map(([n, t]) => [n, tf.keep(t)]));
-      const slots = {
+      slots = {
         loss: out.add(value),
         lossOut: out.add(aux.lossOut!),
         lossLayer: out.add(aux.lossLayer!),
@@ -129,11 +130,9 @@ export async function trainStep(ctx: StepContext, plan: StepPlan, commit: (next:
       };
       const divergence = (aux.D as tf.Tensor3D | undefined) ?? null;
       const fired = (aux.fired as tf.Tensor3D | undefined) ?? null;
-      const fill = collectMonitors({ cfg, step: s, model, tokenizer: ctx.tokenizer, examples: batch.examples, P, R, rollout, valid, mask, divergence, fired }, out);
+      fill = collectMonitors({ cfg, step: s, model, tokenizer: ctx.tokenizer, examples: batch.examples, P, R, rollout, valid, mask, divergence, fired }, out);
       tf.dispose([aux.D, aux.fired].filter((t): t is tf.Tensor => t !== undefined)); // kept by the gradient's aux; read by now
-      measured.push({ slots, fill });
     });
-    const { slots, fill } = measured[0]!;
     const values = await out.read();
     const loss = values.scalar(slots.loss);
     const applied = values.scalar(slots.applied);
