@@ -16,6 +16,9 @@ export interface HfTestConfig {
   V: number;
   P: number;
   eps: number;
+  /** Weights are multiples of `unit` drawn with standard deviation `std` (defaults 1/64 and 0.4). */
+  unit?: number;
+  std?: number;
 }
 
 export const HF_CFG: HfTestConfig = { nLayer: 2, nHead: 2, C: 8, F: 32, V: 13, P: 10, eps: 1e-5 };
@@ -44,11 +47,30 @@ export function hfShapes(c: HfTestConfig = HF_CFG): Record<string, number[]> {
   return s;
 }
 
-/** Random weights k/64 (|k| ≤ 127; LayerNorm gains 1 + k/64): exact in F32, F16 and BF16 alike. */
+/**
+ * GPT-2's published shapes, for measuring resources at the scale they mean (random weights: time
+ * and memory do not depend on what the weights learned). 50,257 tokens: 256 bytes, 50,000 merges
+ * and <|endoftext|>. Weights k/2048 with std 0.02 (GPT-2's initialisation), exact in every dtype.
+ */
+export const GPT2_SHAPES = {
+  'gpt2-small': { nLayer: 12, nHead: 12, C: 768, F: 3072, V: 50257, P: 1024, eps: 1e-5, unit: 1 / 2048, std: 0.02 },
+  distilgpt2: { nLayer: 6, nHead: 12, C: 768, F: 3072, V: 50257, P: 1024, eps: 1e-5, unit: 1 / 2048, std: 0.02 },
+} as const satisfies Record<string, HfTestConfig>;
+
+/** Random weights k·unit (|k| ≤ 127; LayerNorm gains 1 + k·max(unit, 1/128)): exact in F32, F16 and BF16 alike. */
 export function randomHf(seed: number, c: HfTestConfig = HF_CFG): Record<string, Float32Array> {
   const rng = new Rng(seed);
-  const draw = () => Math.max(-127, Math.min(127, Math.round(rng.normal() * 0.4 * 64))) / 64;
-  return Object.fromEntries(Object.entries(hfShapes(c)).map(([n, shape]) => [n, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => draw() + (n.includes('ln_') && n.endsWith('weight') ? 1 : 0))]));
+  const unit = c.unit ?? 1 / 64;
+  const scale = (c.std ?? 0.4) / unit;
+  const out: Record<string, Float32Array> = {};
+  for (const [n, shape] of Object.entries(hfShapes(c))) {
+    const gain = n.includes('ln_') && n.endsWith('weight') ? 1 : 0;
+    const u = gain ? Math.max(unit, 1 / 128) : unit; // 1 + k/128 is BF16's finest step above 1
+    const a = new Float32Array(shape.reduce((x, y) => x * y, 1));
+    for (let i = 0; i < a.length; i++) a[i] = Math.max(-127, Math.min(127, Math.round((rng.normal() * scale * unit) / u))) * u + gain;
+    out[n] = a;
+  }
+  return out;
 }
 
 /** GPT-2's byte → character table (bytes_to_unicode), in its order. */
@@ -63,14 +85,32 @@ export function byteChars(): string[] {
   return cs.map((c) => String.fromCodePoint(c));
 }
 
-/** A byte-level BPE tokenizer.json: the 256 byte characters (ids 0…255), then the merges' tokens. */
-export function bpeTokenizerJson(merges: [string, string][]): string {
+/** `count` merges: TINY_MERGES, then pairs of byte characters in order (GPT-2's vocabulary size without its text). */
+export function fillerMerges(count: number): [string, string][] {
+  const chars = byteChars();
+  const merges = TINY_MERGES.slice(0, count);
+  const made = new Set(merges.map(([a, b]) => a + b));
+  for (let i = 0; merges.length < count && i < chars.length ** 2; i++) {
+    const pair: [string, string] = [chars[Math.floor(i / chars.length)]!, chars[i % chars.length]!];
+    if (!made.has(pair[0] + pair[1])) merges.push(pair), made.add(pair[0] + pair[1]);
+  }
+  if (merges.length < count) throw new Error(`tiny GPT-2: cannot make ${count} merges from byte pairs`);
+  return merges;
+}
+
+/** The special token GPT-2's vocabulary ends with. */
+export const END_OF_TEXT = '<|endoftext|>';
+
+/** A byte-level BPE tokenizer.json: the 256 byte characters (ids 0…255), the merges' tokens, then `special` tokens. */
+export function bpeTokenizerJson(merges: [string, string][], special: string[] = []): string {
   const vocab: Record<string, number> = {};
   byteChars().forEach((c, i) => (vocab[c] = i));
-  for (const [a, b] of merges) vocab[a + b] = Object.keys(vocab).length;
+  let next = 256;
+  for (const [a, b] of merges) vocab[a + b] = next++;
+  const added = special.map((content) => ({ id: (vocab[content] = next++), content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
   return JSON.stringify({
-    version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null,
+    version: '1.0', truncation: null, padding: null, added_tokens: added, normalizer: null,
     pre_tokenizer: byteLevel, post_processor: byteLevel, decoder: byteLevel,
     model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges: merges.map(([a, b]) => `${a} ${b}`) },
   });
@@ -89,8 +129,11 @@ function toHalf(x: number): number {
 }
 
 /** float32 → bfloat16 bits: the top half of the float32 (exact for these weights). */
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
 function toBf16(x: number): number {
-  return new Uint32Array(Float32Array.of(x).buffer)[0]! >>> 16;
+  f32[0] = x;
+  return u32[0]! >>> 16;
 }
 
 /** A safetensors file of `tensors` in F32, F16 or BF16. */
@@ -113,16 +156,26 @@ export function encodeAs(tensors: Tensors, dtype: Dtype): Uint8Array {
   return out;
 }
 
-/** The files of a tiny GPT-2 folder: config.json, model.safetensors (in `dtype`), tokenizer.json. */
-export function tinyGpt2Files(o: { seed?: number; dtype?: Dtype; config?: HfTestConfig; merges?: [string, string][] } = {}): Record<string, string | Uint8Array> {
+/**
+ * The files of a random GPT-2 folder: config.json, model.safetensors (in `dtype`), tokenizer.json.
+ * `weights` reuses weights already drawn (one draw written in several dtypes).
+ */
+export function tinyGpt2Files(o: { seed?: number; dtype?: Dtype; config?: HfTestConfig; merges?: [string, string][]; special?: string[]; weights?: Record<string, Float32Array> } = {}): Record<string, string | Uint8Array> {
   const c = o.config ?? TINY_GPT2;
   const merges = o.merges ?? TINY_MERGES;
-  if (c.V < 256 + merges.length) throw new Error(`tiny GPT-2: a vocabulary of ${c.V} cannot hold the 256 bytes and ${merges.length} merges`);
+  const special = o.special ?? [];
+  if (c.V < 256 + merges.length + special.length) throw new Error(`tiny GPT-2: a vocabulary of ${c.V} cannot hold the 256 bytes, ${merges.length} merges and ${special.length} special tokens`);
   const shapes = hfShapes(c);
-  const w = randomHf(o.seed ?? 1, c);
+  const w = o.weights ?? randomHf(o.seed ?? 1, c);
   return {
     'config.json': JSON.stringify(configJson(c), null, 1),
     'model.safetensors': encodeAs(Object.fromEntries(Object.entries(w).map(([n, data]) => [n, { shape: shapes[n]!, data }])), o.dtype ?? 'F32'),
-    'tokenizer.json': bpeTokenizerJson(merges),
+    'tokenizer.json': bpeTokenizerJson(merges, special),
   };
+}
+
+/** The files of a GPT-2-shaped folder: GPT-2's vocabulary of byte pairs and <|endoftext|>. */
+export function shapedGpt2Files(shape: keyof typeof GPT2_SHAPES, dtype: Dtype, o: { seed?: number; weights?: Record<string, Float32Array> } = {}): Record<string, string | Uint8Array> {
+  const config = GPT2_SHAPES[shape];
+  return tinyGpt2Files({ ...o, dtype, config, merges: fillerMerges(config.V - 256 - 1), special: [END_OF_TEXT] });
 }

@@ -39,7 +39,7 @@ export class BpeTokenizer implements Tokenizer {
     }
     const ids = Object.values(model.vocab as Record<string, number>);
     const added = ((json as { added_tokens?: { id: number }[] }).added_tokens ?? []).map((t) => t.id);
-    return new BpeTokenizer(tok, Math.max(-1, ...ids, ...added) + 1, tokenizerJson);
+    return new BpeTokenizer(tok, [...ids, ...added].reduce((a, b) => Math.max(a, b), -1) + 1, tokenizerJson); // no spread: 50,257 arguments overflow some engines
   }
 
   encode(text: string): number[] {
