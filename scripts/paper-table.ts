@@ -16,6 +16,11 @@
  * parts made with disjoint --methods and the same budget — side by side on the cores of one
  * machine, or on several — refusing parts that disagree on steps, seeds, backend or teacher.
  *
+ * With --resources it measures no quality: per method a few steps (--steps, default 2) at the
+ * preset's batch (or --batchSize), the logical peak of one step broken down by part, live device
+ * bytes on webgpu, and the deployed model's ms/token — DIR/P-resources.md and .json, written after
+ * every method, --resume continuing. Meant for a GPT-2-shaped --teacher (make-tiny-gpt2 --shape).
+ *
  * With --check FILE it writes nothing: it re-runs the rows (all, or --methods) with the same
  * budget and compares every run's ROUGE-L, perplexity and exact match with FILE's, printing the
  * largest difference (exit 1 above --tolerance, default 0: identical).
@@ -36,9 +41,10 @@ import type { FinalRecord } from '../src/protocol/records';
 import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
 import { PAPER_TABLE_FLAGS } from './lib/flags';
 import { runHost } from './lib/host';
+import { resourcesTable } from './lib/resources-table';
 import { type Resumed, evaluatePresetTeacher, readResume, teacherRecord, writeFiles } from './lib/table-files';
 
-const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--teacher HF_DIR [--base HF_DIR]] [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR [--resume | --merge A.json,B.json] | --check DIR/P.json)' };
+const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--teacher HF_DIR [--base HF_DIR]] [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR [--resume | --merge A.json,B.json | --resources [--batchSize B]] | --check DIR/P.json)' };
 
 async function main(): Promise<void> {
   const { flags } = parseCli(process.argv.slice(2), PAPER_TABLE_FLAGS, CLI);
@@ -48,12 +54,15 @@ async function main(): Promise<void> {
   if (!check && flags.out === undefined) throw new Error('say where the table goes (--out DIR), or what to check it against (--check DIR/P.json)');
   if (check && flags.merge !== undefined) throw new Error('--merge builds a table from files and --check re-runs one: give one of them');
   if (flags.resume && (check || flags.merge !== undefined)) throw new Error('--resume continues a table being made with --out: not with --check or --merge');
+  if (flags.batchSize !== undefined && !flags.resources) throw new Error('--batchSize is for --resources; a quality table runs every method at the preset\'s batch');
+  if (flags.resources && (check || flags.merge !== undefined)) throw new Error('--resources writes a resources table with --out (and --resume): not with --check or --merge');
   const out = flags.out ?? '';
   await initNodeBackend(backend as NodeBackend);
   setKernels(flags.kernels as KernelSet);
   const t0 = Date.now();
   const plan: PaperPlan = { preset, ...(steps ? { steps } : {}), seeds, ...(methods ? { methods } : {}) };
   const host = runHost(flags);
+  if (flags.resources) return resourcesTable({ preset, backend, out, steps, batchSize: flags.batchSize, methods, resume: flags.resume, teacher: flags.teacher, base: flags.base }, host);
   if (check) return checkAgainst(check, plan, backend, flags.tolerance, host, flags.teacher);
   const cfg = resolveConfig({ preset, ...(steps ? { steps } : {}) });
   const teacher = teacherRecord(preset, flags.teacher);

@@ -43,6 +43,8 @@ export const PAPER_TABLE_FLAGS = {
   merge: { kind: 'string', help: 'build the table (with --out) from these P.json files, parts made with disjoint --methods and the same budget, instead of running it' },
   check: { kind: 'string', help: "re-run the rows and compare their quality with this P.json instead of writing (exit 1 above --tolerance)" },
   tolerance: { kind: 'number', min: 0, max: 1e9, default: '0', help: 'largest difference --check accepts' },
+  resources: { kind: 'bool', help: 'measure resources instead (DIR/P-resources.md, .json): per method the peak of a step by part and the deployed model\'s ms/token; no quality' },
+  batchSize: { kind: 'int', min: 1, max: 4096, help: "with --resources: sequences per step (default: the preset's)" },
 } as const satisfies Record<string, FlagSpec>;
 
 export const ABLATION_FLAGS = {

@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DivergenceOptions } from '../model/losses';
 import { initLora } from '../model/lora';
+import { NO_LIMITS } from '../model/memory';
+import { backendMemoryProblem, stepMemory } from './step-memory';
 import { countParams } from '../model/params';
 import { Rng } from '../model/rng';
 import type { SamplingOptions } from '../model/sampling';
@@ -22,7 +24,7 @@ import { calibrateSchedule } from './calibrate';
 import { evaluateModel } from './evaluate';
 import { layerMap } from './layers';
 import { decodeMsPerToken, logicalPeakBytes, memorySnapshot } from './measure';
-import { cloneModel, disposeModel, studentFromBase } from './models';
+import { cloneModel, disposeModel, studentFromBase, studentLayers } from './models';
 import { AdamW, lrAt } from './optim';
 import type { Schedule } from './schedule';
 import { type StepContext, trainStep } from './train-step';
@@ -81,6 +83,10 @@ export class Trainer implements StepContext {
     if (data.maxSequenceLength > base.config.contextLength + 1) {
       throw new Error(`the data's sequences (${data.maxSequenceLength}) do not fit the model's context (${base.config.contextLength})`);
     }
+    const trained = spec.model === 'teacher' ? base.config : { ...base.config, nLayer: studentLayers(base.config.nLayer, cfg.studentBlocks).length };
+    const lora = spec.trainable === 'lora' ? { rank: cfg.loraRank, targets: cfg.loraTargets } : null;
+    const heap = backendMemoryProblem(stepMemory(spec.signal === 'ce' ? null : teacher!.config, trained, { batch: cfg.batchSize, seq: data.maxSequenceLength, lora }, NO_LIMITS), tf.getBackend());
+    if (heap) throw new Error(`${cfg.method} at batch ${cfg.batchSize}: ${heap}`);
     const model = spec.model === 'teacher' ? cloneModel(base) : studentFromBase(base, cfg.studentBlocks);
     if (spec.trainable === 'lora') {
       model.lora = initLora(model.config, { rank: cfg.loraRank, alpha: cfg.loraAlpha, targets: cfg.loraTargets, dropout: cfg.loraDropout }, cfg.seedInit);
@@ -178,19 +184,36 @@ export class Trainer implements StepContext {
   async finalMetrics(evalRecord?: EvalRecord): Promise<FinalRecord> {
     const ev = evalRecord ?? (await this.evaluate());
     const counts = this.paramCounts();
-    const longest = this.data.longestBatch(Rng.derive(this.cfg.seedData, 'peak'), this.cfg.batchSize);
-    const peakBytes = await logicalPeakBytes(() => this.trainStep({ dryRun: true, examples: longest }));
-    const latency = encodeBatch(this.tokenizer, this.data.trainBatch(Rng.derive(this.cfg.seedData, 'latency'), 1));
-    let msPerToken: number;
-    try {
-      msPerToken = await decodeMsPerToken(this.model, latency.prompt, Math.min(latency.response.shape[1], 32)); // enough tokens for a per-token median
-    } finally {
-      disposeBatch(latency);
-    }
+    const peakBytes = await this.peakStepBytes();
+    const msPerToken = await this.decodeLatency(32); // enough tokens for a per-token median
     const rec: FinalRecord = { ...ev, trainableParams: counts.trainable, totalParams: counts.total, teacherParams: counts.teacher, peakBytes, msPerToken };
     if (this.peakGpuBytes > 0) rec.peakGpuBytes = this.peakGpuBytes;
     if (this.rolloutTokens.all > 0) rec.teacherTokenShare = this.rolloutTokens.teacher / this.rolloutTokens.all;
     return rec;
+  }
+
+  /**
+   * The logical peak bytes (tf.profile) of one step on the run's longest examples: nothing updated,
+   * or with `update` a real step, the optimiser's update (old and new weights and moments) included.
+   */
+  async peakStepBytes(update = false): Promise<number> {
+    const longest = this.data.longestBatch(Rng.derive(this.cfg.seedData, 'peak'), this.cfg.batchSize);
+    return logicalPeakBytes(() => this.trainStep({ dryRun: !update, examples: longest }));
+  }
+
+  /** Median ms per token of greedy KV-cached decoding (LoRA merged) of up to `tokens` tokens after a training prompt. */
+  async decodeLatency(tokens: number, runs?: number, warmup?: number): Promise<number> {
+    const latency = encodeBatch(this.tokenizer, this.data.trainBatch(Rng.derive(this.cfg.seedData, 'latency'), 1));
+    try {
+      return await decodeMsPerToken(this.model, latency.prompt, Math.min(latency.response.shape[1], tokens), runs, warmup);
+    } finally {
+      disposeBatch(latency);
+    }
+  }
+
+  /** webgpu only: the largest device bytes in use sampled after a step (0 elsewhere). */
+  get liveGpuBytes(): number {
+    return this.peakGpuBytes;
   }
 
   /** Layer map of this run (student layer → teacher layer, 1-based), for display. */

@@ -1,0 +1,62 @@
+/**
+ * The resources table as Markdown: per method the trainable parameters, the logical peak of one
+ * training step and its parts, live device bytes (webgpu), ms per step and the deployed model's ms
+ * per token; then `sti-lora`'s six ratios against `ft` and `lora` beside the paper's and, where
+ * given, those of a toy-scale paper table. Pure functions: the CLI and the app both use them.
+ */
+import { MEMORY_ORDER, MEMORY_PARTS, type ResourceRecord } from '../protocol/resources';
+import { PAPER, signed } from './paper-table';
+
+export interface ResourceRatios {
+  params: number;
+  memory: number;
+  inference: number;
+}
+
+/** Relative changes of `row` against `ref` (−0.99 = 99% fewer). */
+export function resourceRatios(row: ResourceRecord, ref: ResourceRecord): ResourceRatios {
+  return { params: row.trainableParams / ref.trainableParams - 1, memory: row.peakBytes / ref.peakBytes - 1, inference: row.msPerToken / ref.msPerToken - 1 };
+}
+
+/** `sti-lora` against `ft` and `lora`, where the rows are there. */
+export function stiRatios(rows: readonly ResourceRecord[]): { vsFt: ResourceRatios; vsLora: ResourceRatios } | null {
+  const get = (m: string) => rows.find((r) => r.method === m);
+  const [sti, ft, lora] = [get('sti-lora'), get('ft'), get('lora')];
+  return sti && ft && lora ? { vsFt: resourceRatios(sti, ft), vsLora: resourceRatios(sti, lora) } : null;
+}
+
+const MB = (b: number | undefined) => (b === undefined ? '—' : (b / 2 ** 20).toFixed(1));
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** The table and the comparison as Markdown; `toy` names a toy-scale table's ratios to show beside (e.g. cycle-ext's). */
+export function resourcesMarkdown(rows: readonly ResourceRecord[], toy?: { name: string; vsFt: ResourceRatios; vsLora: ResourceRatios }): string {
+  const gpu = rows.some((r) => r.liveGpuBytes !== undefined);
+  const parts = MEMORY_ORDER.map((p) => MEMORY_PARTS[p].label);
+  const out = [
+    `| method | trainable params | peak MiB | ${parts.join(' | ')} |${gpu ? ' live GPU MiB |' : ''} ms/step | ms/token |`,
+    `|---|---|---|${parts.map(() => '---|').join('')}${gpu ? '---|' : ''}---|---|`,
+    ...rows.map((r) => `| \`${r.method}\` | ${count(r.trainableParams)} | ${MB(r.peakBytes)} | ${MEMORY_ORDER.map((p) => MB(r.breakdown[p])).join(' | ')} |${gpu ? ` ${MB(r.liveGpuBytes)} |` : ''} ${r.msPerStep.toFixed(0)} | ${r.msPerToken.toFixed(2)} |`),
+  ];
+  const ours = stiRatios(rows);
+  if (ours) {
+    const toyCell = (x: number) => (toy ? ` ${signed(x)} |` : '');
+    out.push(
+      '',
+      `\`sti-lora\` (the paper's method) against full fine-tuning (\`ft\`) and LoRA (\`lora\`):`,
+      '',
+      `| ratio | paper | here |${toy ? ` ${toy.name} |` : ''}`,
+      `|---|---|---|${toy ? '---|' : ''}`,
+      ...(
+        [
+          ['trainable parameters vs full fine-tuning', PAPER.vsFt.params, ours.vsFt.params, toy?.vsFt.params],
+          ['trainable parameters vs LoRA', PAPER.vsLora.params, ours.vsLora.params, toy?.vsLora.params],
+          ['GPU memory vs full fine-tuning', PAPER.vsFt.memory, ours.vsFt.memory, toy?.vsFt.memory],
+          ['GPU memory vs LoRA', PAPER.vsLora.memory, ours.vsLora.memory, toy?.vsLora.memory],
+          ['inference time vs full fine-tuning', PAPER.vsFt.inference, ours.vsFt.inference, toy?.vsFt.inference],
+          ['inference time vs LoRA', PAPER.vsLora.inference, ours.vsLora.inference, toy?.vsLora.inference],
+        ] as const
+      ).map(([what, paper, here, t]) => `| ${what} | ${signed(paper)} | ${signed(here)} |${toyCell(t ?? NaN)}`),
+    );
+  }
+  return out.join('\n');
+}
