@@ -20,7 +20,9 @@ import type { DistillConfig } from '../src/config/knobs';
 import { METHOD_SPECS } from '../src/config/methods';
 import { getPreset } from '../src/config/presets';
 import { disposeModel, studentLayers } from '../src/distill/models';
-import { runMemory } from '../src/model/memory';
+import { MEMORY_ORDER, MEMORY_PARTS } from '../src/protocol/resources';
+import { backendMemoryProblem, stepMemory } from '../src/distill/step-memory';
+import { countParams, paramSpecs } from '../src/model/params';
 
 const CLI: CliOptions = { usage: 'npm run distill -- --preset P --method M --steps N [--backend cpu|wasm|webgpu] [--kernels fused|reference] [--teacher HF_DIR [--base HF_DIR]] [--json FILE] [--export DIR] [--<knob> value ...]', knobs: true };
 
@@ -61,11 +63,13 @@ async function describeImport(dir: string, cfg: DistillConfig, backend: NodeBack
   const student = spec.model === 'teacher' ? c : { ...c, nLayer: studentLayers(c.nLayer, cfg.studentBlocks).length };
   const device = backend === 'webgpu' ? (tf.backend() as unknown as { device?: GPUDevice }).device : undefined;
   const limits = device ? { maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize, maxBufferSize: device.limits.maxBufferSize } : { maxStorageBufferBindingSize: Infinity, maxBufferSize: Infinity };
-  const mem = runMemory(c, student, { batch: cfg.batchSize, seq, lora: spec.trainable === 'lora' ? { rank: cfg.loraRank, targets: cfg.loraTargets } : null }, limits);
+  const mem = stepMemory(spec.signal === 'ce' ? null : c, student, { batch: cfg.batchSize, seq, lora: spec.trainable === 'lora' ? { rank: cfg.loraRank, targets: cfg.loraTargets } : null }, limits);
   const MB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
-  console.log(`teacher ${dir}: ${c.nLayer} layers × ${c.dModel}, ${c.nHead} heads, vocabulary ${c.vocabSize} (tokenizer ${tokenizer.vocabSize}), context ${c.contextLength}; ${mem.teacherParams} parameters`);
-  console.log(`student ${student.nLayer} layers, ${mem.studentParams} parameters, ${mem.trainableParams} trainable; memory (estimate): teacher ${MB(mem.bytes.teacher)}, student ${MB(mem.bytes.student)}, adapters ${MB(mem.bytes.adapters)}, optimiser ${MB(mem.bytes.optimiser)}, activations ≈ ${MB(mem.bytes.activations)}; ≈ ${MB(mem.total)}`);
+  console.log(`teacher ${dir}: ${c.nLayer} layers × ${c.dModel}, ${c.nHead} heads, vocabulary ${c.vocabSize} (tokenizer ${tokenizer.vocabSize}), context ${c.contextLength}; ${countParams(paramSpecs(c))} parameters`);
+  console.log(`trained model (${spec.model === 'teacher' ? 'teacher-size' : 'student'}) ${student.nLayer} layers, ${mem.trainedParams} parameters, ${mem.trainableParams} trainable; a step's peak (estimate): ${MEMORY_ORDER.map((p) => `${MEMORY_PARTS[p].label} ${MB(mem.parts[p])}`).join(', ')}; ≈ ${MB(mem.total)}`);
   if (mem.problems.length) throw new Error(`${dir} will not fit this GPU: ${mem.problems.join('; ')}`);
+  const heap = backendMemoryProblem(mem, backend);
+  if (heap) throw new Error(`${dir} with --method ${cfg.method} --batchSize ${cfg.batchSize}: ${heap}`);
 }
 
 async function main(): Promise<void> {

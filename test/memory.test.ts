@@ -3,6 +3,7 @@ import { expect, test } from 'vitest';
 import { modelConfig } from '../src/model/config';
 import { gpt2Config } from '../src/model/hf-gpt2';
 import { WEBGPU_DEFAULT_LIMITS, gpuFit } from '../src/model/memory';
+import { WASM_HEAP_LIMIT, backendMemoryProblem, stepMemory } from '../src/distill/step-memory';
 
 const GPT2_SMALL = { model_type: 'gpt2', n_embd: 768, n_layer: 12, n_head: 12, n_positions: 1024, vocab_size: 50257, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5 };
 
@@ -21,4 +22,34 @@ test("the playground's own models fit the defaults easily", () => {
   const fit = gpuFit(modelConfig({ vocabSize: 92, nLayer: 4, nHead: 4, dModel: 128, nPositions: 256 }), { batch: 16, seq: 128, trainAll: true }, WEBGPU_DEFAULT_LIMITS);
   expect(fit.problems).toEqual([]);
   expect(fit.largest.bytes).toBeLessThan(2 ** 20 * 5);
+});
+
+test('a step of GPT-2 small by part: exact sizes of weights, gradients and moments; the teacher only where a KD method runs one', () => {
+  const cfg = gpt2Config(GPT2_SMALL);
+  const ft = stepMemory(null, cfg, { batch: 1, seq: 128, lora: null });
+  expect(ft.trainableParams).toBe(124_439_808);
+  expect(ft.parts.teacher).toBe(0);
+  expect(ft.parts.frozen).toBe(0);
+  expect(ft.parts.trainable).toBe(4 * 124_439_808);
+  expect(ft.parts.gradients).toBe(4 * 124_439_808);
+  expect(ft.parts.optimiser).toBe(8 * 124_439_808);
+  const student = { ...cfg, nLayer: 6 };
+  const sti = stepMemory(cfg, student, { batch: 1, seq: 128, lora: { rank: 8, targets: ['q', 'v'] } });
+  expect(sti.parts.teacher).toBe(4 * 124_439_808);
+  expect(sti.parts.frozen).toBe(4 * 81_912_576); // distilgpt2's count: 6 blocks, embeddings and final norm
+  expect(sti.trainableParams).toBe(6 * 2 * (768 + 768) * 8);
+  expect(sti.total).toBe(Object.values(sti.parts).reduce((a, b) => a + b, 0));
+});
+
+test("tfjs's wasm heap: full fine-tuning of GPT-2 small is refused naming the limit and the way out; LoRA at batch 1, and any backend but wasm, are not", () => {
+  const cfg = gpt2Config(GPT2_SMALL);
+  const ft = stepMemory(null, cfg, { batch: 4, seq: 128, lora: null });
+  const problem = backendMemoryProblem(ft, 'wasm');
+  expect(problem).toMatch(/more than tfjs's wasm backend can hold \(one 32-bit WebAssembly heap: 4,294,901,760 bytes\)/);
+  expect(problem).toMatch(/Use the cpu backend/);
+  expect(WASM_HEAP_LIMIT).toBe(2 ** 32 - 2 ** 16);
+  expect(backendMemoryProblem(ft, 'cpu')).toBeNull();
+  expect(backendMemoryProblem(ft, 'webgpu')).toBeNull();
+  const sti = stepMemory(cfg, { ...cfg, nLayer: 6 }, { batch: 1, seq: 128, lora: { rank: 8, targets: ['q', 'v'] } });
+  expect(backendMemoryProblem(sti, 'wasm')).toBeNull();
 });

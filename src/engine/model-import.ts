@@ -8,7 +8,8 @@
 import type { ImportedModel } from '../distill/host';
 import { HF_FILES, readHfFolder } from '../distill/hf';
 import { disposeModel, studentLayers } from '../distill/models';
-import { type GpuLimits, WEBGPU_DEFAULT_LIMITS, runMemory } from '../model/memory';
+import { type GpuLimits, WEBGPU_DEFAULT_LIMITS } from '../model/memory';
+import { stepMemory } from '../distill/step-memory';
 import type { ImportedModelInfo, ModelSource } from '../protocol/messages';
 
 export const HF_DEFAULT_BASE = 'https://huggingface.co';
@@ -104,7 +105,7 @@ export async function importModel(src: ModelSource, progress: (what: string, don
     const c = m.config;
     const student = { ...c, nLayer: studentLayers(c.nLayer).length }; // as studentFromBase cuts it
     const seq = Math.min(128, c.contextLength);
-    const mem = runMemory(c, student, { batch: 4, seq, lora: { rank: 8, targets: ['q', 'v'] } }, limits);
+    const mem = stepMemory(c, student, { batch: 4, seq, lora: { rank: 8, targets: ['q', 'v'] } }, limits);
     const bytes = [...files.values()].reduce((a, b) => a + b.length, 0);
     return {
       model,

@@ -1,0 +1,56 @@
+/**
+ * A run's memory before it starts, by the parts the resources table measures, and whether its
+ * backend can hold it: tfjs's wasm backend keeps every tensor in one 32-bit heap.
+ */
+import type { ModelConfig } from '../model/config';
+import { type GpuLimits, WEBGPU_DEFAULT_LIMITS, gpuFit } from '../model/memory';
+import { countParams, paramSpecs } from '../model/params';
+import { MEMORY_ORDER, MEMORY_PARTS, type MemoryBreakdown, type StepMemory } from '../protocol/resources';
+
+/**
+ * tfjs-backend-wasm 4.22's heap: one 32-bit WebAssembly memory of at most 65,536 pages, of which
+ * its allocator uses 4,294,901,760 bytes (emscripten's getHeapMax). Every tensor lives in it.
+ */
+export const WASM_HEAP_LIMIT = 4_294_901_760;
+
+/**
+ * A training step's peak before the run starts, by the parts the resources table measures
+ * (src/protocol/resources.ts): the sizes of the teacher, the trained model's frozen and trainable
+ * weights, gradients and AdamW's two moments are exact; activations and temporaries are estimated:
+ * what the trained model's forward keeps for the backward per token and layer (≈ 12·C + 2·F
+ * values, and the attention scores H·T twice), the logits and their gradient (4·V per token, 2·V
+ * more for the teacher's), and the update's new weights, clipped gradients and moments.
+ */
+export function stepMemory(
+  teacher: ModelConfig | null,
+  trained: ModelConfig,
+  run: { batch: number; seq: number; lora: { rank: number; targets: readonly string[] } | null },
+  limits: GpuLimits = WEBGPU_DEFAULT_LIMITS,
+): StepMemory {
+  const teacherParams = teacher ? countParams(paramSpecs(teacher)) : 0;
+  const baseParams = countParams(paramSpecs(trained));
+  const C = trained.dModel;
+  const perTarget = (t: string) => (t === 'fc1' ? C + trained.dFF : t === 'fc2' ? trained.dFF + C : 2 * C) * (run.lora?.rank ?? 0);
+  const adapterParams = run.lora ? trained.nLayer * run.lora.targets.reduce((a, t) => a + perTarget(t), 0) : 0;
+  const trainableParams = run.lora ? adapterParams : baseParams;
+  const tokens = run.batch * run.seq;
+  const perToken = trained.nLayer * (12 * C + 2 * trained.dFF + 2 * trained.nHead * run.seq) + (4 + (teacher ? 2 : 0)) * trained.vocabSize;
+  const parts: MemoryBreakdown = {
+    teacher: 4 * teacherParams,
+    frozen: 4 * (run.lora ? baseParams : 0),
+    trainable: 4 * trainableParams,
+    gradients: 4 * trainableParams,
+    optimiser: 8 * trainableParams,
+    activations: 4 * tokens * perToken + 16 * trainableParams,
+  };
+  const problems = gpuFit(teacher ?? trained, { batch: run.batch, seq: run.seq, trainAll: !run.lora }, limits).problems;
+  return { teacherParams, trainedParams: baseParams + adapterParams, trainableParams, parts, total: Object.values(parts).reduce((a, b) => a + b, 0), problems };
+}
+
+const GB = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
+
+/** Why a step of this size cannot run on `backend` (null when it can): tfjs's wasm heap holds at most WASM_HEAP_LIMIT. */
+export function backendMemoryProblem(mem: StepMemory, backend: string): string | null {
+  if (backend !== 'wasm' || mem.total <= WASM_HEAP_LIMIT) return null;
+  return `a step of this run needs about ${GB(mem.total)} at its peak (an estimate: ${MEMORY_ORDER.map((p) => `${MEMORY_PARTS[p].label} ${GB(mem.parts[p])}`).join(', ')}), more than tfjs's wasm backend can hold (one 32-bit WebAssembly heap: ${WASM_HEAP_LIMIT.toLocaleString('en-US')} bytes). Use the cpu backend (--backend cpu on the command line, CPU in the app's Engine panel: no limit but the machine's memory), or webgpu on a GPU, or a smaller run (a LoRA method, a smaller batch)`;
+}
