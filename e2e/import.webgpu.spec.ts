@@ -73,8 +73,8 @@ test('a tiny GPT-2 by Hub id from a local server: imported, trained with sti-lor
   await importById(page, 'test/tiny-gpt2');
   const info = page.getByTestId('hf-info');
   await expect(info).toContainText('4 layers × 16, 2 heads, a vocabulary of 264, context 160');
-  await expect(info).toContainText(/student [\d,.]+ M? ?\(2 layers\)/);
-  await expect(info).toContainText(/teacher [\d.]+ MB, student [\d.]+ MB, adapters [\d.]+ MB, optimiser/);
+  await expect(info).toContainText(/student [\d,.]+ M? ?\(2 layers/);
+  await expect(info).toContainText(/teacher weights [\d.]+ MB, frozen weights [\d.]+ MB, trainable weights [\d.]+ MB, gradients [\d.]+ MB, optimiser state [\d.]+ MB, activations and temporaries [\d.]+ MB/);
   await expect(page.getByTestId('hf-error')).toHaveCount(0);
   await expect(page.getByTestId('preset-select')).toHaveValue('bring-gpt2');
   await expect(page.getByTestId('method-select')).toHaveValue('sti-lora');
@@ -116,4 +116,26 @@ test('a tiny GPT-2 by Hub id from a local server: imported, trained with sti-lor
   await page.getByTestId('hf-clear').click();
   await expect(page.getByTestId('hf-info')).toHaveCount(0);
   await expect(page.getByTestId('preset-select')).toHaveValue('tiny');
+});
+
+test('the resources table of an imported model in the Paper view: eight rows, the memory by part, sti-lora against ft and lora', async ({ page }) => {
+  await page.goto('/#v=2&p=tiny&view=paper');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
+  await expect(page.getByTestId('resources')).toHaveCount(0); // only with a model brought in
+  await importById(page, 'test/tiny-gpt2');
+  await expect(page.getByTestId('preset-select')).toHaveValue('bring-gpt2');
+  await page.getByTestId('resources-run').click();
+  await expect(page.getByTestId('resources-status')).toHaveAttribute('data-status', 'done', { timeout: 360_000 });
+  await expect(page.getByTestId('resources-table').locator('tbody tr')).toHaveCount(8);
+  const ft = page.getByTestId('resources-row-ft');
+  // ft trains the whole teacher-size model: 4 layers × 16, 264 tokens, 160 positions (the tied head counted once).
+  await expect(ft.locator('td').nth(1)).toHaveText((264 * 16 + 160 * 16 + 4 * (4 * 16 + 16 * 48 + 48 + 16 * 16 + 16 + 16 * 64 + 64 + 64 * 16 + 16) + 2 * 16).toLocaleString('en-US'));
+  const cells = async (m: string) => (await page.getByTestId(`resources-row-${m}`).locator('td').allTextContents()).map((t) => Number(t.replaceAll(',', '')));
+  const [, params, peak, teacher, frozen, trainable, gradients, optimiser, activations] = await cells('sti-lora');
+  expect(teacher! + frozen! + trainable! + gradients! + optimiser! + activations!).toBeCloseTo(peak!, 0);
+  expect(teacher).toBeGreaterThan(0); // a KD method runs the teacher beside the student
+  expect((await cells('ft'))[3]).toBe(0); // ft has none
+  expect(params).toBeLessThan((await cells('ft'))[1]!);
+  await expect(page.getByTestId('resources-vsFt')).toContainText(/[−+]\d+% \(−99%\)/);
+  await expect(page.getByTestId('resources-vsLora')).toContainText(/[−+]\d+% \(−30%\)/);
 });

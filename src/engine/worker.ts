@@ -8,7 +8,7 @@ import { browserFiles } from './browser-host';
 import { type Host, createHost, importedHost } from '../distill/host';
 import { type LoadedImport, importModel } from './model-import';
 import type { GpuLimits } from '../model/memory';
-import { PaperJob } from './paper-job';
+import { type TableJob, paperJob, resourcesJob } from './paper-job';
 import { transferables } from '../protocol/step-batch';
 import { PROTOCOL_VERSION, type EngineEvent, type EngineRequest, type RequestEnvelope, type ResponseEnvelope, type UserText } from '../protocol/messages';
 import { distillParity, gradientParity } from './selfcheck';
@@ -26,7 +26,7 @@ const shippedHost = createHost(files);
 let imported: LoadedImport | null = null;
 const host = (): Host => (imported ? importedHost(files, imported.model) : shippedHost);
 let session: RunSession | null = null;
-let paper: PaperJob | null = null;
+let paper: TableJob | null = null;
 
 /** Ends the run and the paper table, if any: the engine does one thing at a time. */
 async function idle(): Promise<void> {
@@ -96,7 +96,11 @@ async function handle(req: EngineRequest): Promise<unknown> {
       return null;
     case 'paperTable':
       await idle();
-      paper = new PaperJob(req.plan, host(), emit);
+      paper = paperJob(req.plan, host(), emit);
+      return null;
+    case 'resources':
+      await idle();
+      paper = resourcesJob(req.plan, host(), emit);
       return null;
     case 'loseDevice': {
       const device = gpuDevice();

@@ -9,6 +9,7 @@ import type { PaperPlan } from '../config/paper-plan';
 import type { BackendInfo, BackendName } from './backend';
 import type { EvalRecord, FinalRecord, PaperStatus, RunInfo, RunStatus } from './records';
 import type { StepBatch } from './step-batch';
+import type { ResourcePlan, ResourceRecord, StepMemory } from './resources';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -32,20 +33,9 @@ export interface ImportedModelInfo {
   tokenizerVocab: number;
   contextLength: number;
   fileBytes: number;
-  memory: RunMemoryInfo;
+  memory: StepMemory;
   /** The run the memory estimate is for, in words. */
   estimateFor: string;
-}
-
-/** A run's memory before it starts, by part (src/model/memory.ts: runMemory). */
-export interface RunMemoryInfo {
-  teacherParams: number;
-  studentParams: number;
-  trainableParams: number;
-  bytes: { teacher: number; student: number; adapters: number; optimiser: number; activations: number };
-  total: number;
-  /** Why it will not fit this GPU (empty when it will). */
-  problems: string[];
 }
 
 /** Events of the run the worker holds. */
@@ -62,7 +52,11 @@ export type SessionEvent =
 export type PaperEvent =
   | { kind: 'paperStep'; method: Method; seed: number; done: number; of: number }
   | { kind: 'paperRun'; method: Method; seed: number; final: FinalRecord }
-  | { kind: 'paperStatus'; status: PaperStatus; message?: string };
+  | { kind: 'paperStatus'; status: PaperStatus; message?: string }
+  /** The resources table (src/distill/resources.ts): a method started, its figures, and the job's status. */
+  | { kind: 'resourcesStart'; method: Method }
+  | { kind: 'resourcesRow'; row: ResourceRecord }
+  | { kind: 'resourcesStatus'; status: PaperStatus; message?: string };
 
 /** Everything the worker tells the page without being asked. */
 export type EngineEvent = SessionEvent | PaperEvent | { kind: 'deviceLost'; message: string };
@@ -85,7 +79,9 @@ export type EngineRequest =
   | ({ type: 'userText' } & UserText)
   /** Starts the paper table (the eight methods over seeds) in the background; ends any run. */
   | { type: 'paperTable'; plan: PaperPlan }
-  /** Stops the paper table after the step under way. */
+  /** Measures the resources table (the eight methods' memory by part and latency; no quality) in the background; ends any run. */
+  | { type: 'resources'; plan: ResourcePlan }
+  /** Stops the paper table or the resources table after the step under way. */
   | { type: 'paperStop' }
   /** Destroys the WebGPU device as a driver reset would, to show (and test) the recovery. */
   | { type: 'loseDevice' }

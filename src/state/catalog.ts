@@ -9,6 +9,8 @@ export { TAU_DECAY_TABLE } from '../config/threshold';
 export { PRESETS, PRESET_NAMES, SUGGESTED_PAPER_PRESET } from '../config/presets';
 export { defaultsFor } from '../config/resolve';
 export { paperConfig } from '../config/paper-plan';
+export { MEMORY_ORDER, MEMORY_PARTS, memoryBreakdown, type MemoryPart, type ResourceRecord } from '../protocol/resources';
+export { resourcesMarkdown, stiRatios } from '../report/resources';
 export { BACKEND_ORDER, describeBackend, type BackendInfo, type BackendName } from '../protocol/backend';
 export { PAPER, type PositionSet, type TableRow, pct, pm, positionCsv, ratios, signed, tableCsv, tableMarkdown, tableRows, pctPm } from '../report/paper-table';
 export { HIDEABLE, PAGE_KNOBS, type Hideable, type PageState, type View } from './url';

@@ -5,6 +5,8 @@
  * through here, so cancelling (which ends the worker) covers all of them.
  */
 import { paperConfig } from '../config/paper-plan';
+import { defaultsFor } from '../config/resolve';
+import { RESOURCE_DEFAULTS, type ResourcePlan } from '../protocol/resources';
 import { EngineClient } from '../engine/client';
 import type { EngineEvent, EngineReply, EngineRequest, ModelSource, UserText } from '../protocol/messages';
 import { unpackSteps } from '../protocol/step-batch';
@@ -45,6 +47,20 @@ function onEvent(e: EngineEvent): void {
         progress: e.status === 'running' ? useApp.getState().progress : null,
       });
       break;
+    case 'resourcesStart':
+      set({ resources: { ...useApp.getState().resources, current: e.method }, progress: null });
+      break;
+    case 'resourcesRow': {
+      const r = useApp.getState().resources;
+      set({ resources: { ...r, rows: [...r.rows, e.row] } });
+      break;
+    }
+    case 'resourcesStatus': {
+      const r = useApp.getState().resources;
+      const running = e.status === 'running';
+      set({ resources: { ...r, status: e.status, message: e.message, current: running ? r.current : null, wallSeconds: running ? null : Math.round((Date.now() - r.startedAt) / 1000) }, progress: running ? useApp.getState().progress : null });
+      break;
+    }
     case 'progress':
       set({ progress: { what: e.what, done: e.done, of: e.of } });
       break;
@@ -242,3 +258,19 @@ export async function runPaper(): Promise<void> {
 }
 
 export const stopPaper = () => guarded({ type: 'paperStop' });
+
+/** Measures the resources table of the current preset (ending any run): the same rows as `paper-table --resources`. */
+export async function runResourcesTable(): Promise<void> {
+  const s = useApp.getState();
+  const plan: ResourcePlan = { preset: s.config.preset, steps: RESOURCE_DEFAULTS.steps, batchSize: defaultsFor(s.config.preset, 'sti-lora').batchSize, decodeTokens: RESOURCE_DEFAULTS.decodeTokens, decodeRuns: RESOURCE_DEFAULTS.decodeRuns };
+  const backend = s.engine.kind === 'ready' ? s.engine.info.name : null;
+  clearMetrics();
+  s.set({ runInfo: null, restored: false, status: 'idle', done: 0, error: null, progress: null });
+  s.bumpMetrics();
+  s.set({ resources: { status: 'running', plan, rows: [], current: null, backend, startedAt: Date.now(), wallSeconds: null } });
+  try {
+    await request({ type: 'resources', plan });
+  } catch (e) {
+    if (!(e instanceof Cancelled)) useApp.getState().set({ resources: { ...useApp.getState().resources, status: 'failed', message: (e as Error).message } });
+  }
+}

@@ -8,6 +8,7 @@ import type { DistillConfig, Method } from '../config/knobs';
 import type { BackendInfo, BackendName } from '../protocol/backend';
 import type { FinalRecord, PaperStatus, RunInfo, RunStatus } from '../protocol/records';
 import type { ImportedModelInfo } from '../protocol/messages';
+import type { ResourcePlan, ResourceRecord } from '../protocol/resources';
 import { type Hideable, PAGE_DEFAULTS, type PageState } from './url';
 
 /** The paper table being run or last run in this page: its plan, finished runs and progress. */
@@ -24,12 +25,25 @@ export interface PaperState {
   wallSeconds: number | null;
 }
 
+/** The resources table being measured or last measured in this page: its rows and the method under way. */
+export interface ResourcesState {
+  status: PaperStatus | 'idle';
+  message?: string;
+  plan: ResourcePlan | null;
+  rows: ResourceRecord[];
+  current: Method | null;
+  backend: string | null;
+  startedAt: number;
+  wallSeconds: number | null;
+}
+
 export interface AppState {
   config: DistillConfig;
   backend: BackendName | null;
   hide: Hideable[];
   page: PageState;
   paper: PaperState;
+  resources: ResourcesState;
   /** What the link had that was ignored or changed. */
   notices: string[];
   engine: { kind: 'starting' } | { kind: 'ready'; info: BackendInfo } | { kind: 'error'; message: string } | { kind: 'lost'; message: string; info: BackendInfo | null };
@@ -56,6 +70,7 @@ export const useApp = create<AppState>((set) => ({
   hide: [],
   page: { ...PAGE_DEFAULTS },
   paper: { status: 'idle', plan: null, runs: {}, current: null, backend: null, startedAt: 0, wallSeconds: null },
+  resources: { status: 'idle', plan: null, rows: [], current: null, backend: null, startedAt: 0, wallSeconds: null },
   notices: [],
   engine: { kind: 'starting' },
   startCheck: null,

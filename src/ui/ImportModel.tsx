@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import { HF_HUB, dropHfModel, importHfModel } from '../state/actions';
 import { useApp } from '../state/store';
+import { MEMORY_ORDER, MEMORY_PARTS } from '../state/catalog';
 
 const MB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
 const M = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n.toLocaleString('en-US'));
@@ -67,12 +68,11 @@ export function ImportModel() {
           <p>
             <strong>{info.origin}</strong>: {info.nLayer} layers × {info.dModel}, {info.nHead} heads, a vocabulary of {info.vocabSize.toLocaleString('en-US')},
             context {info.contextLength} ({MB(info.fileBytes)} of files). Teacher {M(info.memory.teacherParams)} parameters; student{' '}
-            {M(info.memory.studentParams)} ({Math.ceil(info.nLayer / 2)} layers); trainable {M(info.memory.trainableParams)}.
+            {M(info.memory.trainedParams)} ({Math.ceil(info.nLayer / 2)} layers, adapters included); trainable {M(info.memory.trainableParams)}.
           </p>
           <p className="muted">
-            GPU memory of a run ({info.estimateFor}; an estimate): teacher {MB(info.memory.bytes.teacher)}, student {MB(info.memory.bytes.student)}, adapters{' '}
-            {MB(info.memory.bytes.adapters)}, optimiser {MB(info.memory.bytes.optimiser)}, activations ≈ {MB(info.memory.bytes.activations)}; about{' '}
-            {MB(info.memory.total)} in all.
+            Memory of a training step at its peak ({info.estimateFor}; an estimate):{' '}
+            {MEMORY_ORDER.map((p) => `${MEMORY_PARTS[p].label} ${MB(info.memory.parts[p])}`).join(', ')}; about {MB(info.memory.total)} in all.
           </p>
         </div>
       )}

@@ -11,6 +11,7 @@ import { download } from '../state/persist';
 import { useApp } from '../state/store';
 import { Chart, color } from './Chart';
 import { Empty, Panel } from './Panel';
+import { ResourcesTable } from './ResourcesTable';
 
 /** A page setting (steps per run, seeds) as a small input checked by its table entry. */
 function PageInput({ name, disabled }: { name: 'paperSteps' | 'paperSeeds'; disabled: boolean }) {
@@ -72,6 +73,7 @@ export function PaperView() {
   const engine = useApp((s) => s.engine);
   const progress = useApp((s) => s.progress);
   const running = paper.status === 'running';
+  const resourcesRunning = useApp((s) => s.resources.status === 'running');
   const rows = tableRows(METHODS.filter((m) => (paper.runs[m]?.length ?? 0) > 0).map((m) => ({ method: m, runs: paper.runs[m]! })));
   const liveGpu = rows.some((r) => r.liveGpuBytes);
   const byMethod = new Map(rows.map((r) => [r.method, r]));
@@ -126,7 +128,7 @@ export function PaperView() {
             Stop
           </button>
         ) : (
-          <button type="button" data-testid="paper-run" disabled={engine.kind !== 'ready'} onClick={() => void runPaper()}>
+          <button type="button" data-testid="paper-run" disabled={engine.kind !== 'ready' || resourcesRunning} onClick={() => void runPaper()}>
             Run the table
           </button>
         )}
@@ -269,6 +271,7 @@ export function PaperView() {
           Export positions CSV
         </button>
       </div>
+      {PRESETS[config.preset]?.base.kind === 'imported' && <ResourcesTable busy={running} />}
     </Panel>
   );
 }

@@ -1,5 +1,5 @@
 /** The live panels of a run. Each reads the metric buffers when the store's metricsVersion changes. */
-import { TAU_DECAY_TABLE } from '../state/catalog';
+import { MEMORY_ORDER, MEMORY_PARTS, TAU_DECAY_TABLE, memoryBreakdown } from '../state/catalog';
 import { downsample, lastWith, metrics } from '../state/metrics';
 import { useApp } from '../state/store';
 import { Chart, color } from './Chart';
@@ -201,7 +201,8 @@ export function MemoryPanel() {
   const steps = downsample(metrics.steps);
   const last = metrics.steps.at(-1);
   const f = metrics.final;
-  const bytes = (n: number) => mb(n * 4);
+  // The same parts as the resources table: sizes of what exists; activations the rest of the measured peak.
+  const parts = info ? memoryBreakdown({ trainableParams: info.trainableParams, totalParams: info.totalParams, teacherParams: info.teacherParams, peakBytes: f?.peakBytes ?? 0 }) : null;
   return (
     <Panel
       id="memory"
@@ -221,19 +222,17 @@ export function MemoryPanel() {
           ]}
         />
       )}
-      {info && (
+      {parts && (
         <table className="small" data-testid="memory-breakdown">
           <tbody>
             <tr><td>live tensors</td><td data-testid="memory-live">{mb(last?.memory.numBytes)}</td></tr>
-            <tr><td>teacher weights</td><td>{bytes(info.teacherParams)}</td></tr>
-            <tr><td>trained model ({info.totalParams} parameters)</td><td>{bytes(info.totalParams)}</td></tr>
-            <tr><td>trainable (adapters or all)</td><td>{bytes(info.trainableParams)}</td></tr>
-            <tr><td>optimiser state (2 moments)</td><td>{bytes(2 * info.trainableParams)}</td></tr>
+            {MEMORY_ORDER.map((p) => (
+              <tr key={p} title={MEMORY_PARTS[p].how}>
+                <td>{MEMORY_PARTS[p].label}</td>
+                <td>{p !== 'activations' ? mb(parts[p]) : f ? mb(Math.max(0, parts.activations)) : 'at the end of the run'}</td>
+              </tr>
+            ))}
             <tr><td>peak of one step</td><td>{f ? mb(f.peakBytes) : 'at the end of the run'}</td></tr>
-            <tr>
-              <td>activations and temporaries at the peak</td>
-              <td>{f ? mb(Math.max(0, f.peakBytes - 4 * (info.teacherParams + info.totalParams + 2 * info.trainableParams))) : '—'}</td>
-            </tr>
           </tbody>
         </table>
       )}
