@@ -1,5 +1,6 @@
 /**
  * npm run bench -- [--presets a,b] [--methods a,b] [--backend webgpu|wasm|cpu] [--kernels fused,reference] [--steps N] [--warmup K] [--json FILE] [--<knob> value ...]
+ * npm run bench -- --attention BxTxHxhd [--kernels fused,reference] [--steps N] [--warmup K]
  * npm run bench -- --compare nanogpt [--steps N] [--warmup K] [--gen-tokens N] [--json FILE]
  *
  * Times the engine's real training steps (the trainer every run uses, on a preset's data, base and
@@ -9,6 +10,9 @@
  * on-policy methods' rollout of both models timed alone) and memory. Speed is measured here,
  * never asserted in a test; quote figures with the adapter line this prints.
  *
+ * With --attention 1x1024x12x64: causal self-attention alone at GPT-2 small's shape, forward +
+ * backward, the fused programs against the reference op graph (median ms per pass).
+ *
  * With --compare nanogpt: a plain GPT training step and generation with a KV cache of ours and of
  * @genai-fi/nanogpt at one configuration, each in its own process on the same adapter
  * (scripts/bench-compare.ts), side by side.
@@ -17,7 +21,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { type AttentionBenchRow, attentionBench, attentionTable, parseAttentionShape } from '../src/engine/attention-bench';
 import { benchRow } from '../src/engine/bench';
+import type { KernelSet } from '../src/model/fused';
 import { installGpuCounters } from '../src/engine/gpu-counters';
 import { type NodeBackend, describeNodeBackend, initNodeBackend } from '../src/engine/node';
 import type { BenchRow } from '../src/protocol/bench';
@@ -51,6 +57,24 @@ async function compare(flags: { steps: number; warmup: number; 'gen-tokens': num
   }
 }
 
+/** --attention BxTxHxhd: the attention layer alone, fused against the reference, on this adapter. */
+async function attention(text: string, kernels: KernelSet[], flags: { backend: string; steps: number; warmup: number; json?: string }): Promise<void> {
+  const shape = parseAttentionShape(text);
+  if (flags.backend !== 'webgpu' && kernels.includes('fused')) throw new Error(`the fused attention programs run on webgpu only: pass --backend webgpu, or --kernels reference on ${flags.backend}`);
+  const rows: AttentionBenchRow[] = [];
+  for (const k of kernels) {
+    process.stderr.write(`attention ${text} ${k} …\n`);
+    rows.push(await attentionBench(shape, k, flags.steps, flags.warmup));
+  }
+  console.log(`\n${flags.warmup} warm-up + ${flags.steps} timed forward + backward passes per row; ${new Date().toISOString()}\n`);
+  console.log(attentionTable(rows));
+  if (flags.json) {
+    mkdirSync(dirname(flags.json) || '.', { recursive: true });
+    writeFileSync(flags.json, JSON.stringify({ adapter: describeNodeBackend(), date: new Date().toISOString(), rows }, null, 1));
+    console.log(`wrote ${flags.json}`);
+  }
+}
+
 async function main(): Promise<void> {
   const { flags, knobs, given } = parseCli(process.argv.slice(2), BENCH_FLAGS, CLI);
   if (flags.compare) {
@@ -64,6 +88,7 @@ async function main(): Promise<void> {
   console.log(`backend: ${adapter}`);
   if (flags.backend === 'webgpu') console.log(`WEBGPU_CPU_FORWARD ${tf.env().getBool('WEBGPU_CPU_FORWARD')}, WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE ${tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')}`);
   if (!counting) console.log('(no WebGPU here: dispatch, submit and readback counts are 0)');
+  if (flags.attention !== undefined) return attention(flags.attention, flags.kernels as KernelSet[], flags);
   const grid = benchGrid(flags, knobs, given);
   const rows: BenchRow[] = [];
   for (const preset of grid.presets) {

@@ -99,6 +99,7 @@ export const BENCH_FLAGS = {
   rollouts: { kind: 'int', min: 0, max: 100, default: '3', help: 'timed rollouts per on-policy row (0: skip)' },
   'submit-batch': { kind: 'int', min: 1, max: 100000, help: "tfjs-webgpu's WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: dispatches recorded before a queue submit (tfjs default 15)" },
   json: { kind: 'string', help: 'write the rows (and the adapter) to this file' },
+  attention: { kind: 'string', help: 'instead: causal attention forward + backward at B x T x H x hd (e.g. 1x1024x12x64, GPT-2 small), one row per --kernels' },
   compare: { kind: 'choice', choices: ['nanogpt'], help: 'instead: a plain GPT step and generation of ours and of @genai-fi/nanogpt, side by side on this adapter' },
   'gen-tokens': { kind: 'int', min: 1, max: 64, default: '32', help: 'with --compare: tokens per timed generation' },
 } as const satisfies Record<string, FlagSpec>;
