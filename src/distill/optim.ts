@@ -115,8 +115,10 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay, gradClip } = this.o;
     const bc1 = 1 - beta1 ** t;
     const bc2 = 1 - beta2 ** t;
+    // Every temporary in its own tidy: one tidy over the whole update kept ~15 per parameter alive
+    // until its end (a step of GPT-2 small peaked near 9.5 GB on cpu; the wasm heap aborted).
     const out = tf.tidy(() => {
-      const sq = this.names.map((n) => tf.sum(tf.square(grads[n]!)));
+      const sq = this.names.map((n) => tf.tidy(() => tf.sum(tf.square(grads[n]!))));
       const gradNorm = tf.sqrt(addAll(sq)) as tf.Scalar;
       const ok = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(gradNorm));
       const scale = gradClip > 0 ? tf.minimum(1, tf.div(gradClip, tf.add(gradNorm, 1e-6))) : tf.scalar(1);
@@ -125,18 +127,22 @@ export class AdamW {
       const v: Weights = {};
       for (const n of this.names) {
         const p = params[n]!;
-        const g = tf.mul(grads[n]!, scale);
+        const g = tf.tidy(() => tf.mul(grads[n]!, scale));
         const m0 = this.m[n] ?? tf.zerosLike(p);
         const v0 = this.v[n] ?? tf.zerosLike(p);
-        const m1 = tf.add(tf.mul(m0, beta1), tf.mul(g, 1 - beta1));
-        const v1 = tf.add(tf.mul(v0, beta2), tf.mul(tf.square(g), 1 - beta2));
-        let upd = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), eps));
-        if (weightDecay > 0 && p.rank >= 2) upd = tf.add(upd, tf.mul(p, weightDecay)); // no decay on gains/biases
-        const p1 = tf.sub(p, tf.mul(upd, lr));
+        const m1 = tf.tidy(() => tf.add(tf.mul(m0, beta1), tf.mul(g, 1 - beta1)));
+        const v1 = tf.tidy(() => tf.add(tf.mul(v0, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        g.dispose();
+        const p1 = tf.tidy(() => {
+          let upd = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), eps));
+          if (weightDecay > 0 && p.rank >= 2) upd = tf.add(upd, tf.mul(p, weightDecay)); // no decay on gains/biases
+          return tf.sub(p, tf.mul(upd, lr));
+        });
         const keep = tf.broadcastTo(ok, p.shape);
         next[n] = tf.where(keep, p1, p);
         m[n] = tf.where(keep, m1, m0);
         v[n] = tf.where(keep, v1, v0);
+        tf.dispose([keep, p1, m1, v1, ...(this.m[n] ? [] : [m0, v0])]);
       }
       return { next, m, v, gradNorm, applied: tf.cast(ok, 'float32') as tf.Scalar };
     });
