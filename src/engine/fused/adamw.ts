@@ -13,17 +13,21 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { ADAM_GROUP, FUSED } from '../../model/fused';
-import { type Program, type Uniform, perItem, perRow, registerKernelFunc } from './program';
+import { type Program, declareUniforms, perItem, perRow, registerKernelFunc, reduceRowWgsl, rowMain } from './program';
 
 const WG = 256;
+
+const SUM = declareUniforms({ total: 'i32' });
+const MOMENTS = declareUniforms({ beta1: 'f32', beta2: 'f32' });
+const PARAM = declareUniforms({ n: 'i32', offset: 'i32', lr: 'f32', bc1: 'f32', bc2: 'f32', eps: 'f32', decay: 'f32' });
 
 const gradNames = (k: number) => Array.from({ length: k }, (_, j) => `g${j}`);
 
 /** The group's gradients from the kernel's inputs (named g0, g1, …), checked. */
-function groupInputs(name: string, inputs: tf.NamedTensorInfoMap): tf.TensorInfo[] {
+function groupInputs(inputs: tf.NamedTensorInfoMap): tf.TensorInfo[] {
   const gs: tf.TensorInfo[] = [];
   for (let j = 0; inputs[`g${j}`]; j++) gs.push(inputs[`g${j}`]!);
-  if (gs.length < 1 || gs.length > ADAM_GROUP) throw new Error(`${name}: 1 to ${ADAM_GROUP} gradients (g0, g1, …), got ${gs.length}`);
+  if (gs.length < 1 || gs.length > ADAM_GROUP) throw new Error(`1 to ${ADAM_GROUP} gradients (g0, g1, …), got ${gs.length}`);
   return gs;
 }
 
@@ -36,23 +40,16 @@ function sumSquares(sizes: number[]): Program {
     variableNames: gradNames(k),
     outputShape: [1],
     shaderKey: `kdSumSquares_${sizes.join('_')}`,
-    uniforms: 'total : i32,',
+    uniforms: SUM.wgsl,
     ...perRow(1, WG),
     getUserCode: () => `
-  var<workgroup> buf : array<f32, ${WG}>;
-  fn main(index : i32) {
-    let tid = localId.x;
+  ${reduceRowWgsl(WG)}
+  ${rowMain('1u', `
     var s = 0.0;
     ${loops}
-    buf[tid] = s;
-    workgroupBarrier();
-    for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
-      if (tid < w) { buf[tid] = buf[tid] + buf[tid + w]; }
-      workgroupBarrier();
-    }
+    let sum = reduceRow(s, tid, false);
     // (reads a uniform: tfjs binds the uniforms, and a shader that never reads them fails validation)
-    if (tid == 0u && uniforms.total > 0) { result[0] = buf[0]; }
-  }`,
+    if (tid == 0u && uniforms.total > 0) { result[0] = sum; }`)}`,
   };
 }
 
@@ -71,7 +68,7 @@ function moments(sizes: number[]): Program {
     variableNames: [...gradNames(sizes.length), 'control'],
     outputShape: [2 * total],
     shaderKey: `kdAdamMoments_${sizes.join('_')}`,
-    uniforms: 'beta1 : f32, beta2 : f32,',
+    uniforms: MOMENTS.wgsl,
     ...perItem(total),
     getUserCode: () => `
   fn main(index : i32) {
@@ -93,7 +90,7 @@ function param(p: tf.TensorInfo, total: number): Program {
     variableNames: ['p', 'state', 'control'],
     outputShape: p.shape,
     shaderKey: `kdAdamParam_${total}`,
-    uniforms: 'n : i32, offset : i32, lr : f32, bc1 : f32, bc2 : f32, eps : f32, decay : f32,',
+    uniforms: PARAM.wgsl,
     ...perItem(size(p)),
     getUserCode: () => `
   fn main(index : i32) {
@@ -107,31 +104,33 @@ function param(p: tf.TensorInfo, total: number): Program {
   };
 }
 
-const floats = (xs: number[]): Uniform[] => xs.map((x) => ({ type: 'float32', data: [x] })); // one entry per field: tfjs aligns each
-
 export function registerAdamW(): void {
   registerKernelFunc(FUSED.sumSquares, ({ inputs, backend }) => {
-    const gs = groupInputs(FUSED.sumSquares, inputs);
+    const gs = groupInputs(inputs);
     const sizes = gs.map(size);
-    return backend.runWebGPUProgram(sumSquares(sizes), gs, 'float32', [{ type: 'int32', data: [sizes.reduce((a, b) => a + b, 0)] }]);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    return backend.runWebGPUProgram(sumSquares(sizes), gs, 'float32', SUM.values({ total }));
   });
   // In place: the program updates the state's own buffer and the result shares it (as a reshape
   // does), so the state tensor passed in must not be used again by its owner.
   registerKernelFunc(FUSED.adamMoments, ({ inputs, backend, attrs }) => {
-    const gs = groupInputs(FUSED.adamMoments, inputs);
+    const gs = groupInputs(inputs);
     const { state, control } = inputs as unknown as { state: tf.TensorInfo; control: tf.TensorInfo };
     const sizes = gs.map(size);
-    if (size(state) !== 2 * sizes.reduce((a, b) => a + b, 0)) throw new Error(`${FUSED.adamMoments}: a state of ${size(state)} for gradients of ${sizes.join(' + ')}`);
+    if (size(state) !== 2 * sizes.reduce((a, b) => a + b, 0)) {
+      throw new Error(`a state of ${size(state)} for gradients of ${sizes.join(' + ')}`);
+    }
     const a = attrs as unknown as { beta1: number; beta2: number };
     backend.incRef(state.dataId);
-    return backend.runWebGPUProgram(moments(sizes), [...gs, control], 'float32', floats([a.beta1, a.beta2]), { dataId: state.dataId, shape: state.shape, dtype: 'float32' });
+    const output = { dataId: state.dataId, shape: state.shape, dtype: 'float32' as const };
+    return backend.runWebGPUProgram(moments(sizes), [...gs, control], 'float32', MOMENTS.values(a), output);
   });
   registerKernelFunc(FUSED.adamParam, ({ inputs, backend, attrs }) => {
     const { p, state, control } = inputs as unknown as Record<'p' | 'state' | 'control', tf.TensorInfo>;
     const a = attrs as unknown as Record<'offset' | 'lr' | 'bc1' | 'bc2' | 'eps' | 'decay', number>;
     const total = size(state) / 2;
-    if (a.offset + size(p) > total) throw new Error(`${FUSED.adamParam}: a parameter of ${size(p)} at ${a.offset} of a state of ${total}`);
-    const uniforms: Uniform[] = [{ type: 'int32', data: [size(p)] }, { type: 'int32', data: [a.offset] }, ...floats([a.lr, a.bc1, a.bc2, a.eps, a.decay])];
+    if (a.offset + size(p) > total) throw new Error(`a parameter of ${size(p)} at ${a.offset} of a state of ${total}`);
+    const uniforms = PARAM.values({ ...a, n: size(p) });
     return backend.runWebGPUProgram(param(p, total), [p, state, control], 'float32', uniforms);
   });
 }

@@ -20,22 +20,33 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { FUSED, type DecodeLayout, decodeLayout } from '../../model/fused';
-import { type Program, type Uniform, perItem, perRow, registerKernelFunc, reduceRowWgsl } from './program';
+import {
+  type Program,
+  declareUniforms,
+  perItem,
+  perRow,
+  registerKernelFunc,
+  reduceRowWgsl,
+  rowMain,
+  rowThreads,
+} from './program';
 import { TANH_WGSL } from './gelu';
 
-/** Threads of a block's workgroup: enough for the widest loop (3C outputs) without idling most. */
-export const blockThreads = (C: number) => (C <= 128 ? 64 : C <= 384 ? 128 : 256);
-const HEAD_WG = 64;
+/** Threads of a block's workgroup: about one per channel up to C = 64, more for the widest loop (3C outputs) past it. */
+export const blockThreads = (C: number) => (C <= 128 ? rowThreads(C, 64) : C <= 384 ? 128 : 256);
+/** Threads of a head workgroup: one per vocabulary entry of its chunk. */
+const headThreads = (V: number) => rowThreads(V, 64);
 
-const int = (x: number): Uniform => ({ type: 'int32', data: [x] });
-const float = (x: number): Uniform => ({ type: 'float32', data: [x] });
+const EMBED = declareUniforms({ col: 'i32', past: 'i32' });
+const BLOCK = declareUniforms({ past: 'i32', count: 'i32', xStride: 'i32', xOffset: 'i32', eps: 'f32', scale: 'f32' });
+const HEAD = declareUniforms({ xOffset: 'i32', eps: 'f32' });
 
 function embed(outShape: number[]): Program {
   return {
     variableNames: ['ids', 'wte', 'wpe'],
     outputShape: outShape,
     shaderKey: 'kdDecodeEmbed',
-    uniforms: 'col : i32, past : i32,',
+    uniforms: EMBED.wgsl,
     ...perItem(outShape.reduce((a, b) => a * b, 1)),
     getUserCode: () => `
   fn main(index : i32) {
@@ -53,14 +64,19 @@ function embed(outShape: number[]): Program {
   };
 }
 
-/** WGSL: mean and 1/√(var + ε) of C values read by `at(c)` (two passes, as the reference). */
-const rowStats = (at: (c: string) => string, WG: number) => `
+/**
+ * WGSL: `meanRstd_<buf>(at, n, eps, tid)`, the mean and 1/√(var + ε) of the n values of input (or
+ * result) `buf` from `at` (two passes, as the reference; needs reduceRow; uniform control flow).
+ */
+const meanRstdWgsl = (buf: string, WG: number) => `
+  fn meanRstd_${buf}(at : u32, n : u32, eps : f32, tid : u32) -> vec2<f32> {
     var s1 = 0.0;
-    for (var c = tid; c < C; c = c + ${WG}u) { s1 = s1 + ${at('c')}; }
-    let mu = reduceRow(s1, tid, false) / f32(C);
+    for (var c = tid; c < n; c = c + ${WG}u) { s1 = s1 + ${buf}[at + c]; }
+    let mu = reduceRow(s1, tid, false) / f32(n);
     var s2 = 0.0;
-    for (var c = tid; c < C; c = c + ${WG}u) { let d = ${at('c')} - mu; s2 = s2 + d * d; }
-    let rstd = inverseSqrt(reduceRow(s2, tid, false) / f32(C) + uniforms.eps);`;
+    for (var c = tid; c < n; c = c + ${WG}u) { let d = ${buf}[at + c] - mu; s2 = s2 + d * d; }
+    return vec2<f32>(mu, inverseSqrt(reduceRow(s2, tid, false) / f32(n) + eps));
+  }`;
 
 function block(L: DecodeLayout, B: number, bias: boolean): Program {
   const { C, H, F, S } = L;
@@ -77,22 +93,25 @@ function block(L: DecodeLayout, B: number, bias: boolean): Program {
     variableNames: ['x', 'wqkv', 'wo', 'w1', 'w2', 'vectors'],
     outputShape: [B, L.R],
     shaderKey: `kdDecodeBlock_${C}_${H}_${F}_${S}_${L.TN}_${bias}`,
-    uniforms: 'past : i32, count : i32, xStride : i32, xOffset : i32, eps : f32, scale : f32,',
+    uniforms: BLOCK.wgsl,
     ...perRow(B, WG),
     getUserCode: () => `
   ${TANH_WGSL}
   ${reduceRowWgsl(WG)}
+  ${meanRstdWgsl('x', WG)}
+  ${meanRstdWgsl('result', WG)}
   const C = ${C}u;
-  fn main(index : i32) {
-    let tid = localId.x;
-    let base = workgroupId.x * ${L.R}u;
-    let xBase = workgroupId.x * u32(uniforms.xStride) + u32(uniforms.xOffset);
+  ${rowMain('u32(uniforms.outShape[0])', `
+    let base = row * ${L.R}u;
+    let xBase = row * u32(uniforms.xStride) + u32(uniforms.xOffset);
     for (var t = 0u; t < u32(uniforms.count); t = t + 1u) {
       let pos = u32(uniforms.past) + t;
       let n = pos + 1u; // positions attended: the cache so far and this one
       { // LayerNorm 1 → h
-        ${rowStats((c) => xin(c), WG)}
-        for (var c = tid; c < C; c = c + ${WG}u) { ${st(L.h, 'c')} = (${xin('c')} - mu) * rstd * ${vec(ln.g1, 'c')} + ${vec(ln.b1, 'c')}; }
+        let s = meanRstd_x(xBase + t * C, C, uniforms.eps, tid);
+        for (var c = tid; c < C; c = c + ${WG}u) {
+          ${st(L.h, 'c')} = (${xin('c')} - s.x) * s.y * ${vec(ln.g1, 'c')} + ${vec(ln.b1, 'c')};
+        }
       }
       storageBarrier();
       // q | k | v = h·Wqkv (+ b): q to scratch, k and v into the cache at pos
@@ -137,8 +156,10 @@ function block(L: DecodeLayout, B: number, bias: boolean): Program {
       }
       storageBarrier();
       { // LayerNorm 2 → h
-        ${rowStats((c) => st(L.m, c), WG)}
-        for (var c = tid; c < C; c = c + ${WG}u) { ${st(L.h, 'c')} = (${st(L.m, 'c')} - mu) * rstd * ${vec(ln.g2, 'c')} + ${vec(ln.b2, 'c')}; }
+        let s = meanRstd_result(base + ${L.m}u, C, uniforms.eps, tid);
+        for (var c = tid; c < C; c = c + ${WG}u) {
+          ${st(L.h, 'c')} = (${st(L.m, 'c')} - s.x) * s.y * ${vec(ln.g2, 'c')} + ${vec(ln.b2, 'c')};
+        }
       }
       storageBarrier();
       // f = GELU(h·W1 (+ b))
@@ -155,39 +176,38 @@ function block(L: DecodeLayout, B: number, bias: boolean): Program {
         ${st(L.x, 't * C + j')} = acc;
       }
       storageBarrier();
-    }
-  }`,
+    }`)}`,
   };
 }
 
+/** A workgroup per (row, chunk of the vocabulary): each normalises its row, then writes its chunk's logits. */
 function head(B: number, C: number, V: number): Program {
-  const chunks = Math.ceil(V / HEAD_WG);
+  const WG = headThreads(V);
+  const chunks = `((u32(uniforms.wteShape[0]) + ${WG - 1}u) / ${WG}u)`;
   return {
     variableNames: ['state', 'gain', 'bias', 'wte'],
     outputShape: [B, V],
     shaderKey: `kdDecodeHead_${C}`,
-    uniforms: 'xOffset : i32, eps : f32,',
-    ...perRow(B * chunks, HEAD_WG),
+    uniforms: HEAD.wgsl,
+    ...perRow(B * Math.ceil(V / WG), WG),
     getUserCode: () => `
-  ${reduceRowWgsl(HEAD_WG)}
+  ${reduceRowWgsl(WG)}
+  ${meanRstdWgsl('state', WG)}
   var<workgroup> nrm : array<f32, ${C}>;
   const C = ${C}u;
-  fn main(index : i32) {
-    let tid = localId.x;
+  ${rowMain(`u32(uniforms.stateShape[0]) * ${chunks}`, `
     let V = u32(uniforms.wteShape[0]);
-    let chunks = (V + ${HEAD_WG - 1}u) / ${HEAD_WG}u;
-    let row = workgroupId.x / chunks;
-    let xb = row * u32(uniforms.stateShape[1]) + u32(uniforms.xOffset);
-    ${rowStats((c) => `state[xb + ${c}]`, HEAD_WG)}
-    for (var c = tid; c < C; c = c + ${HEAD_WG}u) { nrm[c] = (state[xb + c] - mu) * rstd * gain[c] + bias[c]; }
+    let b = row / ${chunks};
+    let xb = b * u32(uniforms.stateShape[1]) + u32(uniforms.xOffset);
+    let s = meanRstd_state(xb, C, uniforms.eps, tid);
+    for (var c = tid; c < C; c = c + ${WG}u) { nrm[c] = (state[xb + c] - s.x) * s.y * gain[c] + bias[c]; }
     workgroupBarrier();
-    let v = (workgroupId.x % chunks) * ${HEAD_WG}u + tid;
+    let v = (row % ${chunks}) * ${WG}u + tid;
     if (v < V) {
       var acc = 0.0;
       for (var k = 0u; k < C; k = k + 1u) { acc = acc + nrm[k] * wte[v * C + k]; }
-      result[row * V + v] = acc;
-    }
-  }`,
+      result[b * V + v] = acc;
+    }`)}`,
   };
 }
 
@@ -198,7 +218,7 @@ export function registerDecode(): void {
     const { ids, wte, wpe } = inputs as unknown as Record<'ids' | 'wte' | 'wpe', tf.TensorInfo>;
     const a = attrs as unknown as Attrs;
     const program = embed([ids.shape[0]!, a.count!, wte.shape[1]!]);
-    return backend.runWebGPUProgram(program, [ids, wte, wpe], 'float32', [int(a.col!), int(a.past!)]);
+    return backend.runWebGPUProgram(program, [ids, wte, wpe], 'float32', EMBED.values({ col: a.col!, past: a.past! }));
   });
   // In place: the program writes into the state's own buffer and the result shares it (as a
   // reshape does), so the state tensor passed in must not be used again by its owner.
@@ -209,8 +229,8 @@ export function registerDecode(): void {
     const { state } = ins;
     const [B] = state.shape as [number, number];
     const layout = decodeLayout({ C: a.C!, H: a.H!, F: a.F!, S: a.S!, TN: a.TN! });
-    if (layout.R !== state.shape[1]) throw new Error(`${FUSED.decodeBlock}: a state row of ${state.shape[1]} floats, the layout needs ${layout.R}`);
-    const uniforms = [int(a.past!), int(a.count!), int(a.xStride!), int(a.xOffset!), float(a.eps!), float(a.scale!)];
+    if (layout.R !== state.shape[1]) throw new Error(`a state row of ${state.shape[1]} floats, the layout needs ${layout.R}`);
+    const uniforms = BLOCK.values(a as Record<'past' | 'count' | 'xStride' | 'xOffset' | 'eps' | 'scale', number>);
     backend.incRef(state.dataId);
     return backend.runWebGPUProgram(block(layout, B, a.bias === 1), names.map((n) => ins[n]), 'float32', uniforms, { dataId: state.dataId, shape: state.shape, dtype: 'float32' });
   });
@@ -218,6 +238,7 @@ export function registerDecode(): void {
     const { state, gain, bias, wte } = inputs as unknown as Record<'state' | 'gain' | 'bias' | 'wte', tf.TensorInfo>;
     const a = attrs as unknown as Attrs;
     const [V, C] = wte.shape as [number, number];
-    return backend.runWebGPUProgram(head(state.shape[0]!, C, V), [state, gain, bias, wte], 'float32', [int(a.xOffset!), float(a.eps!)]);
+    const uniforms = HEAD.values({ xOffset: a.xOffset!, eps: a.eps! });
+    return backend.runWebGPUProgram(head(state.shape[0]!, C, V), [state, gain, bias, wte], 'float32', uniforms);
   });
 }

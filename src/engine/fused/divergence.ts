@@ -13,9 +13,12 @@
  */
 import { DIVERGENCES, DIVERGENCE_TABLE, DIVERGENCE_WGSL, type DivergenceRow } from '../../model/divergences';
 import { FUSED } from '../../model/fused';
-import { type Program, perRow, registerProgram, reduceRowWgsl } from './program';
+import { type Program, declareUniforms, perRow, registerProgram, reduceRowWgsl, rowMain, rowThreads } from './program';
 
-const WG = 128;
+/** Threads per row: up to 128 (rows are the vocabulary: 50,257 in GPT-2). */
+const threads = (V: number) => rowThreads(V, 128);
+
+const UNIFORMS = declareUniforms({ temperature: 'f32', w: 'f32' });
 
 /** The divergence whose program number is `code` (its place in DIVERGENCES). */
 export function divergenceRow(code: number): DivergenceRow {
@@ -24,27 +27,34 @@ export function divergenceRow(code: number): DivergenceRow {
   return DIVERGENCE_TABLE[kind];
 }
 
-const REDUCE = `
-  ${reduceRowWgsl(WG)}`;
+/**
+ * WGSL: `lse_<x>(base, V, scale, tid)`, log Σ_j exp(x[base + j] / scale) over the V values of a row
+ * of input `x` (needs reduceRow; call from uniform control flow).
+ */
+const lseWgsl = (x: string, WG: number) => `
+  fn lse_${x}(base : u32, V : u32, scale : f32, tid : u32) -> f32 {
+    var m = -3.4e38;
+    for (var j = tid; j < V; j = j + ${WG}u) { m = max(m, ${x}[base + j] / scale); }
+    let top = reduceRow(m, tid, true);
+    var e = 0.0;
+    for (var j = tid; j < V; j = j + ${WG}u) { e = e + exp(${x}[base + j] / scale - top); }
+    return top + log(reduceRow(e, tid, false));
+  }`;
 
-/** Row log-sum-exps of x/scale for row `row`: (max, lse); `x` is an input name. */
-const lse = (x: string, name: string) => `
-    var m${name} = -3.4e38;
-    for (var j = tid; j < V; j = j + ${WG}u) { m${name} = max(m${name}, ${x}[base + j] / scale); }
-    let max${name} = reduceRow(m${name}, tid, true);
-    var e${name} = 0.0;
-    for (var j = tid; j < V; j = j + ${WG}u) { e${name} = e${name} + exp(${x}[base + j] / scale - max${name}); }
-    let lse${name} = max${name} + log(reduceRow(e${name}, tid, false));`;
-
-const HEAD = (x: string) => `
-  fn main(index : i32) {
-    let tid = localId.x;
-    let row = workgroupId.x;
+/** A workgroup per row of logits [N, V] (input `x`); V, base (the row's start) and `scale` are defined before `body`. */
+function rowCode(x: string, WG: number, decls: string, scale: string, body: string): string {
+  return `${reduceRowWgsl(WG)}
+  ${decls}
+  ${rowMain(`u32(uniforms.${x}Shape[0])`, `
     let V = u32(uniforms.${x}Shape[1]);
-    let base = row * V;`;
+    let base = row * V;
+    let scale = ${scale};
+${body}`)}`;
+}
 
 function divergence(shapes: number[][], kind: number, grad: boolean): Program {
   const [N, V] = shapes[0] as [number, number];
+  const WG = threads(V);
   const { wgsl } = divergenceRow(kind);
   const body = grad
     ? `
@@ -75,21 +85,19 @@ function divergence(shapes: number[][], kind: number, grad: boolean): Program {
     variableNames: grad ? ['tl', 'sl', 'dy'] : ['tl', 'sl'],
     outputShape: grad ? [N, V] : [N],
     shaderKey: `kdDivergence${grad ? 'Grad' : ''}_${kind}`,
-    uniforms: 'temperature : f32, w : f32,',
+    uniforms: UNIFORMS.wgsl,
     ...perRow(N, WG),
-    getUserCode: () => `${REDUCE}
-  ${DIVERGENCE_WGSL}
-  ${HEAD('tl')}
-    let scale = uniforms.temperature;
-    ${lse('tl', 'T')}
-    ${lse('sl', 'S')}
-    ${body}
-  }`,
+    getUserCode: () =>
+      rowCode('tl', WG, `${DIVERGENCE_WGSL}\n  ${lseWgsl('tl', WG)}\n  ${lseWgsl('sl', WG)}`, 'uniforms.temperature', `
+    let lseT = lse_tl(base, V, scale, tid);
+    let lseS = lse_sl(base, V, scale, tid);
+${body}`),
   };
 }
 
 function tokenNll(shapes: number[][], grad: boolean): Program {
   const [N, V] = shapes[0] as [number, number];
+  const WG = threads(V);
   const body = grad
     ? `for (var j = tid; j < V; j = j + ${WG}u) {
       let p = exp(x[base + j] - lseX);
@@ -101,17 +109,14 @@ function tokenNll(shapes: number[][], grad: boolean): Program {
     outputShape: grad ? [N, V] : [N],
     shaderKey: `kdTokenNll${grad ? 'Grad' : ''}`,
     ...perRow(N, WG),
-    getUserCode: () => `${REDUCE}
-  ${HEAD('x')}
-    let scale = 1.0;
-    ${lse('x', 'X')}
-    ${body}
-  }`,
+    getUserCode: () => rowCode('x', WG, lseWgsl('x', WG), '1.0', `
+    let lseX = lse_x(base, V, scale, tid);
+    ${body}`),
   };
 }
 
 export function registerDivergence(): void {
-  const uniforms = (a: Record<string, number>) => [a.temperature!, a.w!].map((x) => ({ type: 'float32' as const, data: [x] }));
+  const uniforms = (a: Record<string, number>) => UNIFORMS.values({ temperature: a.temperature!, w: a.w! });
   registerProgram(FUSED.divergence, ['tl', 'sl'], (s, a) => ({ program: divergence(s, a.kind!, false), uniforms: uniforms(a) }));
   registerProgram(FUSED.divergenceGrad, ['tl', 'sl', 'dy'], (s, a) => ({ program: divergence(s, a.kind!, true), uniforms: uniforms(a) }));
   registerProgram(FUSED.tokenNll, ['x', 'y'], (s) => ({ program: tokenNll(s, false) }));

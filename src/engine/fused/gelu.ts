@@ -6,7 +6,7 @@
  * on some drivers.
  */
 import { FUSED } from '../../model/fused';
-import { type Program, perItem, registerProgram } from './program';
+import { type Program, declareUniforms, perItem, registerProgram } from './program';
 
 export const TANH_WGSL = `
   fn kdTanh(u : f32) -> f32 {
@@ -16,6 +16,8 @@ export const TANH_WGSL = `
   const K_GELU = 0.7978845608028654; // √(2/π)
 `;
 
+const SIZE = declareUniforms({ n: 'i32' });
+
 function elementwise(name: string, vars: string[], shape: number[], body: string): { program: Program } {
   const n = shape.reduce((a, b) => a * b, 1);
   return {
@@ -23,7 +25,7 @@ function elementwise(name: string, vars: string[], shape: number[], body: string
       variableNames: vars,
       outputShape: shape,
       shaderKey: name,
-      uniforms: 'n : i32,',
+      uniforms: SIZE.wgsl,
       ...perItem(n),
       getUserCode: () => `${TANH_WGSL}
   fn main(index : i32) {
@@ -36,7 +38,7 @@ function elementwise(name: string, vars: string[], shape: number[], body: string
 }
 
 export function registerGelu(): void {
-  const size = (s: number[][]) => [{ type: 'int32' as const, data: [s[0]!.reduce((a, b) => a * b, 1)] }];
+  const size = (s: number[][]) => SIZE.values({ n: s[0]!.reduce((a, b) => a * b, 1) });
   registerProgram(FUSED.gelu, ['x'], (s) => ({ ...elementwise('kdGelu', ['xs'], s[0]!, 'result[index] = 0.5 * x * (1.0 + kdTanh(K_GELU * (x + 0.044715 * x * x * x)));'), uniforms: size(s) }));
   registerProgram(FUSED.geluGrad, ['dy', 'x'], (s) => ({
     ...elementwise('kdGeluGrad', ['dy', 'xs'], s[0]!, `let t = kdTanh(K_GELU * (x + 0.044715 * x * x * x));

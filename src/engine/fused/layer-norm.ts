@@ -8,82 +8,89 @@
  *   dx = r · (g − mean(g) − xhat · mean(g · xhat)),  d gain = Σ_rows dy · xhat,  d bias = Σ_rows dy.
  */
 import { FUSED } from '../../model/fused';
-import { type Program, perItem, perRow, registerProgram, treeSum } from './program';
+import {
+  type Program,
+  declareUniforms,
+  perItem,
+  perRow,
+  reduceRowWgsl,
+  registerProgram,
+  rowMain,
+  rowThreads,
+} from './program';
 
-const WG = 64; // threads per row; rows are C wide (128 here, 768 in GPT-2)
+/** Threads per row: up to 64 (rows are C wide: 128 here, 768 in GPT-2). */
+const threads = (C: number) => rowThreads(C, 64);
 
-/** Mean and 1/√(var + ε) of row `row` of `x` into `mu` and `rstd` (every thread gets them). */
-const rowStats = (x: string) => `
-  var s = 0.0;
-  for (var c = tid; c < C; c = c + ${WG}u) { s = s + ${x}[row * C + c]; }
-  buf[tid] = s;
-  workgroupBarrier();
-  ${treeSum('buf', WG)}
-  let mu = buf[0] / f32(C);
-  workgroupBarrier();
-  var q = 0.0;
-  for (var c = tid; c < C; c = c + ${WG}u) { let d = ${x}[row * C + c] - mu; q = q + d * d; }
-  buf[tid] = q;
-  workgroupBarrier();
-  ${treeSum('buf', WG)}
-  let rstd = inverseSqrt(buf[0] / f32(C) + uniforms.eps);
-  workgroupBarrier();`;
+const EPS = declareUniforms({ eps: 'f32' });
 
-const header = `
-  var<workgroup> buf : array<f32, ${WG}>;
-  var<workgroup> buf2 : array<f32, ${WG}>;
-  fn main(index : i32) {
-    let tid = localId.x;
-    let row = workgroupId.x;`;
+/**
+ * WGSL: reduceRow, and `meanRstd(row, C, eps, tid)`: the mean and 1/√(var + ε) of row `row` of
+ * input x [N, C] (every thread gets them; call from uniform control flow).
+ */
+const meanRstdWgsl = (WG: number) => `
+  ${reduceRowWgsl(WG)}
+  fn meanRstd(row : u32, C : u32, eps : f32, tid : u32) -> vec2<f32> {
+    var s = 0.0;
+    for (var c = tid; c < C; c = c + ${WG}u) { s = s + x[row * C + c]; }
+    let mu = reduceRow(s, tid, false) / f32(C);
+    var q = 0.0;
+    for (var c = tid; c < C; c = c + ${WG}u) { let d = x[row * C + c] - mu; q = q + d * d; }
+    return vec2<f32>(mu, inverseSqrt(reduceRow(q, tid, false) / f32(C) + eps));
+  }`;
 
-function forward([x]: number[][]): { program: Program } {
-  const [N, C] = x as [number, number];
+/** A workgroup per row of the first input [N, C]: C, row and tid are defined before `body`. */
+function rowProgram(
+  shapes: number[][],
+  vars: string[],
+  outputShape: number[],
+  shaderKey: string,
+  code: (WG: number) => { decls: string; body: string },
+  uniforms?: string,
+): Program {
+  const [N, C] = shapes[0] as [number, number];
+  const WG = threads(C);
+  const { decls, body } = code(WG);
+  const first = vars[0]!;
   return {
-    program: {
-      variableNames: ['x', 'gain', 'bias'],
-      outputShape: [N, C],
-      shaderKey: 'kdLayerNorm',
-      uniforms: 'eps : f32,',
-      ...perRow(N, WG),
-      getUserCode: () => `${header}
-    let C = u32(uniforms.xShape[1]);
-    ${rowStats('x')}
+    variableNames: vars,
+    outputShape,
+    shaderKey,
+    uniforms,
+    ...perRow(N, WG),
+    getUserCode: () => `${decls}
+  ${rowMain(`u32(uniforms.${first}Shape[0])`, `    let C = u32(uniforms.${first}Shape[1]);
+${body}`)}`,
+  };
+}
+
+function forward(shapes: number[][]): Program {
+  const [N, C] = shapes[0] as [number, number];
+  return rowProgram(shapes, ['x', 'gain', 'bias'], [N, C], 'kdLayerNorm', (WG) => ({
+    decls: meanRstdWgsl(WG),
+    body: `
+    let s = meanRstd(row, C, uniforms.eps, tid);
     for (var c = tid; c < C; c = c + ${WG}u) {
-      result[row * C + c] = (x[row * C + c] - mu) * rstd * gain[c] + bias[c];
-    }
-  }`,
-    },
-  };
+      result[row * C + c] = (x[row * C + c] - s.x) * s.y * gain[c] + bias[c];
+    }`,
+  }), EPS.wgsl);
 }
 
-function stats([x]: number[][]): { program: Program } {
-  const [N] = x as [number, number];
-  return {
-    program: {
-      variableNames: ['x'],
-      outputShape: [N, 2],
-      shaderKey: 'kdLayerNormStats',
-      uniforms: 'eps : f32,',
-      ...perRow(N, WG),
-      getUserCode: () => `${header}
-    let C = u32(uniforms.xShape[1]);
-    ${rowStats('x')}
-    if (tid == 0u) { result[row * 2u] = mu; result[row * 2u + 1u] = rstd; }
-  }`,
-    },
-  };
+function stats(shapes: number[][]): Program {
+  const [N] = shapes[0] as [number, number];
+  return rowProgram(shapes, ['x'], [N, 2], 'kdLayerNormStats', (WG) => ({
+    decls: meanRstdWgsl(WG),
+    body: `
+    let s = meanRstd(row, C, uniforms.eps, tid);
+    if (tid == 0u) { result[row * 2u] = s.x; result[row * 2u + 1u] = s.y; }`,
+  }), EPS.wgsl);
 }
 
-function gradX([dy]: number[][]): { program: Program } {
-  const [N, C] = dy as [number, number];
-  return {
-    program: {
-      variableNames: ['dy', 'x', 'gain', 'stats'],
-      outputShape: [N, C],
-      shaderKey: 'kdLayerNormGradX',
-      ...perRow(N, WG),
-      getUserCode: () => `${header}
-    let C = u32(uniforms.dyShape[1]);
+function gradX(shapes: number[][]): Program {
+  const [N, C] = shapes[0] as [number, number];
+  return rowProgram(shapes, ['dy', 'x', 'gain', 'stats'], [N, C], 'kdLayerNormGradX', (WG) => ({
+    decls: reduceRowWgsl(WG),
+    body: `
     let mu = stats[row * 2u];
     let rstd = stats[row * 2u + 1u];
     var sg = 0.0;
@@ -93,34 +100,24 @@ function gradX([dy]: number[][]): { program: Program } {
       sg = sg + g;
       sgx = sgx + g * (x[row * C + c] - mu) * rstd;
     }
-    buf[tid] = sg;
-    buf2[tid] = sgx;
-    workgroupBarrier();
-    for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
-      if (tid < w) { buf[tid] = buf[tid] + buf[tid + w]; buf2[tid] = buf2[tid] + buf2[tid + w]; }
-      workgroupBarrier();
-    }
-    let meanG = buf[0] / f32(C);
-    let meanGx = buf2[0] / f32(C);
+    let meanG = reduceRow(sg, tid, false) / f32(C);
+    let meanGx = reduceRow(sgx, tid, false) / f32(C);
     for (var c = tid; c < C; c = c + ${WG}u) {
       let xhat = (x[row * C + c] - mu) * rstd;
       result[row * C + c] = rstd * (dy[row * C + c] * gain[c] - meanG - xhat * meanGx);
-    }
-  }`,
-    },
-  };
+    }`,
+  }));
 }
 
 /** One thread per column, summing over the rows (N is B·T: thousands at most here). */
-function gradGain([dy]: number[][]): { program: Program } {
+function gradGain([dy]: number[][]): Program {
   const [, C] = dy as [number, number];
   return {
-    program: {
-      variableNames: ['dy', 'x', 'stats'],
-      outputShape: [C],
-      shaderKey: 'kdLayerNormGradGain',
-      ...perItem(C),
-      getUserCode: () => `
+    variableNames: ['dy', 'x', 'stats'],
+    outputShape: [C],
+    shaderKey: 'kdLayerNormGradGain',
+    ...perItem(C),
+    getUserCode: () => `
   fn main(index : i32) {
     let C = uniforms.dyShape[1];
     let N = uniforms.dyShape[0];
@@ -131,14 +128,13 @@ function gradGain([dy]: number[][]): { program: Program } {
     }
     result[index] = s;
   }`,
-    },
   };
 }
 
 export function registerLayerNorm(): void {
-  const eps = (attrs: Record<string, number>) => [{ type: 'float32' as const, data: [attrs.eps!] }];
-  registerProgram(FUSED.layerNorm, ['x', 'gain', 'bias'], (s, a) => ({ ...forward(s), uniforms: eps(a) }));
-  registerProgram(FUSED.layerNormStats, ['x'], (s, a) => ({ ...stats(s), uniforms: eps(a) }));
-  registerProgram(FUSED.layerNormGradX, ['dy', 'x', 'gain', 'stats'], (s) => gradX(s));
-  registerProgram(FUSED.layerNormGradGain, ['dy', 'x', 'stats'], (s) => gradGain(s));
+  const eps = (a: Record<string, number>) => EPS.values({ eps: a.eps! });
+  registerProgram(FUSED.layerNorm, ['x', 'gain', 'bias'], (s, a) => ({ program: forward(s), uniforms: eps(a) }));
+  registerProgram(FUSED.layerNormStats, ['x'], (s, a) => ({ program: stats(s), uniforms: eps(a) }));
+  registerProgram(FUSED.layerNormGradX, ['dy', 'x', 'gain', 'stats'], (s) => ({ program: gradX(s) }));
+  registerProgram(FUSED.layerNormGradGain, ['dy', 'x', 'stats'], (s) => ({ program: gradGain(s) }));
 }

@@ -13,47 +13,49 @@ import { FUSED, type RolloutChoiceAttrs } from '../../model/fused';
 import { DIVERGENCE_WGSL } from '../../model/divergences';
 import { TRIGGERS, TRIGGER_TABLE } from '../../model/triggers';
 import { divergenceRow } from './divergence';
-import { type Program, perRow, registerProgram, reduceRowWgsl } from './program';
+import { type Program, declareUniforms, perRow, registerProgram, reduceRowWgsl, rowMain, rowThreads } from './program';
 
-const WG = 128;
+const UNIFORMS = declareUniforms({
+  temperature: 'f32', w: 'f32', sampleTemperature: 'f32', tau: 'f32', topK: 'f32', uOffset: 'i32',
+});
 
-/** argmax over the row of (value, index) pairs, ties to the smaller index. */
-const ARGMAX = `
+/** WGSL: `argmaxRow(v, i, tid)`, the index of the largest of one (value, index) pair a thread, ties to the smaller. */
+const argmaxWgsl = (WG: number) => `
+  var<workgroup> argVal : array<f32, ${WG}>;
+  var<workgroup> argIdx : array<u32, ${WG}>;
   fn argmaxRow(v : f32, i : u32, tid : u32) -> u32 {
-    red[tid] = v;
-    idx[tid] = i;
+    argVal[tid] = v;
+    argIdx[tid] = i;
     workgroupBarrier();
     for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
       if (tid < w) {
-        let a = red[tid]; let b = red[tid + w];
-        if (b > a || (b == a && idx[tid + w] < idx[tid])) { red[tid] = b; idx[tid] = idx[tid + w]; }
+        let a = argVal[tid]; let b = argVal[tid + w];
+        if (b > a || (b == a && argIdx[tid + w] < argIdx[tid])) { argVal[tid] = b; argIdx[tid] = argIdx[tid + w]; }
       }
       workgroupBarrier();
     }
-    let r = idx[0];
+    let r = argIdx[0];
     workgroupBarrier();
     return r;
   }`;
 
 function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
-  const [B] = shapes[0] as [number, number];
+  const [B, V] = shapes[0] as [number, number];
+  const WG = rowThreads(V, 128);
   const trigger = TRIGGERS[a.trigger];
-  if (trigger === undefined) throw new Error(`fused rollout decision: unknown trigger ${a.trigger}`);
+  if (trigger === undefined) throw new Error(`unknown trigger ${a.trigger}`);
   const fire = TRIGGER_TABLE[trigger].wgsl;
   return {
     variableNames: ['lt', 'ls', 'u'],
     outputShape: [B, 4],
     shaderKey: `kdRolloutChoice_${a.kind}_${a.trigger}`,
-    uniforms: 'temperature : f32, w : f32, sampleTemperature : f32, tau : f32, topK : f32, uOffset : i32,',
+    uniforms: UNIFORMS.wgsl,
     ...perRow(B, WG),
     getUserCode: () => `
   ${reduceRowWgsl(WG)}
-  var<workgroup> idx : array<u32, ${WG}>;
-  ${ARGMAX}
+  ${argmaxWgsl(WG)}
   ${DIVERGENCE_WGSL}
-  fn main(index : i32) {
-    let tid = localId.x;
-    let row = workgroupId.x;
+  ${rowMain('u32(uniforms.ltShape[0])', `
     let V = u32(uniforms.ltShape[1]);
     let base = row * V;
     let T = uniforms.temperature;
@@ -95,18 +97,13 @@ function program(shapes: number[][], a: RolloutChoiceAttrs): Program {
       result[row * 4u + 1u] = f32(prop);
       result[row * 4u + 2u] = select(0.0, 1.0, fire);
       result[row * 4u + 3u] = d;
-    }
-  }`,
+    }`)}`,
   };
 }
 
 export function registerRolloutChoice(): void {
   registerProgram(FUSED.rolloutChoice, ['lt', 'ls', 'u'], (shapes, attrs) => {
     const a = attrs as unknown as RolloutChoiceAttrs & { uOffset?: number };
-    return {
-      program: program(shapes, a),
-      // one entry per field: tfjs aligns each as its own uniform
-      uniforms: [...[a.temperature, a.w, a.sampleTemperature, a.tau, a.topK].map((x) => ({ type: 'float32' as const, data: [x] })), { type: 'int32' as const, data: [a.uOffset ?? 0] }],
-    };
+    return { program: program(shapes, a), uniforms: UNIFORMS.values({ ...a, uOffset: a.uOffset ?? 0 }) };
   });
 }
