@@ -19,7 +19,8 @@ export const WASM_HEAP_LIMIT = 4_294_901_760;
  * weights, gradients and AdamW's two moments are exact; activations and temporaries are estimated:
  * what the trained model's forward keeps for the backward per token and layer (≈ 12·C + 2·F
  * values, and the attention scores H·T twice), the logits and their gradient (4·V per token, 2·V
- * more for the teacher's), and the update's new weights, clipped gradients and moments.
+ * more for the teacher's), and the update's new weights and moments with the temporaries of its
+ * largest parameter (AdamW's reference update, src/distill/optim.ts).
  */
 export function stepMemory(
   teacher: ModelConfig | null,
@@ -34,6 +35,8 @@ export function stepMemory(
   const adapterParams = run.lora ? trained.nLayer * run.lora.targets.reduce((a, t) => a + perTarget(t), 0) : 0;
   const trainableParams = run.lora ? adapterParams : baseParams;
   const tokens = run.batch * run.seq;
+  // The largest tensor the optimiser updates: its temporaries (about six of its size) peak with the new weights and moments.
+  const largestTrainable = run.lora ? Math.max(C, trained.dFF) * (run.lora.rank ?? 0) : Math.max(...paramSpecs(trained).map((p) => p.shape.reduce((a, b) => a * b, 1)));
   const perToken = trained.nLayer * (12 * C + 2 * trained.dFF + 2 * trained.nHead * run.seq) + (4 + (teacher ? 2 : 0)) * trained.vocabSize;
   const parts: MemoryBreakdown = {
     teacher: 4 * teacherParams,
@@ -41,7 +44,7 @@ export function stepMemory(
     trainable: 4 * trainableParams,
     gradients: 4 * trainableParams,
     optimiser: 8 * trainableParams,
-    activations: 4 * tokens * perToken + 16 * trainableParams,
+    activations: 4 * tokens * perToken + 12 * trainableParams + 6 * 4 * largestTrainable,
   };
   const problems = gpuFit(teacher ?? trained, { batch: run.batch, seq: run.seq, trainAll: !run.lora }, limits).problems;
   return { teacherParams, trainedParams: baseParams + adapterParams, trainableParams, parts, total: Object.values(parts).reduce((a, b) => a + b, 0), problems };
