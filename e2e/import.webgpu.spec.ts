@@ -121,9 +121,12 @@ test('a tiny GPT-2 by Hub id from a local server: imported, trained with sti-lor
 test('the resources table of an imported model in the Paper view: eight rows, the memory by part, sti-lora against ft and lora', async ({ page }) => {
   await page.goto('/#v=2&p=tiny&view=paper');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
+  await expect(page.getByTestId('paper-table')).toBeVisible();
   await expect(page.getByTestId('resources')).toHaveCount(0); // only with a model brought in
+  await page.getByTestId('view-play').click();
   await importById(page, 'test/tiny-gpt2');
   await expect(page.getByTestId('preset-select')).toHaveValue('bring-gpt2');
+  await page.getByTestId('view-paper').click();
   await page.getByTestId('resources-run').click();
   await expect(page.getByTestId('resources-status')).toHaveAttribute('data-status', 'done', { timeout: 360_000 });
   await expect(page.getByTestId('resources-table').locator('tbody tr')).toHaveCount(8);
