@@ -121,9 +121,10 @@ test(`the rollout decision over ${ROWS} rows of 5 logits`, async () => {
   tf.dispose([lt, ls, u]);
 });
 
-test(`attention forward and gradients over ${ROWS} (b, h, t) rows`, async () => {
+test(`attention forward and gradients over ${ROWS} (b, h) tiles of 2 positions`, async () => {
   const [T, H, C] = [2, 5, 10];
-  const [B, times] = [P, REPEAT / (H * T)]; // B·H·T = ROWS rows repeated
+  // A workgroup takes a tile of rows of one (b, h), here all T: B·H = ROWS workgroups.
+  const [B, times] = [P, REPEAT / H];
   const reference = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
     const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [B, T, H, C / H]), [0, 2, 1, 3]);
     const mask = tf.tensor2d([0, -1e9, 0, 0], [T, T]);
