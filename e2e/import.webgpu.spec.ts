@@ -141,4 +141,5 @@ test('the resources table of an imported model in the Paper view: eight rows, th
   expect(params).toBeLessThan((await cells('ft'))[1]!);
   await expect(page.getByTestId('resources-vsFt')).toContainText(/[−+]\d+% \(−99%\)/);
   await expect(page.getByTestId('resources-vsLora')).toContainText(/[−+]\d+% \(−30%\)/);
+  await page.getByTestId('resources').screenshot({ path: 'e2e/screenshots/resources.png' });
 });

@@ -93,7 +93,7 @@ export function ResourcesTable({ busy }: { busy: boolean }) {
         </table>
       )}
       {ours && (
-        <table className="small" data-testid="resources-ratios">
+        <table className="small ratios" data-testid="resources-ratios">
           <thead>
             <tr>
               <th>sti-lora against</th>
