@@ -38,8 +38,9 @@ async function direct(set: 'fused' | 'reference', q: tf.Tensor2D, k: tf.Tensor2D
 
 test.each([
   ['one position', 1, 1, 2, 8],
-  ['B = 1, T = 70 (rows over a workgroup), 3 heads', 1, 70, 3, 24],
+  ['B = 1, T = 70 (two blocks of 64 keys, a tile of 6 rows), 3 heads', 1, 70, 3, 24],
   ['B = 3, T = 9, hd = 1', 3, 9, 4, 4],
+  ['B = 2, T = 5, hd = 300 (wider than a workgroup: two passes)', 2, 5, 1, 300],
 ])('fused attention = reference, forward and the three gradients: %s', async (_n, B, T, H, C) => {
   const rng = new Rng(B * 100 + T);
   const rand = () => tf.tensor2d(Array.from({ length: B * T * C }, () => 1.5 * rng.normal()), [B * T, C]);

@@ -29,9 +29,9 @@ type Attrs = Record<'T' | 'H' | 'scale' | 'C' | 'W' | 'qOff' | 'kOff' | 'vOff', 
  * Tiles: a workgroup takes R rows of one (b, h) (query rows forward and for dq, key rows for dk,
  * dv) and walks the other side in blocks of WG positions. Per block, thread n scores position n
  * against all R rows at once (R sums in registers: each k or q value it reads serves R products),
- * the R × WG weights go to workgroup memory, then thread n adds them times column n of v, k, q or
+ * the R × WG weights go to workgroup memory, then thread d adds them times column d of v, k, q or
  * dy into R sums of its own (a head wider than WG takes more passes). Two or three barriers a
- * block, not a row: on SwiftShader a barrier and a read from memory cost far more than a product.
+ * block, not a row: on SwiftShader each barrier and each read from memory costs more than a product.
  */
 function tiles(a: Attrs): { WG: number; R: number } {
   const WG = rowThreads(Math.max(a.C / a.H, Math.min(a.T, 64)), 256);
