@@ -18,8 +18,8 @@ export const WASM_HEAP_LIMIT = 4_294_901_760;
  * (src/protocol/resources.ts): the sizes of the teacher, the trained model's frozen and trainable
  * weights, gradients and AdamW's two moments are exact; activations and temporaries are estimated:
  * what the trained model's forward keeps for the backward per token and layer (≈ 12·C + 2·F
- * values, and the attention scores H·T twice), the logits and their gradient (4·V per token, 2·V
- * more for the teacher's), and the update's new weights and moments with the temporaries of its
+ * values, and the attention scores H·T twice), the vocabulary-wide tensors (logits, log-softmaxes,
+ * divergences and their gradients), and the update's new weights and moments with the temporaries of its
  * largest parameter (AdamW's reference update, src/distill/optim.ts).
  */
 export function stepMemory(
@@ -37,7 +37,11 @@ export function stepMemory(
   const tokens = run.batch * run.seq;
   // The largest tensor the optimiser updates: its temporaries (about six of its size) peak with the new weights and moments.
   const largestTrainable = run.lora ? Math.max(C, trained.dFF) * (run.lora.rank ?? 0) : Math.max(...paramSpecs(trained).map((p) => p.shape.reduce((a, b) => a * b, 1)));
-  const perToken = trained.nLayer * (12 * C + 2 * trained.dFF + 2 * trained.nHead * run.seq) + (4 + (teacher ? 2 : 0)) * trained.vocabSize;
+  // Vocabulary-wide tensors per token, measured (a 2 × 16 GPT-2 with GPT-2's 50,257 tokens, cpu): about 14 for the
+  // trained model's logits and cross-entropy, and 16 more for each divergence the KD rows take (the output and a
+  // logit lens per student layer) with their gradients.
+  const vocabWide = 14 + (teacher ? 16 * (trained.nLayer + 1) : 0);
+  const perToken = trained.nLayer * (12 * C + 2 * trained.dFF + 2 * trained.nHead * run.seq) + vocabWide * trained.vocabSize;
   const parts: MemoryBreakdown = {
     teacher: 4 * teacherParams,
     frozen: 4 * (run.lora ? baseParams : 0),
