@@ -42,7 +42,7 @@ export function fusedGelu(x: tf.Tensor): tf.Tensor {
   return op(x);
 }
 
-/** The longest sequence the fused attention takes (a row's scores sit in workgroup memory). */
+/** The longest sequence the fused attention takes (beyond it the reference graph runs); its workgroup memory does not grow with T. */
 export const MAX_FUSED_T = 4096;
 
 /**
