@@ -8,6 +8,9 @@ import { generate } from '../model/sampling';
 import type { Transformer } from '../model/transformer';
 import type { MemorySnapshot } from '../protocol/records';
 
+/** The median of timings (the upper one of an even count), as every benchmark here reports it. */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 /** Memory as tfjs reports it; the GPU fields only on webgpu. */
 export function memorySnapshot(): MemorySnapshot {
   const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
@@ -43,6 +46,5 @@ export async function decodeMsPerToken(model: Transformer, prompt: tf.Tensor2D, 
   } finally {
     merged.dispose();
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return median(times);
 }

@@ -11,6 +11,7 @@ import { type ResourcePlan, type ResourceRecord, memoryBreakdown } from '../prot
 import { StepDriver } from './driver';
 import type { Host } from './host';
 import { disposePrepared, prepareTrainer } from './run';
+import { median } from './measure';
 
 export interface ResourceHooks {
   /** Before each method's run. */
@@ -28,7 +29,6 @@ export class ResourcesCancelled extends Error {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** One method's resources: `plan.steps` steps, then the peak of one more (its update included) and the decoding latency. */
 export async function measureResources(method: Method, plan: ResourcePlan, host: Host, hooks: ResourceHooks = {}): Promise<ResourceRecord> {

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { causalMask, selfAttention } from '../model/attention';
+import { median } from '../distill/measure';
 import { type KernelSet, setKernels } from '../model/fused';
 
 export interface AttentionShape {
@@ -55,8 +56,7 @@ export async function attentionBench(shape: AttentionShape, kernels: KernelSet, 
     tf.dispose([qkv, w, ...(mask ? [mask] : [])]);
     setKernels('fused');
   }
-  times.sort((a, b) => a - b);
-  return { ...shape, kernels, msMedian: times[Math.floor(times.length / 2)]!, msMin: times[0]!, timed: steps };
+  return { ...shape, kernels, msMedian: median(times), msMin: Math.min(...times), timed: steps };
 }
 
 /** The rows as a Markdown table, the fused one's speed-up over the reference beside it. */

@@ -10,7 +10,7 @@ import { resolveConfig } from '../config/resolve';
 import { disposeBatch, encodeBatch } from '../distill/batch';
 import { StepDriver } from '../distill/driver';
 import type { Host } from '../distill/host';
-import { logicalPeakBytes } from '../distill/measure';
+import { logicalPeakBytes, median } from '../distill/measure';
 import { disposeRollout, stiRollout } from '../distill/rollout';
 import { type PreparedRun, disposePrepared, prepareTrainer } from '../distill/run';
 import { KERNEL_SETS, type KernelSet, setKernels } from '../model/fused';
@@ -20,7 +20,6 @@ import type { BenchRequest, BenchRow } from '../protocol/bench';
 import type { StepRecord } from '../protocol/records';
 import { type GpuCounts, takeGpuCounts } from './gpu-counters';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const perStep = (counts: GpuCounts[], k: keyof GpuCounts) => median(counts.map((c) => c[k]));
 
 async function rolloutTokensPerSec(run: PreparedRun, n: number): Promise<number | null> {
