@@ -139,7 +139,16 @@ test('the resources table of an imported model in the Paper view: eight rows, th
   expect(teacher).toBeGreaterThan(0); // a KD method runs the teacher beside the student
   expect((await cells('ft'))[3]).toBe(0); // ft has none
   expect(params).toBeLessThan((await cells('ft'))[1]!);
-  await expect(page.getByTestId('resources-vsFt')).toContainText(/[−+]\d+% \(−99%\)/);
+  // sti-lora against ft and lora, as the rows say (percent, the paper's in brackets).
+  const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(0)}%`;
+  const [ftRow, loraRow] = [await cells('ft'), await cells('lora')];
+  const ratioCells = async (k: string) => (await page.getByTestId(`resources-${k}`).locator('td').allTextContents()).map((t) => Number(/^([−+])(\d+)%/.exec(t)?.slice(1).join('').replace('−', '-') ?? NaN) / 100);
+  await expect(page.getByTestId('resources-vsFt').locator('td').nth(1)).toHaveText(`${pct(params! / ftRow[1]! - 1)} (−99%)`);
+  await expect(page.getByTestId('resources-vsLora').locator('td').nth(1)).toHaveText(`${pct(params! / loraRow[1]! - 1)} (−49%)`);
+  const [, , memFt] = await ratioCells('vsFt');
+  const [, , memLora] = await ratioCells('vsLora');
+  expect(memFt!).toBeCloseTo(peak! / ftRow[2]! - 1, 1); // from MiB to one decimal: within a percent
+  expect(memLora!).toBeCloseTo(peak! / loraRow[2]! - 1, 1);
   await expect(page.getByTestId('resources-vsLora')).toContainText(/[−+]\d+% \(−30%\)/);
   await page.getByTestId('resources').screenshot({ path: 'e2e/screenshots/resources.png' });
 });
