@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { setKnob } from '../state/actions';
 import { KNOBS, type Knob, PRESET_NAMES, describeValid } from '../state/catalog';
 import { useApp } from '../state/store';
-import { Panel } from './Panel';
+import { SecondaryPanel } from './Panel';
 
 function KnobInput({ k }: { k: Knob }) {
   const value = useApp((s) => s.config[k.key]);
@@ -19,7 +19,9 @@ function KnobInput({ k }: { k: Knob }) {
   const id = `knob-${k.key}`;
   return (
     <div className="knob">
-      <label htmlFor={id}>{k.key}</label>
+      <label htmlFor={id} title={k.key}>
+        {k.key}
+      </label>
       {k.kind === 'choice' ? (
         <select id={id} value={text} disabled={running} onChange={(e) => apply(e.target.value)}>
           {(k.choices ?? []).map((c) => (
@@ -46,14 +48,22 @@ function KnobInput({ k }: { k: Knob }) {
   );
 }
 
+const SHOWN = KNOBS.filter((k) => k.key !== 'preset' && k.key !== 'method');
+
 export function ConfigPanel() {
   return (
-    <Panel id="config" title="Every knob" explainer="Changing a knob updates the link and resets the run. Defaults come from the method, then the preset.">
+    <SecondaryPanel
+      id="config"
+      testId="panel-config"
+      title="Every knob"
+      note={`(${SHOWN.length} settings: change one and the run resets)`}
+      explainer="Changing a knob updates the link. Defaults come from the method, then the preset."
+    >
       <div className="knobs">
-        {KNOBS.filter((k) => k.key !== 'preset' && k.key !== 'method').map((k) => (
+        {SHOWN.map((k) => (
           <KnobInput key={k.key} k={k} />
         ))}
       </div>
-    </Panel>
+    </SecondaryPanel>
   );
 }

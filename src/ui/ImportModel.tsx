@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { HF_HUB, dropHfModel, importHfModel } from '../state/actions';
 import { useApp } from '../state/store';
 import { MEMORY_ORDER, MEMORY_PARTS } from '../state/catalog';
+import { SecondaryPanel } from './Panel';
 
 const MB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
 const M = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n.toLocaleString('en-US'));
@@ -20,8 +21,7 @@ export function ImportModel() {
   const busy = imported.kind === 'loading' || status === 'running' || status === 'preparing';
   const info = imported.kind === 'ready' ? imported.info : imported.kind === 'failed' ? imported.before : null;
   return (
-    <section className="panel import" aria-label="Bring your own model" data-testid="import-panel">
-      <h2>Bring your own model</h2>
+    <SecondaryPanel id="import" testId="import-panel" title="Bring your own model" note="(optional: a GPT-2-family model from Hugging Face)">
       <p className="muted">
         A GPT-2-family model in Hugging Face's layout (config.json, model.safetensors in F32, F16 or BF16, tokenizer.json): it becomes the teacher, and
         its every-other-layer student the model trained. Files are fetched from <code>{'<base>/<id>/resolve/main/<file>'}</code> and kept in this
@@ -76,6 +76,6 @@ export function ImportModel() {
           </p>
         </div>
       )}
-    </section>
+    </SecondaryPanel>
   );
 }
