@@ -28,8 +28,11 @@ function remember(why: 'dismissed' | 'ran'): void {
 export function FirstVisit(props: { onStartLessons: () => void }) {
   const ran = useApp((s) => s.done > 0 || s.runInfo !== null);
   const [gone, setGone] = useState(remembered);
+  // Once a run is made the line stays gone, also after a reset brings done back to 0.
   useEffect(() => {
-    if (ran) remember('ran');
+    if (!ran) return;
+    remember('ran');
+    setGone(true);
   }, [ran]);
   if (ran || gone) return null;
   const dismiss = () => {
