@@ -257,7 +257,7 @@ export function PaperView() {
         <Chart
           rows={Array.from({ length: positions }, (_, t) => ({ position: t, ...Object.fromEntries(rows.map((r) => [r.method, r.positions[which][t]?.mean ?? null])) }))}
           x="position"
-          series={rows.map((r) => ({ key: r.method, name: r.method, color: color(METHODS.indexOf(r.method)) }))}
+          series={rows.map((r) => ({ key: r.method, name: r.method, color: color(METHODS.indexOf(r.method)), points: true }))}
         />
       )}
       <div className="controls">

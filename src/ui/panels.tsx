@@ -36,10 +36,11 @@ export function TrainingPanel() {
           height={160}
           rows={ev.map((e) => ({ step: e.done, rouge: e.rougeL, em: e.exactMatch, ppl: e.perplexity }))}
           x="step"
+          rightLabel="perplexity"
           series={[
-            { key: 'rouge', name: 'ROUGE-L', color: color(0) },
-            { key: 'em', name: 'exact match', color: color(2) },
-            { key: 'ppl', name: 'perplexity', color: color(3), axis: 'right' },
+            { key: 'rouge', name: 'ROUGE-L', color: color(0), points: true },
+            { key: 'em', name: 'exact match', color: color(2), points: true },
+            { key: 'ppl', name: 'perplexity', color: color(3), axis: 'right', points: true },
           ]}
         />
       )}
@@ -63,6 +64,8 @@ export function ThresholdPanel() {
   const tauAlong = along?.tauByPosition ?? [];
   const decay = info ? TAU_DECAY_TABLE[info.config.tauDecay] : null;
   const share = metrics.final?.teacherTokenShare;
+  const constantAlong = info?.config.tauDecay === 'position' && info.config.tauShape === 'constant';
+  const tauLabel = !decay ? 'τ' : constantAlong ? 'τ constant along the response (tauShape constant)' : `τ decays ${decay.label}`;
   return (
     <Panel
       id="threshold"
@@ -115,8 +118,12 @@ export function ThresholdPanel() {
         </>
       )}
       <p className="stats" data-testid="threshold-stats" data-tau-first={tauAlong[0] ?? ''} data-tau-last={tauAlong.at(-1) ?? ''}>
-        {decay ? `τ decays ${decay.label}` : 'τ'} · τ {fmt(tauAlong[0])} at the first position → {fmt(tauAlong.at(-1))} at the last · the teacher took{' '}
-        {fmt((steps.at(-1)?.interventionRate ?? 0) * 100, 1)}% of this step's tokens{share !== undefined ? `, ${fmt(share * 100, 1)}% over the run` : ''}
+        {hasTau && (
+          <>
+            {tauLabel} · τ {fmt(tauAlong[0])} at the first position → {fmt(tauAlong.at(-1))} at the last · the teacher
+            took {fmt((steps.at(-1)?.interventionRate ?? 0) * 100, 1)}% of this step's tokens{share !== undefined ? `, ${fmt(share * 100, 1)}% over the run` : ''}
+          </>
+        )}
       </p>
     </Panel>
   );
