@@ -12,6 +12,7 @@ import { doneAfter } from '../protocol/records';
 import { zipSync } from 'fflate';
 import { clearImport, exportHf, exportWeights, importModel, loadWeights, prepare, reset, sendUserText, startEngine } from './engine';
 import type { ModelSource } from '../protocol/messages';
+import { leaveLessons, openLessons } from './lessons';
 import { pushUrl } from './link';
 import { metrics } from './metrics';
 import { download, saveLastRun, showRun, snapshot } from './persist';
@@ -52,7 +53,12 @@ export function setPageValue(k: Knob<'paperSteps' | 'paperSeeds'>, text: string)
   }
 }
 
+/** Shows a view; entering or leaving the lessons swaps the person's config with the lesson's. */
 export function setView(view: View): void {
+  const from = useApp.getState().page.view;
+  if (view === from) return;
+  if (view === 'lessons') return void openLessons();
+  if (from === 'lessons') return void leaveLessons(view);
   useApp.getState().set({ page: { ...useApp.getState().page, view } });
   pushUrl();
 }

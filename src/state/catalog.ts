@@ -6,6 +6,7 @@
 export { KNOBS, METHODS, describeValid, type Knob, type Method } from '../config/knobs';
 export { METHOD_SPECS } from '../config/methods';
 export { TAU_DECAY_TABLE } from '../config/threshold';
+export { LESSONS, LESSON_COUNT, lessonTiming, type Lesson, type LessonPanel } from '../config/lessons';
 export { PRESETS, PRESET_NAMES, SUGGESTED_PAPER_PRESET } from '../config/presets';
 export { defaultsFor } from '../config/resolve';
 export { paperConfig } from '../config/paper-plan';

@@ -4,7 +4,7 @@
  * buffers (the store's version is bumped at most every 200 ms). Every request to the worker goes
  * through here, so cancelling (which ends the worker) covers all of them.
  */
-import { paperConfig } from '../config/paper-plan';
+import { type PaperPlan, paperConfig } from '../config/paper-plan';
 import { defaultsFor } from '../config/resolve';
 import { RESOURCE_DEFAULTS, type ResourcePlan } from '../protocol/resources';
 import { EngineClient } from '../engine/client';
@@ -240,16 +240,16 @@ export const exportWeights = () => request({ type: 'export' });
 /** Continues the prepared run from downloaded weights; resolves to the steps they were saved after. */
 export const loadWeights = (bytes: Uint8Array, name: string) => request({ type: 'loadWeights', bytes, name });
 
-/** Starts the paper table of the current preset with the page's budget (ending any run). */
-export async function runPaper(): Promise<void> {
+/** Starts a paper table: by default of the current preset with the page's budget (ending any run). */
+export async function runPaper(given?: PaperPlan): Promise<void> {
   const s = useApp.getState();
-  const plan = { preset: s.config.preset, seeds: s.page.paperSeeds, ...(s.page.paperSteps ? { steps: s.page.paperSteps } : {}) };
+  const plan: PaperPlan = given ?? { preset: s.config.preset, seeds: s.page.paperSeeds, ...(s.page.paperSteps ? { steps: s.page.paperSteps } : {}) };
   const steps = paperConfig(plan, 'ft', 0).steps;
   const backend = s.engine.kind === 'ready' ? s.engine.info.name : null;
   clearMetrics();
   s.set({ runInfo: null, restored: false, status: 'idle', done: 0, error: null, progress: null });
   s.bumpMetrics();
-  s.set({ paper: { status: 'running', plan: { preset: plan.preset, steps, seeds: plan.seeds }, runs: {}, current: null, backend, startedAt: Date.now(), wallSeconds: null } });
+  s.set({ paper: { status: 'running', plan: { preset: plan.preset, steps, seeds: plan.seeds, methods: plan.methods }, runs: {}, current: null, backend, startedAt: Date.now(), wallSeconds: null } });
   try {
     await request({ type: 'paperTable', plan });
   } catch (e) {

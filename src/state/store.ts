@@ -16,7 +16,7 @@ export interface PaperState {
   status: PaperStatus | 'idle';
   message?: string;
   /** The plan of the table shown (set when it starts). */
-  plan: { preset: string; steps: number; seeds: number } | null;
+  plan: { preset: string; steps: number; seeds: number; methods?: Method[] } | null;
   runs: Partial<Record<Method, FinalRecord[]>>;
   current: { method: Method; seed: number; done: number; of: number } | null;
   /** The backend it ran on, for the export's header. */
@@ -37,6 +37,18 @@ export interface ResourcesState {
   wallSeconds: number | null;
 }
 
+/** A run started from a lesson (its Run this, or its comparison), and once finished what it measured. */
+export interface LessonRun {
+  lesson: number;
+  compare: boolean;
+  startedAt: number;
+  /** Set when it finished. */
+  seconds: number | null;
+  backend: string | null;
+  teacherTokenShare?: number;
+  rougeL?: number;
+}
+
 export interface AppState {
   config: DistillConfig;
   backend: BackendName | null;
@@ -44,6 +56,10 @@ export interface AppState {
   page: PageState;
   paper: PaperState;
   resources: ResourcesState;
+  /** The person's own config, kept while the lessons set theirs; it comes back on leaving them. */
+  ownConfig: DistillConfig | null;
+  /** Runs started from the lessons in this page, the latest last. */
+  lessonRuns: LessonRun[];
   /** What the link had that was ignored or changed. */
   notices: string[];
   engine: { kind: 'starting' } | { kind: 'ready'; info: BackendInfo } | { kind: 'error'; message: string } | { kind: 'lost'; message: string; info: BackendInfo | null };
@@ -71,6 +87,8 @@ export const useApp = create<AppState>((set) => ({
   page: { ...PAGE_DEFAULTS },
   paper: { status: 'idle', plan: null, runs: {}, current: null, backend: null, startedAt: 0, wallSeconds: null },
   resources: { status: 'idle', plan: null, rows: [], current: null, backend: null, startedAt: 0, wallSeconds: null },
+  ownConfig: null,
+  lessonRuns: [],
   notices: [],
   engine: { kind: 'starting' },
   startCheck: null,

@@ -10,6 +10,7 @@
 import { BASE_DEFAULTS, type DistillConfig, KNOBS, type Knob, type KnobReading, METHODS, type Method, earlierReading, readKnob as readKnobText } from '../config/knobs';
 import { PRESET_NAMES } from '../config/presets';
 import { PAPER_SEEDS_MAX } from '../config/paper-plan';
+import { LESSON_COUNT } from '../config/lessons';
 import { BACKEND_ORDER, type BackendName } from '../protocol/backend';
 
 export const URL_VERSION = 2;
@@ -24,7 +25,7 @@ export const MAX_HASH_LENGTH = 2048;
 export const HIDEABLE = ['config', 'threshold', 'layers', 'rank', 'memory', 'training', 'samples', 'table', 'backend', 'explainers', 'import'] as const;
 export type Hideable = (typeof HIDEABLE)[number];
 
-export const VIEWS = ['play', 'paper'] as const;
+export const VIEWS = ['play', 'paper', 'lessons'] as const;
 export type View = (typeof VIEWS)[number];
 
 /** Settings of the page rather than of one run: which view, and the Paper table's budget. */
@@ -33,15 +34,18 @@ export interface PageState {
   /** Steps of every run of the paper table; null: the preset's default. */
   paperSteps: number | null;
   paperSeeds: number;
+  /** The lesson shown in the lessons view, from 1. */
+  lesson: number;
 }
 
-export const PAGE_DEFAULTS: PageState = { view: 'play', paperSteps: null, paperSeeds: 3 };
+export const PAGE_DEFAULTS: PageState = { view: 'play', paperSteps: null, paperSeeds: 3, lesson: 1 };
 
 /** The page's settings in the link, in the same form as the run's knob table (written when not the default). */
 export const PAGE_KNOBS: Knob<keyof PageState>[] = [
-  { key: 'view', short: 'view', kind: 'choice', choices: VIEWS, help: 'play: one run with live panels; paper: the paper table' },
+  { key: 'view', short: 'view', kind: 'choice', choices: VIEWS, help: 'play: one run with live panels; paper: the paper table; lessons: the guided lessons' },
   { key: 'paperSteps', short: 'pts', kind: 'int', min: 1, max: 100000, help: 'steps of every run of the paper table' },
   { key: 'paperSeeds', short: 'pks', kind: 'int', min: 1, max: PAPER_SEEDS_MAX, help: 'seeds per method in the paper table' },
+  { key: 'lesson', short: 'lesson', kind: 'int', min: 1, max: LESSON_COUNT, help: 'the lesson shown in the lessons view' },
 ];
 
 export interface UrlState {

@@ -12,7 +12,9 @@ import { useApp } from '../state/store';
 import { BackendBadge } from './BackendBadge';
 import { ConfigPanel } from './ConfigPanel';
 import { Controls } from './Controls';
+import { FirstVisit } from './FirstVisit';
 import { ImportModel } from './ImportModel';
+import { LessonsView } from './LessonsView';
 import { PaperView } from './PaperView';
 import { LayersPanel, MemoryPanel, RankPanel, SamplesPanel, ThresholdPanel, TrainingPanel } from './panels';
 import { SelfCheck } from './SelfCheck';
@@ -102,6 +104,7 @@ function ViewTabs() {
       {(
         [
           ['play', 'Playground'],
+          ['lessons', 'Lessons'],
           ['paper', 'Paper table'],
         ] as const
       ).map(([v, label]) => (
@@ -134,7 +137,7 @@ function Notices() {
 export function App() {
   const hide = useApp((s) => s.hide);
   const shown = (p: Parameters<typeof hide.includes>[0]) => !hide.includes(p);
-  const paperView = useApp((s) => s.page.view === 'paper' && !s.hide.includes('table'));
+  const view = useApp((s) => (s.page.view === 'paper' && s.hide.includes('table') ? 'play' : s.page.view));
   useEffect(() => {
     const onPop = () => loadFromUrl(location.hash);
     window.addEventListener('popstate', onPop);
@@ -150,12 +153,14 @@ export function App() {
       <Notices />
       <StartCheck />
       {shown('table') && <ViewTabs />}
-      {paperView ? (
+      {view === 'paper' ? (
         <PaperView />
+      ) : view === 'lessons' ? (
+        <LessonsView />
       ) : (
         <>
+          {shown('explainers') && <FirstVisit onStartLessons={() => setView('lessons')} />}
           <Controls />
-          {shown('import') && <ImportModel />}
           <div className="grid">
             {shown('training') && <TrainingPanel />}
             {shown('threshold') && <ThresholdPanel />}
@@ -164,10 +169,11 @@ export function App() {
             {shown('rank') && <RankPanel />}
             {shown('memory') && <MemoryPanel />}
           </div>
+          {shown('import') && <ImportModel />}
           {shown('config') && <ConfigPanel />}
         </>
       )}
-      {shown('backend') && <EnginePanel />}
+      {shown('backend') && view !== 'lessons' && <EnginePanel />}
     </main>
   );
 }

@@ -1,9 +1,10 @@
 /**
  * The classroom-link builder: tick what students should not see (the knobs, some panels, the
- * explainers…) and copy a link to this exact run with those parts hidden (the URL's `hide=` flags).
+ * explainers…) and copy a link to this exact run with those parts hidden (the URL's `hide=` flags),
+ * or to one of the lessons with them hidden.
  */
 import { useState } from 'react';
-import { HIDEABLE, type Hideable } from '../state/catalog';
+import { HIDEABLE, type Hideable, LESSONS } from '../state/catalog';
 import { classroomLink } from '../state/link';
 
 const LABELS: Record<Hideable, string> = {
@@ -22,8 +23,9 @@ const LABELS: Record<Hideable, string> = {
 
 export function ClassroomLink() {
   const [hide, setHide] = useState<Hideable[]>(['config', 'backend']);
+  const [lesson, setLesson] = useState<number | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
-  const link = classroomLink(hide);
+  const link = classroomLink(hide, lesson);
   const toggle = (h: Hideable) => setHide((xs) => (xs.includes(h) ? xs.filter((x) => x !== h) : HIDEABLE.filter((x) => x === h || xs.includes(x))));
   const copy = async () => {
     try {
@@ -44,6 +46,17 @@ export function ClassroomLink() {
           </label>
         ))}
       </div>
+      <label className="classroom-start">
+        start at{' '}
+        <select data-testid="classroom-lesson" value={lesson ?? ''} onChange={(e) => setLesson(e.target.value ? Number(e.target.value) : null)}>
+          <option value="">this run, in the playground</option>
+          {LESSONS.map((l, i) => (
+            <option key={i} value={i + 1}>
+              lesson {i + 1}: {l.title}
+            </option>
+          ))}
+        </select>
+      </label>
       <input className="classroom-link" readOnly value={link} data-testid="classroom-link" onFocus={(e) => e.target.select()} />
       <button type="button" data-testid="classroom-copy" onClick={() => void copy()}>
         Copy

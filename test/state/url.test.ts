@@ -1,5 +1,6 @@
 /** The URL codec: round trips, and malformed or hostile links load defaults or clamped values with a notice. */
 import { describe, expect, test } from 'vitest';
+import { LESSON_COUNT } from '../../src/config/lessons';
 import { defaultsFor, resolveConfig } from '../../src/config/resolve';
 import { MAX_HASH_LENGTH, decodeState, encodeState } from '../../src/state/url';
 
@@ -19,15 +20,25 @@ describe('round trip', () => {
   });
   test("the page's view and paper-table budget round-trip, and are left out of the link at their defaults", () => {
     const config = resolveConfig({ preset: 'tiny' });
-    const hash = encodeState({ config, backend: null, hide: [], page: { view: 'paper', paperSteps: 40, paperSeeds: 2 } });
+    const hash = encodeState({ config, backend: null, hide: [], page: { view: 'paper', paperSteps: 40, paperSeeds: 2, lesson: 1 } });
     expect(hash).toContain('view=paper&pts=40&pks=2');
     const d = decodeState(`#${hash}`, defaults);
     expect(d.notices).toEqual([]);
-    expect(d.page).toEqual({ view: 'paper', paperSteps: 40, paperSeeds: 2 });
-    expect(encodeState({ config, backend: null, hide: [], page: { view: 'play', paperSteps: null, paperSeeds: 3 } })).not.toMatch(/view=|pts=|pks=/);
+    expect(d.page).toEqual({ view: 'paper', paperSteps: 40, paperSeeds: 2, lesson: 1 });
+    expect(encodeState({ config, backend: null, hide: [], page: { view: 'play', paperSteps: null, paperSeeds: 3, lesson: 1 } })).not.toMatch(/view=|pts=|pks=|lesson=/);
     const bad = decodeState('#v=2&view=<script>&pks=999&pts=-4', defaults);
-    expect(bad.page).toEqual({ view: 'play', paperSteps: 1, paperSeeds: 10 });
+    expect(bad.page).toEqual({ view: 'play', paperSteps: 1, paperSeeds: 10, lesson: 1 });
     expect(bad.notices).toHaveLength(3);
+  });
+  test('a lesson link round-trips, and a lesson out of range is clamped with a notice', () => {
+    const config = resolveConfig({ preset: 'tiny' });
+    const hash = encodeState({ config, backend: null, hide: ['explainers'], page: { view: 'lessons', paperSteps: null, paperSeeds: 3, lesson: 4 } });
+    expect(hash).toContain('view=lessons&lesson=4');
+    expect(decodeState(hash, defaults).page.lesson).toBe(4);
+    const far = decodeState('#v=2&view=lessons&lesson=99', defaults);
+    expect(far.page).toMatchObject({ view: 'lessons', lesson: LESSON_COUNT });
+    expect(far.notices).toEqual([`lesson "99" is out of range [1, ${LESSON_COUNT}]; set to ${LESSON_COUNT}.`]);
+    expect(decodeState('#v=2&view=lessons&lesson=0', defaults).page.lesson).toBe(1);
   });
   test('an empty hash gives the defaults silently', () => {
     const d = decodeState('', defaults);
