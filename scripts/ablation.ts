@@ -18,7 +18,7 @@ import { type KernelSet, setKernels } from '../src/model/fused';
 import type { FinalRecord } from '../src/protocol/records';
 import { ablationMarkdown } from '../src/report/ablation';
 import { byLengthMarkdown, positionCsv, positionSvg, tableRows } from '../src/report/paper-table';
-import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { type CliOptions, parseCli, runScript } from './lib/cli';
 import { ABLATION_FLAGS } from './lib/flags';
 import { type Resumed, evaluatePresetTeacher, readResume, teacherRecord, writeFiles } from './lib/table-files';
 import { runHost } from './lib/host';
@@ -93,4 +93,4 @@ async function main(): Promise<void> {
   console.log(write(false));
 }
 
-runScript(main, () => usage(ABLATION_FLAGS, CLI));
+runScript(main, CLI);

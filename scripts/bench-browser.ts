@@ -15,7 +15,7 @@ import { PRESET_NAMES } from '../src/config/presets';
 import { KERNEL_SETS } from '../src/model/fused';
 import type { BenchRow } from '../src/protocol/bench';
 import { benchTable } from '../src/report/bench-table';
-import { type CliOptions, type FlagSpec, parseCli, runScript, usage } from './lib/cli';
+import { type CliOptions, type FlagSpec, parseCli, runScript } from './lib/cli';
 
 const FLAGS = {
   presets: { kind: 'list', choices: PRESET_NAMES, default: 'tiny', help: 'presets to time' },
@@ -84,4 +84,4 @@ async function main(): Promise<void> {
   }
 }
 
-runScript(main, () => usage(FLAGS, CLI));
+runScript(main, CLI);

@@ -29,7 +29,7 @@ import { type NodeBackend, describeNodeBackend, initNodeBackend } from '../src/e
 import type { BenchRow } from '../src/protocol/bench';
 import { benchTable, compareTable } from '../src/report/bench-table';
 import type { CompareRow } from '../src/protocol/bench';
-import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { type CliOptions, parseCli, runScript } from './lib/cli';
 import { BENCH_FLAGS, benchGrid } from './lib/flags';
 import { nodeHost } from './lib/host';
 
@@ -108,4 +108,4 @@ async function main(): Promise<void> {
   }
 }
 
-runScript(main, () => usage(BENCH_FLAGS, CLI));
+runScript(main, CLI);

@@ -9,10 +9,10 @@ import { dirname, join } from 'node:path';
 import { resolveConfig } from '../src/config/resolve';
 import { exportHfFolders } from '../src/distill/hf';
 import { type RunResult, runDistill } from '../src/distill/run';
-import { type NodeBackend, initNodeBackend } from '../src/engine/node';
+import { type NodeBackend, describeNodeBackend, initNodeBackend } from '../src/engine/node';
 import { type KernelSet, setKernels } from '../src/model/fused';
 import type { StepRecord } from '../src/protocol/records';
-import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { type CliOptions, parseCli, runScript } from './lib/cli';
 import { DISTILL_FLAGS } from './lib/flags';
 import { hfFolderOnDisk, runHost } from './lib/host';
 import * as tf from '@tensorflow/tfjs-core';
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       : undefined,
   });
   if (!flags.quiet) process.stderr.write('\n');
-  console.log(`\nsummary (${((Date.now() - t0) / 1000).toFixed(1)} s, backend ${flags.backend})\n${summary(result)}`);
+  console.log(`\nsummary (${((Date.now() - t0) / 1000).toFixed(1)} s on ${describeNodeBackend()})\n${summary(result)}`);
   if (flags.json) {
     mkdirSync(dirname(flags.json) || '.', { recursive: true });
     writeFileSync(flags.json, JSON.stringify(result, null, 1));
@@ -109,4 +109,4 @@ async function main(): Promise<void> {
   }
 }
 
-runScript(main, () => usage(DISTILL_FLAGS, CLI));
+runScript(main, CLI);

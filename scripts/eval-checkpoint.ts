@@ -33,7 +33,7 @@ import { readCheckpoint } from '../src/model/checkpoint';
 import type { Transformer } from '../src/model/transformer';
 import type { DataSource } from '../src/data/source';
 import type { EvalRecord } from '../src/protocol/records';
-import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { type CliOptions, parseCli, runScript } from './lib/cli';
 import { EVAL_CHECKPOINT_FLAGS } from './lib/flags';
 import { nodeFiles, nodeHost } from './lib/host';
 import { readRecordedCheckpoint } from './lib/verify';
@@ -91,6 +91,7 @@ async function main(): Promise<void> {
   }
   if (flags.text || flags.adapter) throw new KnobError('--text and --adapter score a Hugging Face model folder (config.json, model.safetensors, tokenizer.json); give the folder');
   const stem = positional[0]!.replace(/\.(safetensors|json)$/, '');
+  if (!existsSync(`${stem}.safetensors`)) throw new KnobError(`the checkpoint: neither a folder ${target} nor a file ${stem}.safetensors exists`);
   const { bytes, info } = readRecordedCheckpoint(stem);
   const { model, tokenizer } = readCheckpoint(bytes);
   if (flags.preset) {
@@ -133,4 +134,4 @@ async function presetModel(stem: string, info: { recipe: { preset: string; what:
   if (rel > 0.01) process.exit(1);
 }
 
-runScript(main, () => usage(EVAL_CHECKPOINT_FLAGS, CLI));
+runScript(main, CLI);

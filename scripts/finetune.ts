@@ -30,7 +30,7 @@ import type { Transformer } from '../src/model/transformer';
 import type { DataSource } from '../src/data/source';
 import { evaluateModel } from '../src/distill/evaluate';
 import type { EvalRecord } from '../src/protocol/records';
-import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { type CliOptions, parseCli, runScript } from './lib/cli';
 import { FINETUNE_FLAGS } from './lib/flags';
 import { nodeHost } from './lib/host';
 import { lossCheck, readRecordedCheckpoint } from './lib/verify';
@@ -156,4 +156,4 @@ async function rescore(files: string[], start: Transformer, data: DataSource, ba
   disposeModel(from);
 }
 
-runScript(main, () => usage(FINETUNE_FLAGS, CLI));
+runScript(main, CLI);

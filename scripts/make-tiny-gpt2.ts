@@ -13,7 +13,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CliOptions, type FlagSpec, parseCli, runScript, usage } from './lib/cli';
+import { type CliOptions, type FlagSpec, parseCli, runScript } from './lib/cli';
 import { type Dtype, GPT2_SHAPES, type HfTestConfig, TINY_GPT2, hfShapes, randomHf, shapedGpt2Files, tinyGpt2Files } from './lib/tiny-gpt2';
 
 type Gpt2Shape = keyof typeof GPT2_SHAPES;
@@ -49,4 +49,4 @@ async function main(): Promise<void> {
   console.log(`a GPT-2 of ${c.nLayer} layers × ${c.C}, ${c.nHead} heads, MLP ${c.F}, ${c.P} positions, a vocabulary of ${c.V}: ${params.toLocaleString('en-US')} parameters (the head tied to wte), seed ${flags.seed}`);
 }
 
-runScript(main, () => usage(FLAGS, CLI));
+runScript(main, CLI);

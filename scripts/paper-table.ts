@@ -21,24 +21,25 @@
  * bytes on webgpu, and the deployed model's ms/token — DIR/P-resources.md and .json, written after
  * every method, --resume continuing. Meant for a GPT-2-shaped --teacher (make-tiny-gpt2 --shape).
  *
- * With --check FILE it writes nothing: it re-runs the rows (all, or --methods) with the same
- * budget and compares every run's ROUGE-L, perplexity and exact match with FILE's, printing the
- * largest difference (exit 1 above --tolerance, default 0: identical).
+ * With --check FILE it writes nothing: it re-runs the rows (all, or --methods) with FILE's
+ * backend and steps (unless --backend or --steps say otherwise) and compares every run's ROUGE-L,
+ * perplexity and exact match with FILE's, printing PASSED or FAILED, the largest difference and,
+ * when it failed, the likely cause (exit 1 above --tolerance, default 0: identical).
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { METHODS, type Method } from '../src/config/knobs';
+import { KnobError, METHODS, type Method } from '../src/config/knobs';
 import type { PaperPlan } from '../src/config/paper-plan';
 import { getPreset } from '../src/config/presets';
 import { resolveConfig } from '../src/config/resolve';
 import type { Host } from '../src/distill/host';
 import { runPaperTable } from '../src/distill/paper';
-import { type NodeBackend, initNodeBackend } from '../src/engine/node';
+import { NODE_BACKENDS, type NodeBackend, describeNodeBackend, initNodeBackend } from '../src/engine/node';
 import { type KernelSet, setKernels } from '../src/model/fused';
 import { type MethodRuns, type TablePart, byLengthMarkdown, mergeParts, positionCsv, positionSvg, tableMarkdown, tableRows } from '../src/report/paper-table';
 import type { FinalRecord } from '../src/protocol/records';
-import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { type CliOptions, parseCli, runScript } from './lib/cli';
 import { PAPER_TABLE_FLAGS } from './lib/flags';
 import { runHost } from './lib/host';
 import { resourcesTable } from './lib/resources-table';
@@ -47,10 +48,15 @@ import { type Resumed, evaluatePresetTeacher, readResume, teacherRecord, writeFi
 const CLI: CliOptions = { usage: 'npm run paper-table -- --preset P [--teacher HF_DIR [--base HF_DIR]] [--steps N] [--seeds K] [--methods a,b] [--backend cpu|wasm|webgpu] [--kernels fused|reference] (--out DIR [--resume | --merge A.json,B.json | --resources [--batchSize B]] | --check DIR/P.json)' };
 
 async function main(): Promise<void> {
-  const { flags } = parseCli(process.argv.slice(2), PAPER_TABLE_FLAGS, CLI);
-  const { preset, steps, seeds, backend } = flags;
+  const { flags, given } = parseCli(process.argv.slice(2), PAPER_TABLE_FLAGS, CLI);
+  const { preset, seeds } = flags;
   const methods = flags.methods as Method[] | undefined;
   const check = flags.check ?? null;
+  const ref = check ? readReference(check) : null;
+  // A check follows the file's backend and steps unless told otherwise: quality reproduces exactly only on the same ones.
+  const backend = ref && !given('backend') ? ref.backend : flags.backend;
+  const steps = ref && !given('steps') ? ref.steps : flags.steps;
+  if (ref && !given('backend')) console.log(`backend ${backend}, as ${check} was made (--backend to choose another)`);
   if (!check && flags.out === undefined) throw new Error('say where the table goes (--out DIR), or what to check it against (--check DIR/P.json)');
   if (check && flags.merge !== undefined) throw new Error('--merge builds a table from files and --check re-runs one: give one of them');
   if (flags.resume && (check || flags.merge !== undefined)) throw new Error('--resume continues a table being made with --out: not with --check or --merge');
@@ -58,12 +64,13 @@ async function main(): Promise<void> {
   if (flags.resources && (check || flags.merge !== undefined)) throw new Error('--resources writes a resources table with --out (and --resume): not with --check or --merge');
   const out = flags.out ?? '';
   await initNodeBackend(backend as NodeBackend);
+  console.log(`running on ${describeNodeBackend()}`);
   setKernels(flags.kernels as KernelSet);
   const t0 = Date.now();
   const plan: PaperPlan = { preset, ...(steps ? { steps } : {}), seeds, ...(methods ? { methods } : {}) };
   const host = runHost(flags);
   if (flags.resources) return resourcesTable({ preset, backend, out, steps, batchSize: flags.batchSize, methods, resume: flags.resume, teacher: flags.teacher, base: flags.base }, host);
-  if (check) return checkAgainst(check, plan, backend, flags.tolerance, host, flags.teacher);
+  if (check) return checkAgainst(check, ref!, plan, backend, flags.tolerance, host, flags.teacher);
   const cfg = resolveConfig({ preset, ...(steps ? { steps } : {}) });
   const teacher = teacherRecord(preset, flags.teacher);
   const imported = `${flags.teacher ? ` --teacher ${flags.teacher}` : ''}${flags.base ? ` --base ${flags.base}` : ''}`;
@@ -129,13 +136,29 @@ async function main(): Promise<void> {
   console.log(write(so(), timing(), wall()));
 }
 
+/** What a check reads of a committed result file. */
+interface Reference {
+  steps: number;
+  seeds: number;
+  backend: NodeBackend;
+  teacher?: string;
+  runs: MethodRuns[];
+}
+
+function readReference(file: string): Reference {
+  const ref = JSON.parse(readFileSync(file, 'utf8')) as Partial<Reference>;
+  if (typeof ref.steps !== 'number' || typeof ref.seeds !== 'number' || !Array.isArray(ref.runs) || !NODE_BACKENDS.includes(ref.backend as NodeBackend)) {
+    throw new KnobError(`--check: ${file} is not a table made by npm run paper-table (it needs steps, seeds, backend and runs)`);
+  }
+  return ref as Reference;
+}
+
 /** Re-runs the plan's rows and compares their quality figures with a committed result file. */
-async function checkAgainst(file: string, plan: PaperPlan, backend: string, tolerance: number, host: Host, imported?: string): Promise<void> {
-  const ref = JSON.parse(readFileSync(file, 'utf8')) as { steps: number; seeds: number; backend: string; teacher?: string; runs: MethodRuns[] };
+async function checkAgainst(file: string, ref: Reference, plan: PaperPlan, backend: string, tolerance: number, host: Host, imported?: string): Promise<void> {
   const teacher = teacherRecord(plan.preset, imported);
   if (ref.teacher && ref.teacher !== teacher) throw new Error(`${file} was made with the teacher ${ref.teacher}; the teacher now is ${teacher}: make the table again with --out`);
   const steps = resolveConfig({ preset: plan.preset, ...(plan.steps ? { steps: plan.steps } : {}) }).steps;
-  if (ref.steps !== steps || plan.seeds > ref.seeds) throw new Error(`${file} was made with ${ref.steps} steps and ${ref.seeds} seeds; pass the same --steps and at most --seeds ${ref.seeds}`);
+  if (ref.steps !== steps || plan.seeds > ref.seeds) throw new KnobError(`--check: ${file} was made with ${ref.steps} steps and ${ref.seeds} seeds; pass --steps ${ref.steps} (or leave it out) and at most --seeds ${ref.seeds}`);
   let worst = 0;
   const t0 = Date.now();
   await runPaperTable(plan, host, {
@@ -147,8 +170,15 @@ async function checkAgainst(file: string, plan: PaperPlan, backend: string, tole
       console.log(`${method} seed ${k + 1}: ROUGE-L ${final.rougeL.toFixed(6)} (recorded ${want.rougeL.toFixed(6)}), perplexity ${final.perplexity.toFixed(6)} (${want.perplexity.toFixed(6)}), exact match ${final.exactMatch.toFixed(4)} (${want.exactMatch.toFixed(4)}) — ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     },
   });
-  console.log(`largest difference ${worst.toExponential(2)} on ${backend} against ${file} (made on ${ref.backend}); tolerance ${tolerance}`);
-  if (worst > tolerance) process.exit(1);
+  const verdict = worst <= tolerance ? 'PASSED' : 'FAILED';
+  console.log(`${verdict}: largest difference ${worst.toExponential(2)} on ${backend} against ${file} (made on ${ref.backend}); tolerance ${tolerance}`);
+  if (worst <= tolerance) return;
+  const cause =
+    backend !== ref.backend
+      ? `the backend: this ran on ${backend}, the file was made on ${ref.backend}, and backends round differently (leave out --backend to use the file's, or pass --tolerance)`
+      : 'the code: on the same backend, steps and seeds a run reproduces exactly, so something that changes training or evaluation changed since the file was made';
+  console.log(`likely cause: ${cause}`);
+  process.exit(1);
 }
 
-runScript(main, () => usage(PAPER_TABLE_FLAGS, CLI));
+runScript(main, CLI);

@@ -26,7 +26,7 @@ import { saveCheckpoint } from '../src/model/checkpoint';
 import { modelConfig } from '../src/model/config';
 import { initWeights } from '../src/model/params';
 import { generate } from '../src/model/sampling';
-import { type CliOptions, parseCli, runScript, usage } from './lib/cli';
+import { type CliOptions, parseCli, runScript } from './lib/cli';
 import { PRETRAIN_FLAGS } from './lib/flags';
 import { nodeFiles } from './lib/host';
 import { lossCheck } from './lib/verify';
@@ -112,4 +112,4 @@ async function main(): Promise<void> {
   console.log(`prompt:       ${JSON.stringify(prompt)}\ncontinuation: ${JSON.stringify(continuation)}`);
 }
 
-runScript(main, () => usage(PRETRAIN_FLAGS, CLI));
+runScript(main, CLI);

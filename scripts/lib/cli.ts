@@ -4,6 +4,7 @@
  * (src/config/knobs.ts) as a flag too, and gets typed values, `--help` and clear errors. Flag
  * values are read by the knob table's own parser, so `--steps` means the same here as in a link.
  */
+import { existsSync, statSync } from 'node:fs';
 import { KNOBS, type DistillConfig, KnobError, type Knob, describeValid, parseKnob } from '../../src/config/knobs';
 import { PRESET_NAMES } from '../../src/config/presets';
 import { NODE_BACKENDS } from '../../src/engine/node';
@@ -18,6 +19,8 @@ export interface FlagSpec {
   /** The value when the flag is absent (as typed on the command line). */
   default?: string;
   required?: boolean;
+  /** A path read by the script: checked when parsed, so that a missing one names its flag. */
+  path?: 'file' | 'folder' | 'files';
 }
 
 type Value<F extends FlagSpec> = F['kind'] extends 'int' | 'number' ? number : F['kind'] extends 'bool' ? boolean : F['kind'] extends 'list' ? string[] : string;
@@ -41,7 +44,7 @@ export interface CliOptions {
   /** Every knob of the run is a flag too. */
   knobs?: boolean;
   /** Arguments that are not flags, e.g. "the checkpoint" (none allowed when absent). */
-  positional?: { name: string; required: boolean };
+  positional?: { name: string; required: boolean; path?: 'file' | 'folder' };
 }
 
 /** The tfjs backend flag every script has; `fallback` is the script's default. */
@@ -67,9 +70,51 @@ export function usage<S extends Record<string, FlagSpec>>(spec: S, o: CliOptions
   ].join('\n');
 }
 
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The candidate closest to a mistyped word, if one is close enough to be what was meant. */
+export function closest(word: string, candidates: readonly string[]): string | null {
+  const w = word.toLowerCase();
+  const ranked = candidates.map((c) => ({ c, d: distance(w, c.toLowerCase()) })).sort((a, b) => a.d - b.d);
+  const best = ranked[0];
+  return best && best.d <= Math.max(2, Math.floor(w.length / 3)) ? best.c : null;
+}
+
+/** A flag's name in one style: `--submit-batch` and `--submitBatch` are the same flag. */
+const flagKey = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Reads a flag's value with the knob parser; a mistyped choice gets "did you mean". */
+function parseValue(k: Knob<string>, text: string): unknown {
+  try {
+    return parseKnob(k, text, PRESET_NAMES);
+  } catch (e) {
+    const choices = k.key === 'preset' || k.key === 'presets' ? PRESET_NAMES : k.choices;
+    const guess = e instanceof KnobError && choices ? text.split(',').map((t) => (choices.includes(t) ? null : closest(t, choices))).find((x) => x) : null;
+    if (guess) throw new KnobError(`${(e as Error).message}; did you mean ${guess}?`);
+    throw e;
+  }
+}
+
 function value(name: string, f: FlagSpec, text: string): unknown {
   if (f.kind === 'string') return text;
-  return parseKnob(asKnob(name, f), text, PRESET_NAMES);
+  return parseValue(asKnob(name, f), text);
+}
+
+/** A path a flag names must be there, and be a file or a folder as the flag reads it. */
+export function checkPath(what: string, path: string, kind: 'file' | 'folder'): void {
+  if (!existsSync(path)) throw new KnobError(`${what}: ${path} does not exist`);
+  const isFolder = statSync(path).isDirectory();
+  if (kind === 'file' && isFolder) throw new KnobError(`${what}: ${path} is a folder, not a file`);
+  if (kind === 'folder' && !isFolder) throw new KnobError(`${what}: ${path} is a file; give the folder that holds it`);
 }
 
 /** Parses argv (without node and the script); --help prints the usage and exits. Throws KnobError on bad input. */
@@ -78,7 +123,7 @@ export function parseCli<S extends Record<string, FlagSpec>>(argv: string[], spe
   const knobs: Record<string, unknown> = {};
   const positional: string[] = [];
   const seen = new Set<string>();
-  const valid = () => [...Object.keys(spec), ...(o.knobs ? KNOBS.map((k) => k.key) : [])].map((n) => `--${n}`).join(', ');
+  const names = [...Object.keys(spec), ...(o.knobs ? KNOBS.map((k) => k.key) : [])];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') {
@@ -90,10 +135,15 @@ export function parseCli<S extends Record<string, FlagSpec>>(argv: string[], spe
       positional.push(a);
       continue;
     }
-    const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const [typed, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const name = Object.keys(spec).find((n) => flagKey(n) === flagKey(typed)) ?? flagKey(typed);
     const f = spec[name];
     const k = o.knobs ? KNOBS.find((x) => x.key === name) : undefined;
-    if (!f && !k) throw new KnobError(`unknown flag --${name}; valid flags: ${valid()}`);
+    if (!f && !k) {
+      const guess = closest(flagKey(typed), names.map(flagKey));
+      const meant = guess === null ? undefined : names.find((n) => flagKey(n) === guess);
+      throw new KnobError(`unknown flag --${typed}${meant ? `; did you mean --${meant}?` : ''} (--help lists every flag)`);
+    }
     if (f?.kind === 'bool') {
       flags[name] = true;
       seen.add(name);
@@ -102,7 +152,8 @@ export function parseCli<S extends Record<string, FlagSpec>>(argv: string[], spe
     const text = inline ?? argv[++i];
     if (text === undefined) throw new KnobError(`--${name} needs a value`);
     if (f) flags[name] = value(name, f, text);
-    else knobs[name] = parseKnob(k!, text, PRESET_NAMES);
+    else knobs[name] = parseValue(k!, text);
+    if (f?.path) for (const p of f.path === 'files' ? text.split(',') : [text]) checkPath(`--${name}`, p, f.path === 'folder' ? 'folder' : 'file');
     seen.add(name);
   }
   for (const [name, f] of Object.entries(spec)) {
@@ -112,21 +163,22 @@ export function parseCli<S extends Record<string, FlagSpec>>(argv: string[], spe
     else if (f.required) throw new KnobError(`--${name} is required: ${f.help}`);
   }
   if (o.positional?.required && positional.length === 0) throw new KnobError(`missing ${o.positional.name}`);
+  if (o.positional?.path) for (const p of positional) checkPath(o.positional.name, p, o.positional.path);
   return { flags: flags as FlagValues<S>, knobs: knobs as Partial<DistillConfig>, positional, given: (name) => seen.has(name as string) };
 }
 
 /**
- * Runs a script's main: a bad command line prints the error and the usage (exit 2), any other
- * error its message (exit 1).
+ * Runs a script's main: a bad command line prints one usage line and then the error, last, so it
+ * does not scroll away (exit 2); any other error its message (exit 1).
  */
-export function runScript(main: () => Promise<void>, help?: () => string): void {
+export function runScript(main: () => Promise<void>, o: CliOptions): void {
   main()
     .then(() => {
       delete (globalThis as { navigator?: unknown }).navigator; // Dawn (webgpu in Node) keeps the process alive while its GPU is referenced
     })
     .catch((e: unknown) => {
       if (e instanceof KnobError) {
-        console.error(`error: ${e.message}${help ? `\n\n${help()}` : ''}`);
+        console.error(`usage: ${o.usage}\n(--help lists every flag)\n\nerror: ${e.message}`);
         process.exit(2);
       }
       console.error(`error: ${e instanceof Error ? e.message : String(e)}`);

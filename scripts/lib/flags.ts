@@ -10,15 +10,15 @@ const preset = (help: string): FlagSpec & { required: true } => ({ kind: 'choice
 
 /** --verify / --record with --stop-after: re-run (or record) a recipe's first losses. */
 const CHECK = {
-  verify: { kind: 'string', help: "re-run the recipe's first steps and compare their losses with this CSV (writes nothing)" },
+  verify: { kind: 'string', path: 'file', help: "re-run the recipe's first steps and compare their losses with this CSV (writes nothing)" },
   record: { kind: 'string', help: "write the recipe's first losses on this backend to this CSV (writes nothing else)" },
   'stop-after': { kind: 'int', min: 1, max: 100000, default: '20', help: 'steps that --verify or --record run' },
 } as const satisfies Record<string, FlagSpec>;
 
 /** A Hugging Face GPT-2 folder as a run's teacher (and base). */
 const IMPORTED = {
-  teacher: { kind: 'string', help: "a Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer.json): the teacher, and the base of the student and of ft / lora; the preset's data goes through its tokenizer" },
-  base: { kind: 'string', help: 'with --teacher: another Hugging Face folder (same tokenizer) as the base of the student and of ft / lora' },
+  teacher: { kind: 'string', path: 'folder', help: "a Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer.json): the teacher, and the base of the student and of ft / lora; the preset's data goes through its tokenizer" },
+  base: { kind: 'string', path: 'folder', help: 'with --teacher: another Hugging Face folder (same tokenizer) as the base of the student and of ft / lora' },
 } as const satisfies Record<string, FlagSpec>;
 
 export const DISTILL_FLAGS = {
@@ -40,8 +40,8 @@ export const PAPER_TABLE_FLAGS = {
   ...IMPORTED,
   out: { kind: 'string', help: 'write P.md, P.json and the position chart to this folder (again after every finished run)' },
   resume: { kind: 'bool', help: 'continue a stopped table from DIR/P.json: keep its finished runs, run only what is missing' },
-  merge: { kind: 'string', help: 'build the table (with --out) from these P.json files, parts made with disjoint --methods and the same budget, instead of running it' },
-  check: { kind: 'string', help: "re-run the rows and compare their quality with this P.json instead of writing (exit 1 above --tolerance)" },
+  merge: { kind: 'string', path: 'files', help: 'build the table (with --out) from these P.json files, parts made with disjoint --methods and the same budget, instead of running it' },
+  check: { kind: 'string', path: 'file', help: "re-run the rows and compare their quality with this P.json instead of writing (exit 1 above --tolerance)" },
   tolerance: { kind: 'number', min: 0, max: 1e9, default: '0', help: 'largest difference --check accepts' },
   resources: { kind: 'bool', help: 'measure resources instead (DIR/P-resources.md, .json): per method the peak of a step by part and the deployed model\'s ms/token; no quality' },
   batchSize: { kind: 'int', min: 1, max: 4096, help: "with --resources: sequences per step (default: the preset's)" },
@@ -84,8 +84,8 @@ export const PRETRAIN_FLAGS = {
 export const EVAL_CHECKPOINT_FLAGS = {
   backend: backendFlag('wasm'),
   preset: { kind: 'choice', choices: PRESET_NAMES, help: "evaluate on this preset's test set instead of the checkpoint's own" },
-  text: { kind: 'string', help: "a Hugging Face model folder: the mean NLL per token of this text file, tokenised by the model's own tokenizer" },
-  adapter: { kind: 'string', help: 'with --text: a PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) applied to the model first' },
+  text: { kind: 'string', path: 'file', help: "a Hugging Face model folder: the mean NLL per token of this text file, tokenised by the model's own tokenizer" },
+  adapter: { kind: 'string', path: 'folder', help: 'with --text: a PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) applied to the model first' },
 } as const satisfies Record<string, FlagSpec>;
 
 /** npm run bench: the rows to time (presets × methods × kernel sets) and how. */

@@ -61,5 +61,5 @@ export async function installDawnGpu(): Promise<NodeGpu> {
 /** One line naming a Dawn adapter: every benchmark figure needs it. */
 export function describeDawn(g: NodeGpu): string {
   const a = g.adapter;
-  return `webgpu · ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}${g.software ? ' (software adapter)' : ''} via Dawn in Node, ${g.driver}`;
+  return `webgpu · ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}${g.software ? ' (software adapter)' : ''} via Dawn in Node, ${g.driver}${g.software ? " — a CPU emulation: timings are not a GPU's" : ''}`;
 }
