@@ -22,7 +22,7 @@ const IMPORTED = {
 } as const satisfies Record<string, FlagSpec>;
 
 export const DISTILL_FLAGS = {
-  backend: backendFlag('cpu'),
+  backend: backendFlag('wasm'),
   kernels: kernelsFlag,
   ...IMPORTED,
   json: { kind: 'string', help: 'write {config, base, teacher, layerMap, tau0, evals, steps, final} to this file' },
@@ -35,7 +35,7 @@ export const PAPER_TABLE_FLAGS = {
   steps: { kind: 'int', min: 1, max: 100000, help: "steps of every run (default: the preset's)" },
   seeds: { kind: 'int', min: 1, max: PAPER_SEEDS_MAX, default: '3', help: 'seeds per method' },
   methods: { kind: 'list', choices: METHODS, help: 'a subset of the rows (default: all eight)' },
-  backend: backendFlag('cpu'),
+  backend: backendFlag('wasm'),
   kernels: kernelsFlag,
   ...IMPORTED,
   out: { kind: 'string', help: 'write P.md, P.json and the position chart to this folder (again after every finished run)' },

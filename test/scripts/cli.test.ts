@@ -12,7 +12,7 @@ describe('npm run distill', () => {
     const a = distill(['--preset', 'tiny', '--method', 'sti-lora', '--steps', '200', '--json', 'out.json', '--loraTargets=q,k', '--backend', 'cpu']);
     expect(a.knobs).toEqual({ preset: 'tiny', method: 'sti-lora', steps: 200, loraTargets: ['q', 'k'] });
     expect(a.flags).toEqual({ backend: 'cpu', kernels: 'fused', json: 'out.json', quiet: false });
-    expect(distill(['--quiet']).flags).toEqual({ backend: 'cpu', kernels: 'fused', quiet: true });
+    expect(distill(['--quiet']).flags).toEqual({ backend: 'wasm', kernels: 'fused', quiet: true });
     expect(distill(['--kernels', 'reference', '--backend', 'webgpu']).flags).toMatchObject({ backend: 'webgpu', kernels: 'reference' });
     expect(distill(['--backend=wasm']).given('backend')).toBe(true);
     expect(distill([]).given('backend')).toBe(false);
@@ -70,7 +70,7 @@ describe('the other scripts', () => {
   });
   test('paper-table: typed values, lists, required flags', () => {
     const a = parseCli(['--preset', 'moby-dick', '--methods', 'ft,sti-lora', '--seeds', '2', '--check', 'docs/results/moby-dick.json'], PAPER_TABLE_FLAGS, { usage: '' });
-    expect(a.flags).toMatchObject({ preset: 'moby-dick', methods: ['ft', 'sti-lora'], seeds: 2, check: 'docs/results/moby-dick.json', backend: 'cpu', tolerance: 0 });
+    expect(a.flags).toMatchObject({ preset: 'moby-dick', methods: ['ft', 'sti-lora'], seeds: 2, check: 'docs/results/moby-dick.json', backend: 'wasm', tolerance: 0 });
     expect(a.flags.steps).toBeUndefined();
     expect(() => parseCli([], PAPER_TABLE_FLAGS, { usage: '' })).toThrow(/--preset is required/);
     expect(() => parseCli(['--preset', 'tiny', '--methods', 'ft,ft'], PAPER_TABLE_FLAGS, { usage: '' })).toThrow(/methods: "ft,ft" is not valid/);
