@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { type Host, type HostFiles, type ImportedModel, createHost, importedHost } from '../../src/distill/host';
 import { readHfFolder } from '../../src/distill/hf';
+import { timeLeft } from '../../src/protocol/progress';
 
 export const CACHE_DIR = '.cache/checkpoints';
 export const PUBLIC_DIR = 'public';
@@ -16,6 +17,9 @@ export const MODELS_DIR = 'public/models';
 const inPublic = (path: string) => join(PUBLIC_DIR, path);
 const cacheFile = (key: string) => join(CACHE_DIR, `${key}.safetensors`);
 const readIf = (file: string) => (existsSync(file) ? new Uint8Array(readFileSync(file)) : null);
+
+/** When the host's current piece of counted work (a teacher trained on first use) started. */
+let progressStart = Date.now();
 
 export const nodeFiles: HostFiles = {
   text: async (path) => (existsSync(inPublic(path)) ? readFileSync(inPublic(path), 'utf8') : null),
@@ -31,8 +35,13 @@ export const nodeFiles: HostFiles = {
     label: cacheFile,
   },
   progress(what, done, of) {
-    if (done === 0) process.stderr.write(`no shipped checkpoint: ${what} (${of} steps)…\n`);
-    else if (done % 100 === 0 || done === of) process.stderr.write(`  ${what}: step ${done}/${of}\n`);
+    if (done === 0) {
+      progressStart = Date.now();
+      process.stderr.write(`no shipped checkpoint: ${what} (${of} steps)…\n`);
+    } else if (done % 100 === 0 || done === of) {
+      const left = timeLeft(Date.now() - progressStart, done, of);
+      process.stderr.write(`  ${what}: step ${done}/${of}${left ? `, ${left}` : ''}\n`);
+    }
   },
 };
 

@@ -12,6 +12,7 @@ export { defaultsFor } from '../config/resolve';
 export { paperConfig } from '../config/paper-plan';
 export { MEMORY_ORDER, MEMORY_PARTS, memoryBreakdown, type MemoryPart, type ResourceRecord } from '../protocol/resources';
 export { resourcesMarkdown, stiRatios } from '../report/resources';
+export { timeLeft } from '../protocol/progress';
 export { BACKEND_ORDER, describeBackend, type BackendInfo, type BackendName } from '../protocol/backend';
 export { PAPER, type PositionSet, type TableRow, pct, pm, positionCsv, ratios, signed, tableCsv, tableMarkdown, tableRows, pctPm } from '../report/paper-table';
 export { HIDEABLE, PAGE_KNOBS, type Hideable, type PageState, type View } from './url';

@@ -62,7 +62,11 @@ function onEvent(e: EngineEvent): void {
       break;
     }
     case 'progress':
-      set({ progress: { what: e.what, done: e.done, of: e.of } });
+      {
+        const before = useApp.getState().progress;
+        const startedAt = e.done === 0 || !before || before.what !== e.what ? Date.now() : before.startedAt;
+        set({ progress: { what: e.what, done: e.done, of: e.of, startedAt } });
+      }
       break;
     case 'prepared':
       set({ runInfo: e.info, progress: null });

@@ -71,7 +71,8 @@ export interface AppState {
   runInfo: RunInfo | null;
   /** The metrics shown were restored (after a reload or from a file): there is no live run. */
   restored: boolean;
-  progress: { what: string; done: number; of: number } | null;
+  /** Counted work before a run (a teacher trained on first use, a download), and when its step 0 came. */
+  progress: { what: string; done: number; of: number; startedAt: number } | null;
   error: string | null;
   /** A model brought in (runs use it as teacher and base), an import under way, or why the last one failed. */
   imported: { kind: 'none' } | { kind: 'loading' } | { kind: 'ready'; info: ImportedModelInfo } | { kind: 'failed'; message: string; before: ImportedModelInfo | null };

@@ -1,11 +1,14 @@
 /** Preset and method pickers, run / pause / step / reset, share, and the run's status. */
 import { useState } from 'react';
 import { choose, downloadHf, downloadRun, loadRun, useTextFile } from '../state/actions';
-import { METHODS, METHOD_SPECS, type Method, PRESETS, PRESET_NAMES } from '../state/catalog';
+import { METHODS, METHOD_SPECS, type Method, PRESETS, PRESET_NAMES, timeLeft } from '../state/catalog';
 import { cancel, pause, play, reset, step } from '../state/engine';
 import { pushUrl } from '../state/link';
 import { useApp } from '../state/store';
 import { ClassroomLink } from './ClassroomLink';
+
+/** What the work before a run has left, from its pace so far. */
+const progressLeft = (p: { startedAt: number; done: number; of: number }) => timeLeft(Date.now() - p.startedAt, p.done, p.of);
 
 export function Controls() {
   const config = useApp((s) => s.config);
@@ -135,7 +138,7 @@ export function Controls() {
       </label>
       <span className="status" data-testid="run-status" data-status={status} data-done={done}>
         {restored ? 'showing a saved run (Run starts a new one)' : status === 'idle' ? 'ready to run' : status} · step {done} of {config.steps}
-        {progress && ` · ${progress.what}: ${progress.done}/${progress.of}`}
+        {progress && ` · ${progress.what}: ${progress.done}/${progress.of}${progressLeft(progress) ? `, ${progressLeft(progress)}` : ''}`}
       </span>
       {shared && <span className="muted">{shared}</span>}
       <ClassroomLink />
