@@ -132,15 +132,6 @@ export const PRESETS: Record<string, Preset> = {
     defaults: { steps: 500, batchSize: 8, lr: 1e-3, topK: 5, evalEvery: 100 },
     methodDefaults: LORA_LR(3e-3),
   },
-  'kv-recall': {
-    name: 'kv-recall',
-    description: 'recall the value of a key from a list of 2–16 key:value pairs, tested up to 32 pairs; the speech-pretrained 4 × 128 base',
-    data: { kind: 'task', task: { task: 'kv-recall', sep: ':', corpusAlphabet: true, trainLengths: [2, 16], testLengths: [4, 8, 16, 24, 32], testPerLength: 16, testSeed: 9003 } },
-    base: { kind: 'checkpoint', name: SPEECH_BASE },
-    teacherRecipe: { steps: 2000, lr: 1e-3, batchSize: 16, seedData: 82 },
-    defaults: { steps: 500, batchSize: 8, lr: 1e-3, topK: 5, evalEvery: 100 },
-    methodDefaults: LORA_LR(3e-3),
-  },
   'cycle-ext': {
     name: 'cycle-ext',
     description: 'follow a cycle of 3–8 letters for twice its length ("dbeac=e" → "acdbeacdbe."), tested up to 12 letters, from a base that already follows cycles of 3–5: fine-tuning extends it to longer cycles, where one slip puts the rest on the wrong place; a 4-layer × 64 teacher trained on all test lengths, a 3-layer student',

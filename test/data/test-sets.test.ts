@@ -38,7 +38,6 @@ const DISJOINT: Record<string, 'hold-out' | 'separate texts' | 'space' | 'browse
   tiny: 'hold-out', // 8 letters: every length-2 input would be seen in training without it
   'cycle-ext': 'hold-out', // 16·15·14·13 · 4 inputs of 4 letters; its base trains on the same side of the same split
   'reverse-long': 'space', // 26^8 inputs of the shortest test length
-  'kv-recall': 'space', // distinct keys and values: > 10^9 prompts of 4 pairs
   'moby-dick': 'separate texts', // the corpus's train and test files
   'bring-gpt2': 'separate texts',
   'your-text': 'browser only', // the last 10% of the person's text (test/data/user-text.test.ts)
