@@ -81,3 +81,16 @@ test("the README's range of inference times is the comparison's", () => {
   const sorted = vsFt.map(value).sort((a, b) => b - a);
   expect([value(m![1]!), value(m![2]!)]).toEqual([sorted[0], sorted.at(-1)]);
 });
+
+test("the README's performance figures are the committed benchmark's", () => {
+  const bench = JSON.parse(readFileSync('docs/bench/moby-dick-swiftshader.json', 'utf8')) as { rows: { method: string; kernels: string; dispatchesPerStep: number; msPerStepMedian: number }[] };
+  const row = (kernels: string) => bench.rows.find((r) => r.method === 'sti-lora' && r.kernels === kernels)!;
+  const [fused, reference] = [row('fused'), row('reference')];
+  const n = (x: number) => x.toLocaleString('en-US');
+  const flat = README.replace(/\s+/g, ' '); // line breaks may move
+  expect(flat).toContain(`step dispatches ${n(fused.dispatchesPerStep)} GPU programs instead of ${n(reference.dispatchesPerStep)}`);
+  expect(flat).toContain(`the fused step is ${(reference.msPerStepMedian / fused.msPerStepMedian).toFixed(2)}× faster`);
+  // The attention row: the README quotes docs/performance.md's table, made by one bench run.
+  const attention = tableAfter(readFileSync('docs/performance.md', 'utf8'), '| attention fwd + bwd |').find((r) => r[0]!.includes('T 1,024'))!;
+  expect(flat).toContain(`takes ${attention[1]} ms fused against ${attention[2]} ms (${attention[3]})`);
+});
