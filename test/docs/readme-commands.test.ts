@@ -45,7 +45,14 @@ test('the README shows the commands this test runs', () => {
 test.each([...QUICK_START, ...CLI].map((c) => [c]))('runs as written: %s', (command) => {
   const out = run(command);
   if (command.includes('--help')) expect(out).toContain('usage: npm run distill');
-  else if (command.startsWith('npm run distill')) expect(out).toMatch(/summary \([\d.]+ s on /);
+  else if (command.startsWith('npm run distill')) {
+    expect(out).toMatch(/summary \([\d.]+ s on /);
+    if (QUICK_START.includes(command)) {
+      // The Quick start says what this run shows: the test perplexity before and after.
+      const [, before, after] = /perplexity\s+([\d.]+) → ([\d.]+)/.exec(out)!;
+      expect(README.replace(/\s+/g, ' ')).toContain(`falls from about ${Number(before).toFixed(1)} to ${Number(after).toFixed(1)}`);
+    }
+  }
   else if (command.startsWith('npm run eval-checkpoint')) expect(out).toMatch(/mean NLL \d+\.\d+ over \d+ tokens/);
   else if (command.startsWith('npm run make-tiny-gpt2')) expect(out).toMatch(/a GPT-2 of 4 layers/);
   else if (command.startsWith('npm run paper-table')) expect(out).toContain('inference time vs full fine-tuning');
