@@ -170,7 +170,7 @@ export const LESSONS: Lesson[] = [
 
 export const LESSON_COUNT = LESSONS.length;
 
-/** The config a lesson runs (for a table lesson: its first row's, which the link carries). */
+/** The config a lesson runs (for a table lesson: its last row's, the paper's method, which the link carries). */
 export function lessonConfig(n: number, compare = false): DistillConfig {
   const lesson = LESSONS[n - 1]!;
   const e = lesson.experiment;

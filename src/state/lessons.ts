@@ -75,9 +75,6 @@ export async function runLesson(compare = false): Promise<void> {
   else await play();
 }
 
-/** The latest run of lesson n, if it was started in this page. */
-export const lastLessonRun = (s: AppState, n: number): LessonRun | undefined => s.lessonRuns.filter((r) => r.lesson === n).at(-1);
-
 /** Whether the work a lesson run started has finished (its run, or its table). */
 function finished(s: AppState, run: LessonRun): boolean {
   return LESSONS[run.lesson - 1]!.experiment.kind === 'table' ? s.paper.status === 'done' : s.status === 'done';

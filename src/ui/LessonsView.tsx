@@ -5,7 +5,7 @@
  */
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { LESSONS, LESSON_COUNT, type LessonPanel, lessonTiming } from '../state/catalog';
-import { goToLesson, lastLessonRun, openInPlayground, runLesson } from '../state/lessons';
+import { goToLesson, openInPlayground, runLesson } from '../state/lessons';
 import { useApp } from '../state/store';
 import { LessonTable } from './LessonTable';
 import { LayersPanel, MemoryPanel, RankPanel, SamplesPanel, ThresholdPanel, TrainingPanel } from './panels';
@@ -62,7 +62,7 @@ export function LessonsView() {
   const paperStatus = useApp((s) => s.paper.status);
   const allRuns = useApp((s) => s.lessonRuns);
   const runs = allRuns.filter((r) => r.lesson === n);
-  const last = useApp((s) => lastLessonRun(s, n));
+  const last = runs.at(-1);
   const [choice, setChoice] = useState<number | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const busy = status === 'preparing' || status === 'running' || paperStatus === 'running';
