@@ -9,6 +9,7 @@ import { type DivergenceOptions, divergence } from '../model/losses';
 import { FUSED, fusedHere, fusedStudentDivergence } from '../model/fused';
 import { asConstant } from '../model/ops';
 import { type Transformer, logitLens } from '../model/transformer';
+import { type LensChunks, chunkedLensDivergence, lensChunkRows } from './lens-chunks';
 
 /** g(ℓ) for ℓ = 1..L_S: the teacher layer (1-based) each student layer is compared with. */
 export function layerMap(studentLayers: number, teacherLayers: number): number[] {
@@ -31,7 +32,10 @@ export interface LayerDivergences {
 
 /**
  * D_ℓ,t for every student layer, for the loss and for the gate. Hidden states are each model's
- * residual streams after every block ([B, T, C] per layer).
+ * residual streams after every block ([B, T, C] per layer). Where a layer's [B·T, V] logits exceed
+ * one chunk (lens-chunks.ts: GPT-2's vocabulary past 83 positions) the divergences are computed a
+ * chunk of rows at a time; `chunks.trainedHead` names the head tensors that are trained (their
+ * gradient then flows through every layer's lens too).
  */
 export function layerDivergences(
   student: Transformer,
@@ -40,14 +44,23 @@ export function layerDivergences(
   teacherHidden: tf.Tensor3D[],
   opts: DivergenceOptions,
   gateOpts: DivergenceOptions = opts,
+  chunks: Partial<LensChunks> = {},
 ): LayerDivergences {
   const map = layerMap(studentHidden.length, teacherHidden.length);
-  const sLens = logitLens(student, studentHidden); // L_S × [B, T, V]
-  const tLens = logitLens(teacher, map.map((g) => teacherHidden[g - 1]!)); // L_S × [B, T, V]
+  const tHidden = map.map((g) => teacherHidden[g - 1]!);
   // The teacher is frozen: the fused program (one each way, where it runs) takes its side as a constant.
   const D = fusedHere(FUSED.divergence) ? fusedStudentDivergence : divergence;
-  const perLayer = (o: DivergenceOptions, s: tf.Tensor[]) => tf.stack(s.map((x, i) => tf.relu(D(tLens[i]!, x, o)))) as tf.Tensor3D; // [L_S, B, T]
-  const loss = perLayer(opts, sLens);
-  const gate = sameDivergence(opts, gateOpts) ? loss : (asConstant(sLens, (...s) => perLayer(gateOpts, s)) as tf.Tensor3D);
+  const [B, T] = studentHidden[0]!.shape;
+  const rows = chunks.rows ?? lensChunkRows(student.config.vocabSize);
+  let perLayer: (o: DivergenceOptions, s: tf.Tensor[]) => tf.Tensor3D; // [L_S, B, T]
+  if (B * T > rows) {
+    const c: LensChunks = { rows, trainedHead: chunks.trainedHead ?? [] };
+    perLayer = (o, s) => tf.stack(s.map((x, i) => tf.relu(chunkedLensDivergence(student, x as tf.Tensor3D, teacher, tHidden[i]!, o, D, c)))) as tf.Tensor3D;
+  } else {
+    const tLens = logitLens(teacher, tHidden); // L_S × [B, T, V]
+    perLayer = (o, s) => tf.stack(logitLens(student, s as tf.Tensor3D[]).map((x, i) => tf.relu(D(tLens[i]!, x, o)))) as tf.Tensor3D;
+  }
+  const loss = perLayer(opts, studentHidden);
+  const gate = sameDivergence(opts, gateOpts) ? loss : (asConstant(studentHidden, (...s) => perLayer(gateOpts, s)) as tf.Tensor3D);
   return { loss, gate };
 }

@@ -18,6 +18,7 @@ import type { StepRecord } from '../protocol/records';
 import { disposeBatch, encodeBatch, validMask } from './batch';
 import { Rng } from '../model/rng';
 import { layerDivergences } from './layers';
+import { HEAD_WEIGHTS } from './lens-chunks';
 import { type MonitorFields, collectMonitors } from './monitors';
 import type { AdamW } from './optim';
 import { type ReadValues, Readback, type Slot } from './readback';
@@ -108,10 +109,11 @@ export async function trainStep(ctx: StepContext, plan: StepPlan, commit: (next:
       const mask = tf.concat([tf.zeros([B, P - 1]), valid], 1) as tf.Tensor2D; // [B, T]: response-predicting positions
       const teacherOut = teacher ? forward(teacher, inputs, { returnHidden: true }) : null;
       const tau = tauByPosition ? tf.tensor1d([...new Array<number>(P - 1).fill(Infinity), ...tauByPosition]) : null; // [T]: τ_t of the response positions
+      const trainedHead = HEAD_WEIGHTS.filter((n) => ctx.trainableNames.includes(n)); // their gradient flows through every lens too
       const dropoutSeed = model.lora?.config.dropout ? Rng.derive(cfg.seedSample, `dropout:${s}`).nextUint32() : undefined;
       const { value, grads, aux } = valueAndGradsWithAux(model, ctx.trainableNames, (m) => {
         const o = forward(m, inputs, { returnHidden: true, dropoutSeed });
-        const D = teacher ? layerDivergences(m, o.hidden!, teacher, teacherOut!.hidden!, ctx.divergence, ctx.triggerDivergence) : null; // [L, B, T] each
+        const D = teacher ? layerDivergences(m, o.hidden!, teacher, teacherOut!.hidden!, ctx.divergence, ctx.triggerDivergence, { trainedHead }) : null; // [L, B, T] each
         const terms = stepLoss({ divergence: D?.loss ?? null, gate: D?.gate, logits: o.logits, targets, mask, tau, gold: !rollout }, cfg);
         const aux: Record<string, tf.Tensor> = { lossOut: terms.lossOut, lossLayer: terms.lossLayer, lossCe: terms.lossCe };
         if (D && terms.fired) Object.assign(aux, { D: D.loss, fired: terms.fired });
