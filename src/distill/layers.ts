@@ -8,7 +8,7 @@ import { resolveDivergence } from '../model/divergences';
 import { type DivergenceOptions, divergence } from '../model/losses';
 import { FUSED, fusedHere, fusedStudentDivergence } from '../model/fused';
 import { asConstant } from '../model/ops';
-import { type Transformer, logitLens } from '../model/transformer';
+import { type Transformer, lmHead, logitLens } from '../model/transformer';
 import { type LensChunks, chunkedLensDivergence, lensChunkRows } from './lens-chunks';
 
 /** g(ℓ) for ℓ = 1..L_S: the teacher layer (1-based) each student layer is compared with. */
@@ -30,12 +30,22 @@ export interface LayerDivergences {
   gate: tf.Tensor3D;
 }
 
+/** How a step computes the lens divergences. */
+export interface LensOptions extends Partial<LensChunks> {
+  /**
+   * Whether the intermediate layers' divergences take part in the loss (w_layer > 0; default
+   * true). Where they do not, they are measured without a gradient: no recomputation and no
+   * backward through their heads, a quarter of their work.
+   */
+  layerTerm?: boolean;
+}
+
 /**
  * D_ℓ,t for every student layer, for the loss and for the gate. Hidden states are each model's
  * residual streams after every block ([B, T, C] per layer). Where a layer's [B·T, V] logits exceed
  * one chunk (lens-chunks.ts: GPT-2's vocabulary past 83 positions) the divergences are computed a
- * chunk of rows at a time; `chunks.trainedHead` names the head tensors that are trained (their
- * gradient then flows through every layer's lens too).
+ * chunk of rows at a time; `trainedHead` names the head tensors that are trained (their gradient
+ * then flows through every layer's lens too).
  */
 export function layerDivergences(
   student: Transformer,
@@ -44,22 +54,21 @@ export function layerDivergences(
   teacherHidden: tf.Tensor3D[],
   opts: DivergenceOptions,
   gateOpts: DivergenceOptions = opts,
-  chunks: Partial<LensChunks> = {},
+  lens: LensOptions = {},
 ): LayerDivergences {
-  const map = layerMap(studentHidden.length, teacherHidden.length);
-  const tHidden = map.map((g) => teacherHidden[g - 1]!);
+  const L = studentHidden.length;
+  const tHidden = layerMap(L, teacherHidden.length).map((g) => teacherHidden[g - 1]!);
   // The teacher is frozen: the fused program (one each way, where it runs) takes its side as a constant.
   const D = fusedHere(FUSED.divergence) ? fusedStudentDivergence : divergence;
   const [B, T] = studentHidden[0]!.shape;
-  const rows = chunks.rows ?? lensChunkRows(student.config.vocabSize);
-  let perLayer: (o: DivergenceOptions, s: tf.Tensor[]) => tf.Tensor3D; // [L_S, B, T]
-  if (B * T > rows) {
-    const c: LensChunks = { rows, trainedHead: chunks.trainedHead ?? [] };
-    perLayer = (o, s) => tf.stack(s.map((x, i) => tf.relu(chunkedLensDivergence(student, x as tf.Tensor3D, teacher, tHidden[i]!, o, D, c)))) as tf.Tensor3D;
-  } else {
-    const tLens = logitLens(teacher, tHidden); // L_S × [B, T, V]
-    perLayer = (o, s) => tf.stack(logitLens(student, s as tf.Tensor3D[]).map((x, i) => tf.relu(D(tLens[i]!, x, o)))) as tf.Tensor3D;
-  }
+  const chunks: LensChunks = { rows: lens.rows ?? lensChunkRows(student.config.vocabSize), trainedHead: lens.trainedHead ?? [] };
+  const whole = B * T <= chunks.rows;
+  const tLens = whole ? logitLens(teacher, tHidden) : []; // L_S × [B, T, V]
+  const one = (o: DivergenceOptions, x: tf.Tensor3D, i: number): tf.Tensor =>
+    tf.relu(whole ? D(tLens[i]!, lmHead(student, x), o) : chunkedLensDivergence(student, x, teacher, tHidden[i]!, o, D, chunks)); // [B, T]
+  const measured = (o: DivergenceOptions, x: tf.Tensor3D, i: number) =>
+    lens.layerTerm === false && i < L - 1 ? asConstant([x], (y) => one(o, y as tf.Tensor3D, i)) : one(o, x, i);
+  const perLayer = (o: DivergenceOptions, s: tf.Tensor[]) => tf.stack(s.map((x, i) => measured(o, x as tf.Tensor3D, i))) as tf.Tensor3D; // [L_S, B, T]
   const loss = perLayer(opts, studentHidden);
   const gate = sameDivergence(opts, gateOpts) ? loss : (asConstant(studentHidden, (...s) => perLayer(gateOpts, s)) as tf.Tensor3D);
   return { loss, gate };

@@ -113,7 +113,7 @@ export async function trainStep(ctx: StepContext, plan: StepPlan, commit: (next:
       const dropoutSeed = model.lora?.config.dropout ? Rng.derive(cfg.seedSample, `dropout:${s}`).nextUint32() : undefined;
       const { value, grads, aux } = valueAndGradsWithAux(model, ctx.trainableNames, (m) => {
         const o = forward(m, inputs, { returnHidden: true, dropoutSeed });
-        const D = teacher ? layerDivergences(m, o.hidden!, teacher, teacherOut!.hidden!, ctx.divergence, ctx.triggerDivergence, { trainedHead }) : null; // [L, B, T] each
+        const D = teacher ? layerDivergences(m, o.hidden!, teacher, teacherOut!.hidden!, ctx.divergence, ctx.triggerDivergence, { trainedHead, layerTerm: cfg.wLayer > 0 }) : null; // [L, B, T] each
         const terms = stepLoss({ divergence: D?.loss ?? null, gate: D?.gate, logits: o.logits, targets, mask, tau, gold: !rollout }, cfg);
         const aux: Record<string, tf.Tensor> = { lossOut: terms.lossOut, lossLayer: terms.lossLayer, lossCe: terms.lossCe };
         if (D && terms.fired) Object.assign(aux, { D: D.loss, fired: terms.fired });

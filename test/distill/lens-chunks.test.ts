@@ -67,6 +67,27 @@ describe('lens divergences in chunks of rows', () => {
       }).grads['h.0.mlp.fc1.weight']!.dataSync();
     close(grad(4), grad(12), 'd/d h.0.mlp.fc1.weight');
   });
+  test('without the layer term, the inner layers are measured alone: the same values, the output’s gradient, none through them', () => {
+    const o: DivergenceOptions = { kind: 'fkl' };
+    const name = 'h.0.mlp.fc1.weight';
+    const at = (rows: number, layerTerm: boolean, layer: number) => {
+      let D!: Float32Array | Int32Array | Uint8Array;
+      const { grads } = valueAndGrads(student, [name], (m) => {
+        const all = layerDivergences(m, forward(m, ids, { returnHidden: true }).hidden!, teacher, tHidden, o, o, { rows, layerTerm }).loss;
+        D = all.dataSync();
+        return tf.sum(tf.mul(tf.gather(all, [layer]), tf.slice(weighting, [layer, 0, 0], [1, 2, 6]))) as tf.Scalar;
+      });
+      return { D, grad: grads[name]!.dataSync() };
+    };
+    for (const rows of [12, 5]) {
+      const on = at(rows, true, 1);
+      const off = at(rows, false, 1);
+      close(off.D, on.D, `D, ${rows} rows`);
+      close(off.grad, on.grad, `d output / d ${name}, ${rows} rows`);
+      expect(Math.max(...Array.from(at(rows, false, 0).grad, Math.abs)), `d layer 1 / d ${name}, ${rows} rows`).toBe(0);
+      expect(Math.max(...Array.from(at(rows, true, 0).grad, Math.abs))).toBeGreaterThan(0);
+    }
+  });
   test('the peak of a step’s lens term falls with the chunk', async () => {
     const big = tinyConfig({ vocabSize: 4096, nLayer: 2 });
     const s = randomModel(big, 3);
