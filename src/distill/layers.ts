@@ -43,7 +43,7 @@ export interface LensOptions extends Partial<LensChunks> {
 /**
  * D_ℓ,t for every student layer, for the loss and for the gate. Hidden states are each model's
  * residual streams after every block ([B, T, C] per layer). Where a layer's [B·T, V] logits exceed
- * one chunk (lens-chunks.ts: GPT-2's vocabulary past 83 positions) the divergences are computed a
+ * one chunk (lens-chunks.ts: GPT-2's vocabulary past 20 positions) the divergences are computed a
  * chunk of rows at a time; `trainedHead` names the head tensors that are trained (their gradient
  * then flows through every layer's lens too).
  */

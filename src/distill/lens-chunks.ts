@@ -2,7 +2,7 @@
  * A logit-lens divergence computed a few rows at a time (docs/performance.md, "Memory at GPT-2
  * scale"). At a GPT-2 vocabulary a divergence over N positions keeps about sixteen [N, V] tensors
  * for its gradient (both sides' logits, log-softmaxes, mixtures, products) in every student layer:
- * 2.5 GB at 127 positions and 6 layers. Here each layer keeps only D [N]: the forward computes D
+ * 2.4 GiB at 127 positions and 6 layers. Here each layer keeps only D [N]: the forward computes D
  * chunk by chunk and frees each chunk's tensors, and the backward recomputes one chunk's forward at
  * a time to take its gradient (activation checkpointing), so vocabulary-wide memory is one chunk's.
  */
@@ -10,8 +10,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DivergenceOptions } from '../model/losses';
 import { type Transformer, lmHead, withParams } from '../model/transformer';
 
-/** Values of one [rows, V] chunk: 4 Mi (16 MiB at float32), 83 rows at GPT-2's 50,257 tokens. */
-export const LENS_CHUNK_VALUES = 1 << 22;
+/**
+ * Values of one [rows, V] chunk: 1 Mi (4 MiB at float32), 20 rows at GPT-2's 50,257 tokens. A
+ * chunk's divergence and its gradient peak at about 17 such tensors (measured: 272 MiB at 83 rows).
+ */
+export const LENS_CHUNK_VALUES = 1 << 20;
 
 /** The head's tensors, through which a lens divergence also has a gradient where they are trained (ft). */
 export const HEAD_WEIGHTS = ['lnf.weight', 'lnf.bias', 'wte.weight'] as const;

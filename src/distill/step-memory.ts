@@ -5,6 +5,7 @@
 import type { ModelConfig } from '../model/config';
 import { type GpuLimits, WEBGPU_DEFAULT_LIMITS, gpuFit } from '../model/memory';
 import { countParams, paramSpecs } from '../model/params';
+import { lensChunkRows } from './lens-chunks';
 import { MEMORY_ORDER, MEMORY_PARTS, type MemoryBreakdown, type StepMemory } from '../protocol/resources';
 
 /**
@@ -14,13 +15,28 @@ import { MEMORY_ORDER, MEMORY_PARTS, type MemoryBreakdown, type StepMemory } fro
 export const WASM_HEAP_LIMIT = 4_294_901_760;
 
 /**
+ * Vocabulary-wide values of a step, measured (tf.profile on cpu, a 4 × 16 GPT-2 with GPT-2's 50,257
+ * tokens, batch 1 × 127): about 14 [tokens, V] tensors for the trained model's logits and
+ * cross-entropy; with a teacher, about 7 more per token (the models' logits and what the lens
+ * keeps) and 17 [rows, V] tensors for the one lens chunk whose divergence and gradient are computed
+ * at a time (lens-chunks.ts), or, where a layer's logits fit one chunk, 16 per token for each
+ * divergence (the output and each student layer's lens).
+ */
+export function vocabWideValues(tokens: number, trained: ModelConfig, teacher: boolean): number {
+  const rows = lensChunkRows(trained.vocabSize);
+  const lens = !teacher ? 0 : tokens <= rows ? 16 * (trained.nLayer + 1) * tokens : 7 * tokens + 17 * rows;
+  return (14 * tokens + lens) * trained.vocabSize;
+}
+
+/**
  * A training step's peak before the run starts, by the parts the resources table measures
  * (src/protocol/resources.ts): the sizes of the teacher, the trained model's frozen and trainable
  * weights, gradients and AdamW's two moments are exact; activations and temporaries are estimated:
  * what the trained model's forward keeps for the backward per token and layer (≈ 12·C + 2·F
  * values, and the attention scores H·T twice), the vocabulary-wide tensors (logits, log-softmaxes,
- * divergences and their gradients), and the update's new weights and moments with the temporaries of its
- * largest parameter (AdamW's reference update, src/distill/optim.ts).
+ * divergences and their gradients, the lens a chunk of rows at a time), and the update's new
+ * weights and moments with the temporaries of its largest parameter (AdamW's reference update,
+ * src/distill/optim.ts).
  */
 export function stepMemory(
   teacher: ModelConfig | null,
@@ -37,18 +53,15 @@ export function stepMemory(
   const tokens = run.batch * run.seq;
   // The largest tensor the optimiser updates: its temporaries (about six of its size) peak with the new weights and moments.
   const largestTrainable = run.lora ? Math.max(C, trained.dFF) * (run.lora.rank ?? 0) : Math.max(...paramSpecs(trained).map((p) => p.shape.reduce((a, b) => a * b, 1)));
-  // Vocabulary-wide tensors per token, measured (a 2 × 16 GPT-2 with GPT-2's 50,257 tokens, cpu): about 14 for the
-  // trained model's logits and cross-entropy, and 16 more for each divergence the KD rows take (the output and a
-  // logit lens per student layer) with their gradients.
-  const vocabWide = 14 + (teacher ? 16 * (trained.nLayer + 1) : 0);
-  const perToken = trained.nLayer * (12 * C + 2 * trained.dFF + 2 * trained.nHead * run.seq) + vocabWide * trained.vocabSize;
+  const vocabValues = vocabWideValues(tokens, trained, teacher !== null);
+  const perToken = trained.nLayer * (12 * C + 2 * trained.dFF + 2 * trained.nHead * run.seq);
   const parts: MemoryBreakdown = {
     teacher: 4 * teacherParams,
     frozen: 4 * (run.lora ? baseParams : 0),
     trainable: 4 * trainableParams,
     gradients: 4 * trainableParams,
     optimiser: 8 * trainableParams,
-    activations: 4 * tokens * perToken + 12 * trainableParams + 6 * 4 * largestTrainable,
+    activations: 4 * (tokens * perToken + vocabValues) + 12 * trainableParams + 6 * 4 * largestTrainable,
   };
   const problems = gpuFit(teacher ?? trained, { batch: run.batch, seq: run.seq, trainAll: !run.lora }, limits).problems;
   return { teacherParams, trainedParams: baseParams + adapterParams, trainableParams, parts, total: Object.values(parts).reduce((a, b) => a + b, 0), problems };
