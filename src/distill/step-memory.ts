@@ -35,8 +35,8 @@ export function vocabWideValues(tokens: number, trained: ModelConfig, teacher: b
  * what the trained model's forward keeps for the backward per token and layer (≈ 12·C + 2·F
  * values, and the attention scores H·T twice), the vocabulary-wide tensors (logits, log-softmaxes,
  * divergences and their gradients, the lens a chunk of rows at a time), and the update's new
- * weights and moments with the temporaries of its largest parameter (AdamW's reference update,
- * src/distill/optim.ts).
+ * weights with the new moments and temporaries of its largest parameter (AdamW's reference
+ * update, src/distill/optim.ts).
  */
 export function stepMemory(
   teacher: ModelConfig | null,
@@ -51,7 +51,8 @@ export function stepMemory(
   const adapterParams = run.lora ? trained.nLayer * run.lora.targets.reduce((a, t) => a + perTarget(t), 0) : 0;
   const trainableParams = run.lora ? adapterParams : baseParams;
   const tokens = run.batch * run.seq;
-  // The largest tensor the optimiser updates: its temporaries (about six of its size) peak with the new weights and moments.
+  // The largest tensor the optimiser updates: its new moments and temporaries (about eight of its size, measured in
+  // test/distill/optim.test.ts) peak with the new weights; the moments are replaced tensor by tensor.
   const largestTrainable = run.lora ? Math.max(C, trained.dFF) * (run.lora.rank ?? 0) : Math.max(...paramSpecs(trained).map((p) => p.shape.reduce((a, b) => a * b, 1)));
   const vocabValues = vocabWideValues(tokens, trained, teacher !== null);
   const perToken = trained.nLayer * (12 * C + 2 * trained.dFF + 2 * trained.nHead * run.seq);
@@ -61,7 +62,7 @@ export function stepMemory(
     trainable: 4 * trainableParams,
     gradients: 4 * trainableParams,
     optimiser: 8 * trainableParams,
-    activations: 4 * (tokens * perToken + vocabValues) + 12 * trainableParams + 6 * 4 * largestTrainable,
+    activations: 4 * (tokens * perToken + vocabValues) + 4 * trainableParams + 8 * 4 * largestTrainable,
   };
   const problems = gpuFit(teacher ?? trained, { batch: run.batch, seq: run.seq, trainAll: !run.lora }, limits).problems;
   return { teacherParams, trainedParams: baseParams + adapterParams, trainableParams, parts, total: Object.values(parts).reduce((a, b) => a + b, 0), problems };
