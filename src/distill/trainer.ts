@@ -194,7 +194,7 @@ export class Trainer implements StepContext {
 
   /**
    * The logical peak bytes (tf.profile) of one step on the run's longest examples: nothing updated,
-   * or with `update` a real step, the optimiser's update (old and new weights and moments) included.
+   * or with `update` a real step, the optimiser's update (old and new weights, one tensor's moments) included.
    */
   async peakStepBytes(update = false): Promise<number> {
     const longest = this.data.longestBatch(Rng.derive(this.cfg.seedData, 'peak'), this.cfg.batchSize);
