@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { Method } from '../../src/config/knobs';
+import { METHODS, type Method } from '../../src/config/knobs';
 import { SUGGESTED_PAPER_PRESET } from '../../src/config/presets';
 import { resolveConfig } from '../../src/config/resolve';
 import type { Host } from '../../src/distill/host';
@@ -47,7 +47,9 @@ export async function resourcesTable(flags: ResourceFlags, host: Host): Promise<
   const plan: ResourcePlan = { preset: flags.preset, steps: flags.steps ?? RESOURCE_DEFAULTS.steps, batchSize, decodeTokens: RESOURCE_DEFAULTS.decodeTokens, decodeRuns: RESOURCE_DEFAULTS.decodeRuns };
   const teacher = teacherRecord(flags.preset, flags.teacher);
   const imported = `${flags.teacher ? ` --teacher ${flags.teacher}` : ''}${flags.base ? ` --base ${flags.base}` : ''}`;
-  const command = `npm run paper-table -- --preset ${flags.preset}${imported} --resources${flags.steps ? ` --steps ${flags.steps}` : ''}${flags.batchSize ? ` --batchSize ${flags.batchSize}` : ''}${flags.methods ? ` --methods ${flags.methods.join(',')}` : ''} --backend ${flags.backend} --out ${flags.out}`;
+  // The command that makes the rows a file holds: every method, or --methods naming those it has.
+  const commandFor = (made: readonly Method[]) =>
+    `npm run paper-table -- --preset ${flags.preset}${imported} --resources${flags.steps ? ` --steps ${flags.steps}` : ''}${flags.batchSize ? ` --batchSize ${flags.batchSize}` : ''}${made.length < METHODS.length ? ` --methods ${made.join(',')}` : ''} --backend ${flags.backend} --out ${flags.out}`;
   const file = join(flags.out, `${flags.preset}-resources.json`);
   let done: ResourceRecord[] = [];
   let before = 0;
@@ -59,15 +61,17 @@ export async function resourcesTable(flags: ResourceFlags, host: Host): Promise<
     before = old.wallSeconds;
   }
   const toy = toyRatios();
-  const write = (rows: ResourceRecord[], partial: boolean) => {
+  const write = (rows: ResourceRecord[]) => {
     const wall = before + Math.round((Date.now() - t0) / 1000);
-    const planned = flags.methods?.length ?? 8;
+    const made = METHODS.filter((m) => rows.some((r) => r.method === m));
+    const partial = made.length < METHODS.length;
+    const command = commandFor(made);
     const md = [
       `# Resources: preset \`${flags.preset}\``,
       '',
       `Command: \`${command}\``,
       '',
-      `${partial ? `**Partial: ${rows.length} of ${planned} methods so far** (the same command with \`--resume\` continues it). ` : ''}Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; tfjs backend \`${flags.backend}\`; wall time ${wall} s. Teacher: ${teacher}.`,
+      `${partial ? `**Partial: ${made.length} of ${METHODS.length} methods** (\`--resume\` with \`--methods\` naming others adds them). ` : ''}Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; tfjs backend \`${flags.backend}\`; wall time ${wall} s. Teacher: ${teacher}.`,
       '',
       `Each method runs ${plan.steps} training steps of ${plan.batchSize} sequences (the first creates the optimiser's state), then one more step on the longest examples is profiled: **peak** is its logical peak (tf.profile), every live tensor included, the optimiser's update too (the old and the new weights exist together for a moment; the moments are replaced tensor by tensor). The parts are the sizes of what exists at float32 — teacher weights (KD methods only), the trained model's frozen weights (LoRA), trainable weights, their gradients, AdamW's two moments — and activations and temporaries are the rest of the measured peak. ms/step is the median of the steps run; ms/token is the median of ${plan.decodeRuns} timed runs of greedy KV-cached decoding of ${plan.decodeTokens} tokens by the model each method deploys (the student or the teacher-size model, LoRA merged). No quality is measured: these figures do not depend on what the weights learned.`,
       '',
@@ -86,8 +90,8 @@ export async function resourcesTable(flags: ResourceFlags, host: Host): Promise<
     onRow: (r) => {
       rows.push(r);
       process.stderr.write(`${r.method}: peak ${(r.peakBytes / 2 ** 20).toFixed(0)} MiB, ${r.msPerToken.toFixed(1)} ms/token (${before + Math.round((Date.now() - t0) / 1000)} s)\n`);
-      write(rows, true);
+      write(rows);
     },
   }, flags.methods, done);
-  console.log(write(all, false));
+  console.log(write(all));
 }
