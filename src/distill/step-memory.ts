@@ -70,8 +70,20 @@ export function stepMemory(
 
 const GB = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
 
+/**
+ * What tfjs's wasm heap must hold for a step: its tensors and XNNPACK's packed copy of every weight
+ * matrix the models multiply (tfjs-backend-wasm caches one operator per weight tensor, holding the
+ * weights packed), about the models' weights again. Measured: full fine-tuning of GPT-2 small at
+ * batch 1, whose tensors were estimated at 4.20 GB, aborted in the 4.29 GB heap.
+ */
+export function wasmHeapBytes(mem: StepMemory): number {
+  return mem.total + 4 * (mem.teacherParams + mem.trainedParams);
+}
+
 /** Why a step of this size cannot run on `backend` (null when it can): tfjs's wasm heap holds at most WASM_HEAP_LIMIT. */
 export function backendMemoryProblem(mem: StepMemory, backend: string): string | null {
-  if (backend !== 'wasm' || mem.total <= WASM_HEAP_LIMIT) return null;
-  return `a step of this run needs about ${GB(mem.total)} at its peak (an estimate: ${MEMORY_ORDER.map((p) => `${MEMORY_PARTS[p].label} ${GB(mem.parts[p])}`).join(', ')}), more than tfjs's wasm backend can hold (one 32-bit WebAssembly heap: ${WASM_HEAP_LIMIT.toLocaleString('en-US')} bytes). Use the cpu backend (--backend cpu on the command line, CPU in the app's Engine panel: no limit but the machine's memory), or webgpu on a GPU, or a smaller run (a LoRA method, a smaller batch)`;
+  const need = wasmHeapBytes(mem);
+  if (backend !== 'wasm' || need <= WASM_HEAP_LIMIT) return null;
+  const parts = MEMORY_ORDER.map((p) => `${MEMORY_PARTS[p].label} ${GB(mem.parts[p])}`).join(', ');
+  return `a step of this run needs about ${GB(need)} of tfjs's wasm heap at its peak (an estimate: ${parts}, and ${GB(need - mem.total)} of XNNPACK's packed weight matrices), more than it can hold (one 32-bit WebAssembly heap: ${WASM_HEAP_LIMIT.toLocaleString('en-US')} bytes). Use webgpu on a GPU (--backend webgpu; in the app, WebGPU in the Engine panel), or the cpu backend where the machine has several times the estimate in memory (it frees tensors only when JavaScript's garbage collector runs), or a smaller run (a LoRA method, a smaller batch)`;
 }
