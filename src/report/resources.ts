@@ -37,25 +37,31 @@ export function resourcesMarkdown(rows: readonly ResourceRecord[], toy?: { name:
     `|---|---|---|${parts.map(() => '---|').join('')}${gpu ? '---|' : ''}---|---|`,
     ...rows.map((r) => `| \`${r.method}\` | ${count(r.trainableParams)} | ${MB(r.peakBytes)} | ${MEMORY_ORDER.map((p) => MB(r.breakdown[p])).join(' | ')} |${gpu ? ` ${MB(r.liveGpuBytes)} |` : ''} ${r.msPerStep.toFixed(0)} | ${r.msPerToken.toFixed(2)} |`),
   ];
-  const ours = stiRatios(rows);
-  if (ours) {
+  // sti-lora's ratios against whichever of ft and lora the table has.
+  const get = (m: string) => rows.find((r) => r.method === m);
+  const [sti, ft, lora] = [get('sti-lora'), get('ft'), get('lora')];
+  if (sti && (ft || lora)) {
+    const vsFt = ft ? resourceRatios(sti, ft) : null;
+    const vsLora = lora ? resourceRatios(sti, lora) : null;
+    const cell = (x: number | undefined) => (x === undefined ? '— (no row)' : signed(x));
     const toyCell = (x: number) => (toy ? ` ${signed(x)} |` : '');
+    const missing = [ft ? null : '`ft`', lora ? null : '`lora`'].filter((m) => m !== null);
     out.push(
       '',
-      `\`sti-lora\` (the paper's method) against full fine-tuning (\`ft\`) and LoRA (\`lora\`):`,
+      `\`sti-lora\` (the paper's method) against full fine-tuning (\`ft\`) and LoRA (\`lora\`)${missing.length ? ` (this table has no ${missing.join(' row, no ')} row)` : ''}:`,
       '',
       `| ratio | paper | here |${toy ? ` ${toy.name} |` : ''}`,
       `|---|---|---|${toy ? '---|' : ''}`,
       ...(
         [
-          ['trainable parameters vs full fine-tuning', PAPER.vsFt.params, ours.vsFt.params, toy?.vsFt.params],
-          ['trainable parameters vs LoRA', PAPER.vsLora.params, ours.vsLora.params, toy?.vsLora.params],
-          ['GPU memory vs full fine-tuning', PAPER.vsFt.memory, ours.vsFt.memory, toy?.vsFt.memory],
-          ['GPU memory vs LoRA', PAPER.vsLora.memory, ours.vsLora.memory, toy?.vsLora.memory],
-          ['inference time vs full fine-tuning', PAPER.vsFt.inference, ours.vsFt.inference, toy?.vsFt.inference],
-          ['inference time vs LoRA', PAPER.vsLora.inference, ours.vsLora.inference, toy?.vsLora.inference],
+          ['trainable parameters vs full fine-tuning', PAPER.vsFt.params, vsFt?.params, toy?.vsFt.params],
+          ['trainable parameters vs LoRA', PAPER.vsLora.params, vsLora?.params, toy?.vsLora.params],
+          ['GPU memory vs full fine-tuning', PAPER.vsFt.memory, vsFt?.memory, toy?.vsFt.memory],
+          ['GPU memory vs LoRA', PAPER.vsLora.memory, vsLora?.memory, toy?.vsLora.memory],
+          ['inference time vs full fine-tuning', PAPER.vsFt.inference, vsFt?.inference, toy?.vsFt.inference],
+          ['inference time vs LoRA', PAPER.vsLora.inference, vsLora?.inference, toy?.vsLora.inference],
         ] as const
-      ).map(([what, paper, here, t]) => `| ${what} | ${signed(paper)} | ${signed(here)} |${toyCell(t ?? NaN)}`),
+      ).map(([what, paper, here, t]) => `| ${what} | ${signed(paper)} | ${cell(here)} |${toyCell(t ?? NaN)}`),
     );
   }
   return out.join('\n');

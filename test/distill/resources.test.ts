@@ -52,3 +52,17 @@ test('stopping ends after the step under way, keeps the rows reported and leaks 
   expect(seen).toEqual(['ft', 'lora']);
   expect(tf.memory().numTensors).toBe(before);
 }, 60_000);
+
+test('a table without ft: sti-lora against lora, and no figure against the missing row', () => {
+  const row = (method: 'lora' | 'sti-lora', trainableParams: number, peakBytes: number, msPerToken: number) => {
+    const sizes = { trainableParams, totalParams: 1000, teacherParams: method === 'lora' ? 0 : 2000, peakBytes };
+    return { method, ...sizes, breakdown: memoryBreakdown(sizes), msPerStep: 1, msPerToken };
+  };
+  const md = resourcesMarkdown([row('lora', 20, 100_000, 10), row('sti-lora', 10, 90_000, 8)]);
+  expect(md).toContain('(this table has no `ft` row)');
+  expect(md).toContain('| trainable parameters vs LoRA | −49% | −50% |');
+  expect(md).toContain('| GPU memory vs LoRA | −30% | −10% |');
+  expect(md).toContain('| inference time vs LoRA | −30% | −20% |');
+  expect(md).toContain('| GPU memory vs full fine-tuning | −75% | — (no row) |');
+  expect(stiRatios([row('lora', 20, 100_000, 10), row('sti-lora', 10, 90_000, 8)])).toBeNull(); // the app's view wants all three
+});
