@@ -94,3 +94,14 @@ test("the README's performance figures are the committed benchmark's", () => {
   const attention = tableAfter(readFileSync('docs/performance.md', 'utf8'), '| attention fwd + bwd |').find((r) => r[0]!.includes('T 1,024'))!;
   expect(flat).toContain(`takes ${attention[1]} ms fused against ${attention[2]} ms (${attention[3]})`);
 });
+
+test("the README's GPT-2-scale figures are the committed resources table's", () => {
+  const table = readFileSync('docs/results/resources-gpt2-small/bring-gpt2-resources.md', 'utf8');
+  const here = new Map(tableAfter(table, '| ratio | paper | here |').slice(1).map((r) => [r[0]!, r[2]!]));
+  const bullet = README.slice(README.indexOf("- **At GPT-2's scale**")).split('\n- ')[0]!.replace(/\s+/g, ' ');
+  const magnitude = (label: string) => here.get(label)!.replace(/^[−-]/, '');
+  expect(bullet).toContain(`trains ${magnitude('trainable parameters vs LoRA')} fewer parameters than \`lora\``);
+  expect(bullet).toContain(`decodes ${magnitude('inference time vs LoRA')} faster`);
+  expect(bullet).toContain(`only ${magnitude('GPU memory vs LoRA')} below \`lora\`'s`);
+  expect(here.get('GPU memory vs full fine-tuning')).toBe('— (no row)'); // "the ratios against it are not measured"
+});
