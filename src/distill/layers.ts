@@ -8,7 +8,7 @@ import { resolveDivergence } from '../model/divergences';
 import { type DivergenceOptions, divergence } from '../model/losses';
 import { FUSED, fusedHere, fusedStudentDivergence } from '../model/fused';
 import { asConstant } from '../model/ops';
-import { type Transformer, lmHead, logitLens } from '../model/transformer';
+import { type Transformer, logitLens } from '../model/transformer';
 import { type LensChunks, chunkedLensDivergence, lensChunkRows } from './lens-chunks';
 
 /** g(ℓ) for ℓ = 1..L_S: the teacher layer (1-based) each student layer is compared with. */
@@ -63,13 +63,16 @@ export function layerDivergences(
   const [B, T] = studentHidden[0]!.shape;
   const chunks: LensChunks = { rows: lens.rows ?? lensChunkRows(student.config.vocabSize), trainedHead: lens.trainedHead ?? [] };
   const whole = B * T <= chunks.rows;
+  // Per layer, what the divergences are computed from: the student's lens logits [B, T, V] where they fit one chunk
+  // (computed once for the loss and the gate), else its residual stream [B, T, C], read out a chunk at a time.
   const tLens = whole ? logitLens(teacher, tHidden) : []; // L_S × [B, T, V]
-  const one = (o: DivergenceOptions, x: tf.Tensor3D, i: number): tf.Tensor =>
-    tf.relu(whole ? D(tLens[i]!, lmHead(student, x), o) : chunkedLensDivergence(student, x, teacher, tHidden[i]!, o, D, chunks)); // [B, T]
-  const measured = (o: DivergenceOptions, x: tf.Tensor3D, i: number) =>
-    lens.layerTerm === false && i < L - 1 ? asConstant([x], (y) => one(o, y as tf.Tensor3D, i)) : one(o, x, i);
-  const perLayer = (o: DivergenceOptions, s: tf.Tensor[]) => tf.stack(s.map((x, i) => measured(o, x as tf.Tensor3D, i))) as tf.Tensor3D; // [L_S, B, T]
-  const loss = perLayer(opts, studentHidden);
-  const gate = sameDivergence(opts, gateOpts) ? loss : (asConstant(studentHidden, (...s) => perLayer(gateOpts, s)) as tf.Tensor3D);
+  const sources: tf.Tensor[] = whole ? logitLens(student, studentHidden) : studentHidden;
+  const one = (o: DivergenceOptions, x: tf.Tensor, i: number): tf.Tensor =>
+    tf.relu(whole ? D(tLens[i]!, x, o) : chunkedLensDivergence(student, x as tf.Tensor3D, teacher, tHidden[i]!, o, D, chunks)); // [B, T]
+  const measured = (o: DivergenceOptions, x: tf.Tensor, i: number) =>
+    lens.layerTerm === false && i < L - 1 ? asConstant([x], (y) => one(o, y, i)) : one(o, x, i);
+  const perLayer = (o: DivergenceOptions, s: tf.Tensor[]) => tf.stack(s.map((x, i) => measured(o, x, i))) as tf.Tensor3D; // [L_S, B, T]
+  const loss = perLayer(opts, sources);
+  const gate = sameDivergence(opts, gateOpts) ? loss : (asConstant(sources, (...s) => perLayer(gateOpts, s)) as tf.Tensor3D);
   return { loss, gate };
 }
