@@ -65,6 +65,7 @@ export function chunkedLensDivergence(
   const size = (r0: number) => Math.min(chunks.rows, N - r0);
   const rowsOf = (x: tf.Tensor, r0: number) => tf.slice(x, [r0, 0], [size(r0), C]) as tf.Tensor2D; // [n, C]
   const names = chunks.trainedHead;
+  const t2 = tf.reshape(teacherHidden, [N, C]);
   // D of one chunk, from the student's rows and the trained head tensors (in `names` order).
   const chunkD = (t: tf.Tensor2D, s: tf.Tensor2D, head: tf.Tensor[]): tf.Tensor => {
     const m = head.length ? withParams(student, Object.fromEntries(names.map((n, i) => [n, head[i]!]))) : student;
@@ -74,9 +75,9 @@ export function chunkedLensDivergence(
   };
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
-    const [s2, t2, ...head] = args as tf.Tensor[];
-    save([s2!, t2!, ...head]);
-    const value = tf.concat(starts.map((r0) => tf.tidy(() => chunkD(rowsOf(t2!, r0), rowsOf(s2!, r0), head)))); // [N]
+    const [s2, ...head] = args as tf.Tensor[];
+    save([s2!, t2, ...head]); // the teacher's rows are a constant: saved, not an input
+    const value = tf.concat(starts.map((r0) => tf.tidy(() => chunkD(rowsOf(t2, r0), rowsOf(s2!, r0), head)))); // [N]
     const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const [s, t, ...h] = saved as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
       const dRows: tf.Tensor[] = [];
@@ -94,11 +95,9 @@ export function chunkedLensDivergence(
       }
       const dStudent = tf.concat(dRows);
       tf.dispose(dRows);
-      return [dStudent, tf.zerosLike(t), ...dHead];
+      return [dStudent, ...dHead];
     };
     return { value, gradFunc };
   }) as Parameters<typeof tf.customGrad>[0]);
-  const s2 = tf.reshape(studentHidden, [N, C]);
-  const t2 = tf.reshape(teacherHidden, [N, C]);
-  return tf.reshape(op(s2, t2, ...names.map((n) => student.weights[n]!)), [B, T]) as tf.Tensor2D;
+  return tf.reshape(op(tf.reshape(studentHidden, [N, C]), ...names.map((n) => student.weights[n]!)), [B, T]) as tf.Tensor2D;
 }
