@@ -6,6 +6,7 @@ import type { ModelConfig } from '../model/config';
 import { type GpuLimits, WEBGPU_DEFAULT_LIMITS, gpuFit } from '../model/memory';
 import { countParams, paramSpecs } from '../model/params';
 import { lensChunkRows } from './lens-chunks';
+import { updatePeakValues } from './optim';
 import { MEMORY_ORDER, MEMORY_PARTS, type MemoryBreakdown, type StepMemory } from '../protocol/resources';
 
 /**
@@ -34,9 +35,9 @@ export function vocabWideValues(tokens: number, trained: ModelConfig, teacher: b
  * weights, gradients and AdamW's two moments are exact; activations and temporaries are estimated:
  * what the trained model's forward keeps for the backward per token and layer (≈ 12·C + 2·F
  * values, and the attention scores H·T twice), the vocabulary-wide tensors (logits, log-softmaxes,
- * divergences and their gradients, the lens a chunk of rows at a time), and the update's new
- * weights with the new moments and temporaries of its largest parameter (AdamW's reference
- * update, src/distill/optim.ts).
+ * divergences and their gradients, the lens a chunk of rows at a time), and what AdamW's reference
+ * update adds at its largest parameter (src/distill/optim.ts; the new weights of the others take
+ * their gradients' place).
  */
 export function stepMemory(
   teacher: ModelConfig | null,
@@ -51,9 +52,11 @@ export function stepMemory(
   const adapterParams = run.lora ? trained.nLayer * run.lora.targets.reduce((a, t) => a + perTarget(t), 0) : 0;
   const trainableParams = run.lora ? adapterParams : baseParams;
   const tokens = run.batch * run.seq;
-  // The largest tensor the optimiser updates: its new moments and temporaries (about eight of its size, measured in
-  // test/distill/optim.test.ts) peak with the new weights; the moments are replaced tensor by tensor.
-  const largestTrainable = run.lora ? Math.max(C, trained.dFF) * (run.lora.rank ?? 0) : Math.max(...paramSpecs(trained).map((p) => p.shape.reduce((a, b) => a * b, 1)));
+  // The largest tensor the optimiser updates: the update's peak (updatePeakValues) is at its update.
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  const largest = run.lora
+    ? [Math.max(C, trained.dFF), run.lora.rank]
+    : paramSpecs(trained).map((p) => p.shape).reduce((a, b) => (size(b) > size(a) ? b : a));
   const vocabValues = vocabWideValues(tokens, trained, teacher !== null);
   const perToken = trained.nLayer * (12 * C + 2 * trained.dFF + 2 * trained.nHead * run.seq);
   const parts: MemoryBreakdown = {
@@ -62,7 +65,7 @@ export function stepMemory(
     trainable: 4 * trainableParams,
     gradients: 4 * trainableParams,
     optimiser: 8 * trainableParams,
-    activations: 4 * (tokens * perToken + vocabValues) + 4 * trainableParams + 8 * 4 * largestTrainable,
+    activations: 4 * (tokens * perToken + vocabValues + updatePeakValues(size(largest), size(largest.slice(1)))),
   };
   const problems = gpuFit(teacher ?? trained, { batch: run.batch, seq: run.seq, trainAll: !run.lora }, limits).problems;
   return { teacherParams, trainedParams: baseParams + adapterParams, trainableParams, parts, total: Object.values(parts).reduce((a, b) => a + b, 0), problems };

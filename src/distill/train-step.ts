@@ -120,7 +120,7 @@ export async function trainStep(ctx: StepContext, plan: StepPlan, commit: (next:
         return { loss: terms.loss, aux };
       });
       const current = Object.fromEntries(ctx.trainableNames.map((n) => [n, allParams(model)[n]!]));
-      const upd = ctx.optimizer.step(current, grads, value, plan.lr, !plan.dryRun);
+      const upd = ctx.optimizer.step(current, grads, value, plan.lr, { commit: !plan.dryRun, freeGrads: true }); // new weights take the gradients’ place
       updated.next = Object.fromEntries(Object.entries(upd.params).map(([n, t]) => [n, tf.keep(t)]));
       slots = {
         loss: out.add(value),

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
-import { AdamW, lrAt } from '../../src/distill/optim';
+import { AdamW, UPDATE_SLICE_VALUES, lrAt, rowBlocks } from '../../src/distill/optim';
 
 describe('lrAt', () => {
   const o = { lr: 0.01, warmupSteps: 4, steps: 14, minLrFrac: 0.1 };
@@ -149,4 +149,67 @@ test('a committed update holds one copy of the moments: its peak is the new weig
   // moments replaced only at the end held 16 more (30 measured).
   expect(extra).toBeGreaterThanOrEqual(8);
   expect(extra).toBeLessThan(8 + 12);
+});
+
+describe('AdamW by blocks of rows', () => {
+  test('rowBlocks: blocks of whole rows holding at most `most` values; a vector or a small tensor is one block', () => {
+    expect(rowBlocks([10, 3], 7)).toEqual([0, 2, 4, 6, 8].map((begin) => ({ begin, rows: 2 })));
+    expect(rowBlocks([10, 3], 12)).toEqual([{ begin: 0, rows: 4 }, { begin: 4, rows: 4 }, { begin: 8, rows: 2 }]);
+    expect(rowBlocks([10, 3], 30)).toEqual([{ begin: 0, rows: 10 }]);
+    expect(rowBlocks([2, 100], 7)).toEqual([{ begin: 0, rows: 1 }, { begin: 1, rows: 1 }]); // a row above `most`: one row a block
+    expect(rowBlocks([1000], 7)).toEqual([{ begin: 0, rows: 1000 }]);
+  });
+
+  test('an update by blocks of rows is the whole update: weights and moments over steps, a rejected one among them', async () => {
+    const W = Array.from({ length: 7 * 5 }, (_, i) => Math.sin(i)); // [7, 5]
+    const steps = [1, NaN, 1, 1];
+    const runWith = async (sliceValues: number) => {
+      const opt = new AdamW(['w', 'b'], { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, gradClip: 1 }, sliceValues);
+      let params: Record<string, tf.Tensor> = { w: tf.tensor2d(W, [7, 5]), b: tf.tensor1d([0.1, 0.2, 0.3]) };
+      const seen: number[][] = [];
+      for (const [i, loss] of steps.entries()) {
+        const grads = { w: tf.tensor2d(W.map((x) => Math.cos(x * (i + 2))), [7, 5]), b: tf.tensor1d([0.3, -0.2, 0.1 * i]) };
+        const r = opt.step(params, grads, tf.scalar(loss), 0.05, { freeGrads: true });
+        if ((await r.applied.data())[0] === 1) opt.accept();
+        expect(grads.w.isDisposed && grads.b.isDisposed).toBe(true);
+        tf.dispose([...Object.values(params), r.gradNorm, r.applied]);
+        params = r.params;
+        seen.push(Array.from(await params.w!.data()), Array.from(await params.b!.data()));
+      }
+      tf.dispose(Object.values(params));
+      const bytes = opt.stateBytes();
+      opt.dispose();
+      return { seen, bytes };
+    };
+    const whole = await runWith(UPDATE_SLICE_VALUES);
+    const blocks = await runWith(10); // blocks of 2 rows (and 1): 4 blocks
+    expect(blocks.seen).toEqual(whole.seen);
+    expect(blocks.bytes).toBe(whole.bytes); // 2 moments × 38 values × 4 bytes
+    expect(whole.bytes).toBe(2 * 38 * 4);
+  });
+
+  test('with the gradients given up and the largest parameter in blocks, an update adds about two of its size', async () => {
+    const big = 1 << 20; // 4 MiB: the largest parameter, as GPT-2's embedding is
+    const params: Record<string, tf.Tensor> = { e: tf.fill([256, big / 256], 0.5), c: tf.fill([1 << 16], 0.1) };
+    const makeGrads = () => ({ e: tf.fill([256, big / 256], 0.01), c: tf.fill([1 << 16], 0.02) });
+    const opt = new AdamW(['e', 'c'], { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, gradClip: 1 }, big / 16);
+    const loss = tf.scalar(1);
+    const update = (grads: Record<string, tf.Tensor>) => {
+      const r = opt.step(params, grads, loss, 1e-3, { freeGrads: true });
+      opt.accept();
+      tf.dispose([...Object.values(params), r.gradNorm, r.applied]);
+      Object.assign(params, r.params);
+    };
+    update(makeGrads()); // creates the moments
+    const grads = makeGrads();
+    const held = tf.memory().numBytes; // weights, gradients and moments
+    const extra = ((await tf.profile(() => update(grads))).peakBytes - held) / (4 * big); // in tensors of the largest size
+    // The blocks of the new embedding and their join (2), the small parameter's update and one block's temporaries
+    // (a fraction). The whole tensor at once, gradients kept: 11 of its size measured.
+    expect(extra).toBeGreaterThanOrEqual(2);
+    expect(extra).toBeLessThan(2.8);
+    expect(tf.memory().numBytes).toBe(held - 4 * (big + (1 << 16))); // the gradients are gone
+    tf.dispose([...Object.values(params), loss]);
+    opt.dispose();
+  });
 });

@@ -28,7 +28,7 @@ async function run(set: 'fused' | 'reference', clip: number): Promise<{ params: 
       const dry = step === 3; // the fourth is a dry run (profiling): nothing may change
       // Inside a tidy, as the trainer calls it: the state must outlive the caller's scope.
       const r = tf.tidy(() => {
-        const u = opt.step(params, grads, loss, 0.05 * (step + 1), !dry);
+        const u = opt.step(params, grads, loss, 0.05 * (step + 1), { commit: !dry });
         return { params: u.params, gradNorm: u.gradNorm, applied: u.applied } as unknown as tf.TensorContainerObject;
       }) as unknown as ReturnType<AdamW['step']>;
       norms.push((await r.gradNorm.data())[0]!);
