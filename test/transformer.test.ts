@@ -63,6 +63,34 @@ describe('forward pass', () => {
     expect(maxAbsDiff(la, lb)).toBeLessThan(1e-6);
   });
 
+  test('logitsFrom: the logits of the positions from there on, as the full forward gives them', async () => {
+    const cfg = tinyConfig();
+    const model = randomModel(cfg, 6, ALL_TARGETS);
+    const ids = randomIds(new Rng(6), 3, 7, cfg.vocabSize);
+    const full = forward(model, ids).logits; // [3, 7, V]
+    for (const from of [6, 2]) {
+      const part = forward(model, ids, { logitsFrom: from }).logits;
+      expect(part.shape).toEqual([3, 7 - from, cfg.vocabSize]);
+      const ref = tf.slice(full, [0, from, 0], [3, 7 - from, cfg.vocabSize]);
+      expect(maxAbsDiff(await values(part), await values(ref))).toBeLessThan(1e-6);
+    }
+    expect(() => forward(model, ids, { logitsFrom: 7 })).toThrow(/logits from position 7 of 7/);
+  });
+
+  test('a forward frees what its blocks computed: what it leaves does not grow with the layers', () => {
+    const left = (nLayer: number) => {
+      const cfg = tinyConfig({ nLayer });
+      const model = randomModel(cfg, 7);
+      const ids = randomIds(new Rng(7), 2, 6, cfg.vocabSize);
+      const before = tf.memory().numTensors;
+      const r = forward(model, ids);
+      const n = tf.memory().numTensors - before; // the logits, the embedding's and the head's temporaries
+      r.logits.dispose();
+      return n;
+    };
+    expect(left(4)).toBe(left(2)); // every block's temporaries kept until the caller's tidy: dozens more
+  });
+
   test('refuses sequences beyond the context and ids outside the vocabulary', () => {
     const cfg = tinyConfig();
     const model = randomModel(cfg, 3);

@@ -14,6 +14,35 @@ import { accuracyByPosition, chars, rougeL, words } from './metrics';
 
 const GREEDY = { greedy: true, temperature: 1, topK: 0, topP: 1 };
 
+/** Examples whose response logits are scored at once hold at most this many values per vocabulary-wide tensor. */
+export const NLL_CHUNK_VALUES = 1 << 24;
+
+/**
+ * Σ −log p(response token) over a batch, teacher-forced: logits only for the response-predicting positions, and
+ * as many examples at a time as keep each [b, R, V] tensor within NLL_CHUNK_VALUES (GPT-2's vocabulary: 5
+ * examples of 64 tokens, where 16 at once held six 408 MB tensors).
+ */
+export function responseNll(model: Transformer, prompt: tf.Tensor2D, response: tf.Tensor2D, chunkValues = NLL_CHUNK_VALUES): tf.Scalar {
+  const [B, P] = prompt.shape;
+  const R = response.shape[1];
+  const T = P + R - 1;
+  const per = Math.max(1, Math.floor(chunkValues / (R * model.config.vocabSize)));
+  return tf.tidy(() => {
+    const seq = tf.concat([prompt, response], 1); // [B, P + R]
+    const sums: tf.Scalar[] = [];
+    for (let b0 = 0; b0 < B; b0 += per) {
+      const b = Math.min(per, B - b0);
+      sums.push(
+        tf.tidy(() => {
+          const logits = forward(model, tf.slice(seq, [b0, 0], [b, T]) as tf.Tensor2D, { logitsFrom: P - 1 }).logits; // [b, R, V]
+          return tf.sum(tokenNll(logits, tf.slice(seq, [b0, P], [b, R]))); // Σ over [b, R]
+        }),
+      );
+    }
+    return sums.length === 1 ? sums[0]! : (tf.addN(sums) as tf.Scalar);
+  });
+}
+
 /** Scores `model` on the data's test set (fixed by the preset, whatever the run's seeds); `done` is recorded with it. */
 export async function evaluateModel(model: Transformer, data: DataSource, done: number, maxSamples = 4): Promise<EvalRecord> {
   const unit = data.rougeUnit === 'words' ? words : chars;
@@ -31,13 +60,7 @@ export async function evaluateModel(model: Transformer, data: DataSource, done: 
     const [B, P] = batch.prompt.shape;
     const R = batch.response.shape[1];
     const out = generate(model, batch.prompt, R, GREEDY, 0); // [B, R]
-    const nllT = tf.tidy(() => {
-      const seq = tf.concat([batch.prompt, batch.response], 1); // [B, P + R]
-      const T = P + R - 1;
-      const logits = forward(model, tf.slice(seq, [0, 0], [B, T]) as tf.Tensor2D).logits; // [B, T, V]
-      const nllAll = tokenNll(logits, tf.slice(seq, [0, 1], [B, T])); // [B, T]
-      return tf.sum(tf.slice(nllAll, [0, P - 1], [B, R]));
-    });
+    const nllT = responseNll(model, batch.prompt, batch.response);
     const packed = tf.tidy(() => tf.concat([tf.reshape(tf.cast(out, 'float32'), [-1]), tf.reshape(nllT, [1])]));
     const v = await packed.data();
     tf.dispose([out, nllT, packed]);

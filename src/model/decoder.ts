@@ -132,9 +132,9 @@ class ReferenceDecoder implements Decoder {
     const cache = this.cache;
     if (cache.length + ids.shape[1] > this.capacity) throw new Error(`decoder: ${cache.length + ids.shape[1]} positions exceed its capacity of ${this.capacity}`);
     const r = tf.tidy(() => {
-      const o = forward(this.model, ids, { cache });
-      const [B, T, V] = o.logits.shape;
-      return { logits: tf.reshape(tf.slice(o.logits, [0, T - 1, 0], [B, 1, V]), [B, V]) as tf.Tensor2D, cache: o.cache! };
+      const o = forward(this.model, ids, { cache, logitsFrom: ids.shape[1] - 1 });
+      const [B, , V] = o.logits.shape;
+      return { logits: tf.reshape(o.logits, [B, V]) as tf.Tensor2D, cache: o.cache! };
     });
     disposeCache(cache);
     this.cache = r.cache;
