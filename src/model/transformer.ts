@@ -7,6 +7,7 @@
  * gave silently wrong gradients on tfjs-webgpu (docs/webgpu-traps.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { valueAndGradsFreeing } from './backward';
 import { Rng } from './rng';
 import type { ModelConfig } from './config';
 import { attentionMode, causalMask, selfAttention } from './attention';
@@ -201,8 +202,8 @@ export function valueAndGrads(
   loss: (m: Transformer) => tf.Scalar,
 ): { value: tf.Scalar; grads: Weights } {
   const params = allParams(model);
-  const f = (...xs: tf.Tensor[]) => loss(withParams(model, Object.fromEntries(names.map((n, i) => [n, xs[i]!]))));
-  const { value, grads } = tf.valueAndGrads(f)(names.map((n) => params[n]!));
+  const xs = names.map((n) => params[n]!);
+  const { value, grads } = valueAndGradsFreeing(() => loss(withParams(model, Object.fromEntries(names.map((n, i) => [n, xs[i]!])))), xs);
   return { value, grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])) };
 }
 
@@ -219,7 +220,7 @@ export function valueAndGradsWithAux<A extends Record<string, tf.Tensor>>(
   let aux: A | null = null;
   const r = valueAndGrads(model, names, (m) => {
     const out = loss(m);
-    // tf.valueAndGrads disposes everything made inside but the loss: keep the measurements.
+    // The gradient disposes everything made inside but the loss: keep the measurements.
     for (const t of Object.values(out.aux)) tf.keep(t);
     aux = out.aux;
     return out.loss;
