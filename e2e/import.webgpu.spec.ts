@@ -134,10 +134,12 @@ test('the resources table of an imported model in the Paper view: eight rows, th
   // ft trains the whole teacher-size model: 4 layers × 16, 264 tokens, 160 positions (the tied head counted once).
   await expect(ft.locator('td').nth(1)).toHaveText((264 * 16 + 160 * 16 + 4 * (4 * 16 + 16 * 48 + 48 + 16 * 16 + 16 + 16 * 64 + 64 + 64 * 16 + 16) + 2 * 16).toLocaleString('en-US'));
   const cells = async (m: string) => (await page.getByTestId(`resources-row-${m}`).locator('td').allTextContents()).map((t) => Number(t.replaceAll(',', '')));
-  const [, params, peak, teacher, frozen, trainable, gradients, optimiser, activations] = await cells('sti-lora');
+  const [, params, peak, buffers, teacher, frozen, trainable, gradients, optimiser, activations] = await cells('sti-lora');
   expect(teacher! + frozen! + trainable! + gradients! + optimiser! + activations!).toBeCloseTo(peak!, 0);
+  expect(buffers).toBeLessThanOrEqual(peak!); // each buffer once: the student's blocks share the teacher's
+  expect(buffers).toBeGreaterThan(teacher!);
   expect(teacher).toBeGreaterThan(0); // a KD method runs the teacher beside the student
-  expect((await cells('ft'))[3]).toBe(0); // ft has none
+  expect((await cells('ft'))[4]).toBe(0); // ft has none
   expect(params).toBeLessThan((await cells('ft'))[1]!);
   // sti-lora against ft and lora, as the rows say (percent, the paper's in brackets).
   const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(0)}%`;

@@ -3,6 +3,7 @@
  * of a piece of work, and decoding latency with the LoRA update merged (so adapters add none).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { bufferPeak } from '../model/buffers';
 import { mergedForDecoding } from '../model/lora';
 import { generate } from '../model/sampling';
 import type { Transformer } from '../model/transformer';
@@ -20,12 +21,21 @@ export function memorySnapshot(): MemorySnapshot {
   return out;
 }
 
-/** The logical peak bytes (tf.profile) while `work` runs: what it allocates on top of what exists. */
-export async function logicalPeakBytes(work: () => Promise<unknown>): Promise<number> {
+/** Peaks of a piece of work, everything alive included. */
+export interface Peaks {
+  /** tf.profile's: every tensor object counted, those sharing a buffer (clones, reshapes) again. */
+  logical: number;
+  /** Distinct buffers, each counted once (src/model/buffers.ts); null where the host did not track them from the start. */
+  buffers: number | null;
+}
+
+/** The logical (tf.profile) and distinct-buffer peak bytes while `work` runs. */
+export async function peakBytes(work: () => Promise<unknown>): Promise<Peaks> {
+  let buffers: number | null = null;
   const info = await tf.profile(async () => {
-    await work();
+    buffers = await bufferPeak(work);
   });
-  return info.peakBytes;
+  return { logical: info.peakBytes, buffers };
 }
 
 /**

@@ -41,10 +41,18 @@ export async function measureResources(method: Method, plan: ResourcePlan, host:
     await new StepDriver(trainer, { steps: plan.steps, evaluate: null }).run({ onStep: (rec) => stepMs.push(rec.msPerStep), shouldStop: cancelled });
     if (cancelled()) throw new ResourcesCancelled();
     const counts = trainer.paramCounts();
-    const peakBytes = await trainer.peakStepBytes(true); // a real step: the optimiser's update is part of the peak
-    const sizes = { trainableParams: counts.trainable, totalParams: counts.total, teacherParams: counts.teacher, peakBytes };
+    const peaks = await trainer.peakStep(true); // a real step: the optimiser's update is part of the peak
+    const sizes = { trainableParams: counts.trainable, totalParams: counts.total, teacherParams: counts.teacher, peakBytes: peaks.logical };
     const msPerToken = await trainer.decodeLatency(plan.decodeTokens, plan.decodeRuns, 1);
-    return { method, ...sizes, breakdown: memoryBreakdown(sizes), ...(trainer.liveGpuBytes > 0 ? { liveGpuBytes: trainer.liveGpuBytes } : {}), msPerStep: median(stepMs), msPerToken };
+    return {
+      method,
+      ...sizes,
+      breakdown: memoryBreakdown(sizes),
+      ...(peaks.buffers !== null ? { bufferPeakBytes: peaks.buffers } : {}),
+      ...(trainer.liveGpuBytes > 0 ? { liveGpuBytes: trainer.liveGpuBytes } : {}),
+      msPerStep: median(stepMs),
+      msPerToken,
+    };
   } finally {
     disposePrepared(prepared);
   }

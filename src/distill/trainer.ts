@@ -23,7 +23,7 @@ import { encodeBatch, disposeBatch } from './batch';
 import { calibrateSchedule } from './calibrate';
 import { evaluateModel } from './evaluate';
 import { layerMap } from './layers';
-import { decodeMsPerToken, logicalPeakBytes, memorySnapshot } from './measure';
+import { type Peaks, decodeMsPerToken, memorySnapshot, peakBytes } from './measure';
 import { cloneModel, disposeModel, studentFromBase, studentLayers } from './models';
 import { AdamW, lrAt } from './optim';
 import type { Schedule } from './schedule';
@@ -184,7 +184,7 @@ export class Trainer implements StepContext {
   async finalMetrics(evalRecord?: EvalRecord): Promise<FinalRecord> {
     const ev = evalRecord ?? (await this.evaluate());
     const counts = this.paramCounts();
-    const peakBytes = await this.peakStepBytes();
+    const peakBytes = (await this.peakStep()).logical;
     const msPerToken = await this.decodeLatency(32); // enough tokens for a per-token median
     const rec: FinalRecord = { ...ev, trainableParams: counts.trainable, totalParams: counts.total, teacherParams: counts.teacher, peakBytes, msPerToken };
     if (this.peakGpuBytes > 0) rec.peakGpuBytes = this.peakGpuBytes;
@@ -193,12 +193,12 @@ export class Trainer implements StepContext {
   }
 
   /**
-   * The logical peak bytes (tf.profile) of one step on the run's longest examples: nothing updated,
-   * or with `update` a real step, the optimiser's update (old and new weights, one tensor's moments) included.
+   * The peak bytes of one step on the run's longest examples, logical (tf.profile) and of distinct buffers:
+   * nothing updated, or with `update` a real step, the optimiser's update included.
    */
-  async peakStepBytes(update = false): Promise<number> {
+  async peakStep(update = false): Promise<Peaks> {
     const longest = this.data.longestBatch(Rng.derive(this.cfg.seedData, 'peak'), this.cfg.batchSize);
-    return logicalPeakBytes(() => this.trainStep({ dryRun: !update, examples: longest }));
+    return peakBytes(() => this.trainStep({ dryRun: !update, examples: longest }));
   }
 
   /** Median ms per token of greedy KV-cached decoding (LoRA merged) of up to `tokens` tokens after a training prompt. */

@@ -14,6 +14,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { bufferLedger } from '../model/buffers';
 import { registerFusedKernels } from './fused';
 import { registerUnsortedSegmentSum } from './kernels';
 import { type AdapterInfo, adapterInfo, BACKEND_ORDER, isSoftwareAdapter, SOFTWARE_ADAPTER, type BackendInfo, type BackendName, type BackendTry } from '../protocol/backend';
@@ -54,6 +55,7 @@ async function smokeTest(): Promise<void> {
 }
 
 async function tryBackend(name: BackendName): Promise<{ ok: boolean; adapter: AdapterInfo | null; error?: string }> {
+  bufferLedger(); // before the first tensor: the resources table's distinct-buffer peak counts every buffer
   let adapter: AdapterInfo | null = null;
   if (name === 'webgpu') {
     const probe = await webgpuAdapter();

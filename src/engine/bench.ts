@@ -10,7 +10,7 @@ import { resolveConfig } from '../config/resolve';
 import { disposeBatch, encodeBatch } from '../distill/batch';
 import { StepDriver } from '../distill/driver';
 import type { Host } from '../distill/host';
-import { logicalPeakBytes, median } from '../distill/measure';
+import { median, peakBytes } from '../distill/measure';
 import { disposeRollout, stiRollout } from '../distill/rollout';
 import { type PreparedRun, disposePrepared, prepareTrainer } from '../distill/run';
 import { KERNEL_SETS, type KernelSet, setKernels } from '../model/fused';
@@ -89,7 +89,7 @@ export async function benchRow(req: BenchRequest, host: Host, knobs: Partial<Dis
       rolloutTokensPerSec: await rolloutTokensPerSec(run, req.rollouts),
       liveGpuBytesMax: live.length ? Math.max(...live) : null,
       tensorGrowth,
-      logicalPeakBytes: await logicalPeakBytes(() => t.trainStep({ dryRun: true, examples: longest })),
+      logicalPeakBytes: (await peakBytes(() => t.trainStep({ dryRun: true, examples: longest }))).logical,
     };
   } finally {
     disposePrepared(run);

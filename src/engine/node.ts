@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
+import { bufferLedger } from '../model/buffers';
 import { registerFusedKernels } from './fused';
 import { registerUnsortedSegmentSum } from './kernels';
 import { type NodeGpu, describeDawn, installDawnGpu } from './dawn';
@@ -35,6 +36,7 @@ async function installDawn(): Promise<NodeGpu> {
 
 export async function initNodeBackend(name: NodeBackend = 'cpu'): Promise<void> {
   tf.env().set('PROD', true); // silences the one-off "install tfjs-node" banner
+  bufferLedger(); // before the first tensor: the resources table's distinct-buffer peak counts every buffer
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const require = createRequire(import.meta.url);

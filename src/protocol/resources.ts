@@ -33,6 +33,11 @@ export interface ResourceRecord {
   peakBytes: number;
   /** The peak by part: sizes of what exists (weights, gradients, moments), activations the measured rest. */
   breakdown: MemoryBreakdown;
+  /**
+   * The same step's peak counting each buffer once (src/model/buffers.ts): tensors sharing one (the student's
+   * blocks cut from the teacher, the copies a gradient saves, reshapes) count once. Absent where not tracked.
+   */
+  bufferPeakBytes?: number;
   /** webgpu only: the device bytes in use after a step (tfjs's pool of buffers included). */
   liveGpuBytes?: number;
   /** Median ms of the training steps run. */

@@ -10,12 +10,20 @@ import { PAPER, signed } from './paper-table';
 export interface ResourceRatios {
   params: number;
   memory: number;
+  /** Memory by distinct buffers (bufferPeakBytes), where both rows have it. */
+  buffers?: number;
   inference: number;
 }
 
 /** Relative changes of `row` against `ref` (−0.99 = 99% fewer). */
 export function resourceRatios(row: ResourceRecord, ref: ResourceRecord): ResourceRatios {
-  return { params: row.trainableParams / ref.trainableParams - 1, memory: row.peakBytes / ref.peakBytes - 1, inference: row.msPerToken / ref.msPerToken - 1 };
+  const buffers = row.bufferPeakBytes !== undefined && ref.bufferPeakBytes !== undefined ? row.bufferPeakBytes / ref.bufferPeakBytes - 1 : undefined;
+  return {
+    params: row.trainableParams / ref.trainableParams - 1,
+    memory: row.peakBytes / ref.peakBytes - 1,
+    ...(buffers !== undefined ? { buffers } : {}),
+    inference: row.msPerToken / ref.msPerToken - 1,
+  };
 }
 
 /** `sti-lora` against `ft` and `lora`, where the rows are there. */
@@ -31,11 +39,15 @@ const count = (n: number) => n.toLocaleString('en-US');
 /** The table and the comparison as Markdown; `toy` names a toy-scale table's ratios to show beside (e.g. cycle-ext's). */
 export function resourcesMarkdown(rows: readonly ResourceRecord[], toy?: { name: string; vsFt: ResourceRatios; vsLora: ResourceRatios }): string {
   const gpu = rows.some((r) => r.liveGpuBytes !== undefined);
+  const buffers = rows.some((r) => r.bufferPeakBytes !== undefined);
   const parts = MEMORY_ORDER.map((p) => MEMORY_PARTS[p].label);
   const out = [
-    `| method | trainable params | peak MiB | ${parts.join(' | ')} |${gpu ? ' live GPU MiB |' : ''} ms/step | ms/token |`,
-    `|---|---|---|${parts.map(() => '---|').join('')}${gpu ? '---|' : ''}---|---|`,
-    ...rows.map((r) => `| \`${r.method}\` | ${count(r.trainableParams)} | ${MB(r.peakBytes)} | ${MEMORY_ORDER.map((p) => MB(r.breakdown[p])).join(' | ')} |${gpu ? ` ${MB(r.liveGpuBytes)} |` : ''} ${r.msPerStep.toFixed(0)} | ${r.msPerToken.toFixed(2)} |`),
+    `| method | trainable params | peak MiB |${buffers ? ' distinct buffers MiB |' : ''} ${parts.join(' | ')} |${gpu ? ' live GPU MiB |' : ''} ms/step | ms/token |`,
+    `|---|---|---|${buffers ? '---|' : ''}${parts.map(() => '---|').join('')}${gpu ? '---|' : ''}---|---|`,
+    ...rows.map(
+      (r) =>
+        `| \`${r.method}\` | ${count(r.trainableParams)} | ${MB(r.peakBytes)} |${buffers ? ` ${MB(r.bufferPeakBytes)} |` : ''} ${MEMORY_ORDER.map((p) => MB(r.breakdown[p])).join(' | ')} |${gpu ? ` ${MB(r.liveGpuBytes)} |` : ''} ${r.msPerStep.toFixed(0)} | ${r.msPerToken.toFixed(2)} |`,
+    ),
   ];
   // sti-lora's ratios against whichever of ft and lora the table has.
   const get = (m: string) => rows.find((r) => r.method === m);
@@ -58,10 +70,16 @@ export function resourcesMarkdown(rows: readonly ResourceRecord[], toy?: { name:
           ['trainable parameters vs LoRA', PAPER.vsLora.params, vsLora?.params, toy?.vsLora.params],
           ['GPU memory vs full fine-tuning', PAPER.vsFt.memory, vsFt?.memory, toy?.vsFt.memory],
           ['GPU memory vs LoRA', PAPER.vsLora.memory, vsLora?.memory, toy?.vsLora.memory],
+          ...(buffers
+            ? ([
+                ['GPU memory vs full fine-tuning, distinct buffers', PAPER.vsFt.memory, vsFt?.buffers, undefined],
+                ['GPU memory vs LoRA, distinct buffers', PAPER.vsLora.memory, vsLora?.buffers, undefined],
+              ] as const)
+            : []),
           ['inference time vs full fine-tuning', PAPER.vsFt.inference, vsFt?.inference, toy?.vsFt.inference],
           ['inference time vs LoRA', PAPER.vsLora.inference, vsLora?.inference, toy?.vsLora.inference],
         ] as const
-      ).map(([what, paper, here, t]) => `| ${what} | ${signed(paper)} | ${cell(here)} |${toyCell(t ?? NaN)}`),
+      ).map(([what, paper, here, t]) => `| ${what} | ${signed(paper)} | ${cell(here)} |${toy ? (t === undefined ? ' — |' : toyCell(t)) : ''}`),
     );
   }
   return out.join('\n');

@@ -17,6 +17,7 @@ export function ResourcesTable({ busy }: { busy: boolean }) {
   const imported = useApp((s) => s.imported);
   const running = res.status === 'running';
   const gpu = res.rows.some((r) => r.liveGpuBytes !== undefined);
+  const buffers = res.rows.some((r) => r.bufferPeakBytes !== undefined);
   const ours = stiRatios(res.rows);
   const exportMd = () =>
     [
@@ -65,6 +66,7 @@ export function ResourcesTable({ busy }: { busy: boolean }) {
               <th>method</th>
               <th>trainable params</th>
               <th title="logical peak of one training step (tf.profile), the optimiser's update included">peak MiB</th>
+              {buffers && <th title="the same peak counting each buffer once: tensors sharing one (the student's blocks cut from the teacher, the copies a gradient saves) count once">distinct buffers MiB</th>}
               {MEMORY_ORDER.map((p) => (
                 <th key={p} title={MEMORY_PARTS[p].how}>
                   {MEMORY_PARTS[p].label}
@@ -82,6 +84,7 @@ export function ResourcesTable({ busy }: { busy: boolean }) {
                 </td>
                 <td>{r.trainableParams.toLocaleString('en-US')}</td>
                 <td>{MB(r.peakBytes)}</td>
+                {buffers && <td>{MB(r.bufferPeakBytes)}</td>}
                 {MEMORY_ORDER.map((p) => (
                   <td key={p}>{MB(r.breakdown[p])}</td>
                 ))}
@@ -110,7 +113,8 @@ export function ResourcesTable({ busy }: { busy: boolean }) {
                   {signed(ours[k].params)} ({signed(PAPER[k].params)})
                 </td>
                 <td>
-                  {signed(ours[k].memory)} ({signed(PAPER[k].memory)})
+                  {signed(ours[k].memory)}
+                  {ours[k].buffers !== undefined && ` · buffers ${signed(ours[k].buffers!)}`} ({signed(PAPER[k].memory)})
                 </td>
                 <td>
                   {signed(ours[k].inference)} ({signed(PAPER[k].inference)})

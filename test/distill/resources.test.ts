@@ -29,6 +29,9 @@ test('eight rows in order; the parts are the exact sizes and add up to the measu
     expect(Object.values(b).reduce((x, y) => x + y, 0), r.method).toBe(r.peakBytes);
     expect(b.activations, `${r.method}: the step's activations are real`).toBeGreaterThan(0);
     expect(r.msPerToken).toBeGreaterThan(0);
+    // Distinct buffers: each counted once, so at most the logical peak, and more than the weights alone.
+    expect(r.bufferPeakBytes, r.method).toBeLessThanOrEqual(r.peakBytes);
+    expect(r.bufferPeakBytes, r.method).toBeGreaterThan(b.teacher + b.trainable + b.optimiser);
   }
   const get = (m: string) => rows.find((r) => r.method === m)!;
   expect(get('ft').trainableParams).toBe(get('ft').totalParams); // all of the teacher-size model
@@ -39,6 +42,9 @@ test('eight rows in order; the parts are the exact sizes and add up to the measu
   const md = resourcesMarkdown(rows);
   expect(md).toContain('| GPU memory vs full fine-tuning | −75% |');
   expect(md.split('\n').filter((l) => l.startsWith('| `')).length).toBe(8);
+  expect(md).toContain('| peak MiB | distinct buffers MiB |');
+  const byBuffers = get('sti-lora').bufferPeakBytes! / get('ft').bufferPeakBytes! - 1;
+  expect(md).toMatch(new RegExp(`\\| GPU memory vs full fine-tuning, distinct buffers \\| −75% \\| ${byBuffers < 0 ? '−' : '\\+'}${Math.round(Math.abs(byBuffers) * 100)}% \\|`));
 }, 120_000);
 
 test('the breakdown of a peak: sizes at float32, the rest activations', () => {
