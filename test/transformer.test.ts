@@ -75,6 +75,9 @@ describe('forward pass', () => {
       expect(maxAbsDiff(await values(part), await values(ref))).toBeLessThan(1e-6);
     }
     expect(() => forward(model, ids, { logitsFrom: 7 })).toThrow(/logits from position 7 of 7/);
+    const headT = tf.transpose(model.weights['wte.weight']!) as tf.Tensor2D; // [C, V], as a decoder on wasm holds it
+    const viaT = forward(model, ids, { logitsFrom: 2, headT }).logits;
+    expect(maxAbsDiff(await values(viaT), await values(tf.slice(full, [0, 2, 0], [3, 5, cfg.vocabSize])))).toBeLessThan(1e-6);
   });
 
   test('a forward frees what its blocks computed: what it leaves does not grow with the layers', () => {

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, expect, test } from 'vitest';
 import { initNodeBackend } from '../src/engine/node';
+import { bufferLedger } from '../src/model/buffers';
 import { distillParity, gradientParity } from '../src/engine/selfcheck';
 
 afterAll(async () => {
@@ -19,6 +20,21 @@ test('UnsortedSegmentSum on wasm equals cpu', async () => {
   await tf.setBackend('cpu');
   expect(wasm).toEqual([3, 4, 0, 0, 6, 8]);
   expect(await run()).toEqual(wasm);
+});
+
+test('tf.clone on wasm shares its buffer: a gradient\'s saved tensors and a cut student are no copies', async () => {
+  await initNodeBackend('wasm');
+  const ledger = bufferLedger();
+  const x = tf.tensor1d([1, 2, 3, 4]);
+  const live = ledger.live;
+  const y = tf.clone(x);
+  expect(ledger.live).toBe(live); // wasm's own Identity: 16 bytes more
+  x.dispose();
+  expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]); // the buffer lives on with its last tensor
+  y.dispose();
+  expect(ledger.live).toBe(live - 16);
+  const s = tf.clone(tf.tensor1d(['a', 'b'], 'string'));
+  expect(await s.data()).toEqual(['a', 'b']); // strings keep wasm's kernel
 });
 
 test('one training step on wasm matches cpu (loss and every gradient)', async () => {

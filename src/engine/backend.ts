@@ -16,12 +16,13 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { bufferLedger } from '../model/buffers';
 import { registerFusedKernels } from './fused';
-import { registerUnsortedSegmentSum } from './kernels';
+import { registerSharedIdentity, registerUnsortedSegmentSum } from './kernels';
 import { type AdapterInfo, adapterInfo, BACKEND_ORDER, isSoftwareAdapter, SOFTWARE_ADAPTER, type BackendInfo, type BackendName, type BackendTry } from '../protocol/backend';
 
 // The wasm binaries are served from the app's own origin, like everything else.
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
 registerUnsortedSegmentSum('wasm');
+registerSharedIdentity('wasm');
 registerFusedKernels();
 
 async function webgpuAdapter(): Promise<{ adapter: AdapterInfo | null; reason?: string }> {

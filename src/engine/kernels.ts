@@ -36,3 +36,31 @@ export function registerUnsortedSegmentSum(backendName: string): void {
     },
   });
 }
+
+interface RefCounted {
+  incRef(dataId: object): void;
+}
+
+/**
+ * Identity (tf.clone) sharing its input's buffer, as tfjs's cpu and webgpu backends do: tfjs-backend-wasm
+ * 4.22.0 copies it, and a gradient's tape clones every tensor the backward needs — every weight matrix the
+ * forward multiplies — so a GPT-2-small step held a second copy of its weights (0.5 GB of a 4 GB heap), and
+ * the student cut from the teacher a copy of the teacher's blocks. Tensors are immutable in tfjs, so sharing
+ * is safe; the backend counts references (its Reshape shares the same way). Strings keep wasm's own kernel.
+ */
+export function registerSharedIdentity(backendName: string): void {
+  const own = tf.getKernel('Identity', backendName);
+  if (!own || (own as { shared?: true }).shared) return;
+  tf.unregisterKernel('Identity', backendName);
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName,
+    kernelFunc: (args) => {
+      const x = (args.inputs as unknown as { x: Info }).x;
+      if (x.dtype === 'string') return own.kernelFunc(args);
+      (args.backend as unknown as RefCounted).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype } as tf.TensorInfo;
+    },
+    shared: true,
+  } as tf.KernelConfig);
+}

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { bufferLedger } from '../model/buffers';
 import { registerFusedKernels } from './fused';
-import { registerUnsortedSegmentSum } from './kernels';
+import { registerSharedIdentity, registerUnsortedSegmentSum } from './kernels';
 import { type NodeGpu, describeDawn, installDawnGpu } from './dawn';
 
 export { type NodeGpu, SWIFTSHADER_ICD } from './dawn';
@@ -42,6 +42,7 @@ export async function initNodeBackend(name: NodeBackend = 'cpu'): Promise<void> 
     const require = createRequire(import.meta.url);
     wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
     registerUnsortedSegmentSum('wasm');
+    registerSharedIdentity('wasm');
   }
   if (name === 'webgpu') await installDawn();
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} failed to initialise`);

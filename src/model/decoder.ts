@@ -103,11 +103,15 @@ function blockWeights(w: Record<string, tf.Tensor>, i: number): BlockWeights {
 class ReferenceDecoder implements Decoder {
   readonly fused = false;
   private cache: KVCache = emptyCache();
+  /** On wasm, the head transposed once (see ForwardOptions.headT). */
+  private readonly headT: tf.Tensor2D | undefined;
 
   constructor(
     private readonly model: Transformer,
     private readonly capacity: number,
-  ) {}
+  ) {
+    if (tf.getBackend() === 'wasm') this.headT = tf.transpose(model.weights['wte.weight']!) as tf.Tensor2D; // [C, V]
+  }
 
   get length(): number {
     return this.cache.length;
@@ -132,7 +136,7 @@ class ReferenceDecoder implements Decoder {
     const cache = this.cache;
     if (cache.length + ids.shape[1] > this.capacity) throw new Error(`decoder: ${cache.length + ids.shape[1]} positions exceed its capacity of ${this.capacity}`);
     const r = tf.tidy(() => {
-      const o = forward(this.model, ids, { cache, logitsFrom: ids.shape[1] - 1 });
+      const o = forward(this.model, ids, { cache, logitsFrom: ids.shape[1] - 1, headT: this.headT });
       const [B, , V] = o.logits.shape;
       return { logits: tf.reshape(o.logits, [B, V]) as tf.Tensor2D, cache: o.cache! };
     });
@@ -144,5 +148,6 @@ class ReferenceDecoder implements Decoder {
   dispose(): void {
     disposeCache(this.cache);
     this.cache = emptyCache();
+    this.headT?.dispose();
   }
 }
