@@ -154,8 +154,8 @@ export class AdamW {
 
   /**
    * The update as tfjs ops, one parameter at a time and, for a parameter above `sliceValues`, one block of rows
-   * at a time: its temporaries (about eight of the block's size) stay small and the new weights are joined
-   * from the blocks (GPT-2's [50,257, 768] embedding: 8 × 154 MB of temporaries became 2 × 154 MB). Every
+   * at a time: its temporaries (about eleven of the block's size) stay small and the new weights are joined
+   * from the blocks (GPT-2's [50,257, 768] embedding: 11 × 154 MB at its peak became 2 × 154 MB). Every
    * temporary lives in its own tidy: one tidy over the whole update kept ~15 per parameter alive until its end.
    */
   private referenceStep(params: Weights, grads: Weights, loss: tf.Scalar, lr: number, commit: boolean, freeGrads: boolean): AdamWResult {
